@@ -1,0 +1,43 @@
+# The two commands a new user needs: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install lint typecheck unit integration e2e conformance bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: install into .venv and run the main job
+run: $(STAMP)
+	$(BIN)/tercel validate examples/flows
+	$(BIN)/tercel run examples/flows/hello-world.yml --input user=Tercel
+
+## test: install what the tests need, start the services they use (PostgreSQL), run them
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests
+	$(BIN)/python scripts/conformance.py --corpus ../shared/kestra-corpus --check
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+bench: $(STAMP)
+	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .tercel .mypy_cache .ruff_cache .pytest_cache

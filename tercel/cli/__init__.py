@@ -1,0 +1,3 @@
+"""The `tercel` command line: one module per command group."""
+
+from __future__ import annotations

@@ -1,0 +1,106 @@
+"""One registry of every task, trigger, condition and task-runner type.
+
+A plugin module declares its types with `@plugin("io.kestra...Name", aliases=...)`; the
+registry maps canonical names and legacy aliases to the model class. Third-party packages
+expose a `register()` callable in the entry-point group ``tercel.plugins``; it is called once,
+the first time the registry is used.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+ENTRY_POINT_GROUP = "tercel.plugins"
+
+
+class Category(StrEnum):
+    """What a registered type is used as in a flow."""
+
+    TASK = "task"
+    TRIGGER = "trigger"
+    CONDITION = "condition"
+    TASK_RUNNER = "task_runner"
+
+
+@dataclass(frozen=True, slots=True)
+class PluginInfo:
+    """A registered type: its canonical name, class, category and legacy aliases."""
+
+    name: str
+    cls: type[BaseModel]
+    category: Category
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class Registry:
+    """Maps type names (canonical or alias) to `PluginInfo`."""
+
+    _by_name: dict[str, PluginInfo] = field(default_factory=dict)
+    _canonical: dict[str, PluginInfo] = field(default_factory=dict)
+    _loaded: bool = False
+
+    def register(self, info: PluginInfo) -> None:
+        """Register a type under its canonical name and every alias."""
+        self._canonical[info.name] = info
+        for name in (info.name, *info.aliases):
+            self._by_name[name] = info
+
+    def _ensure_loaded(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            register = entry_point.load()
+            register()
+        # The core plugins are always there, even when the package is not installed
+        # (e.g. running from a source checkout without `pip install -e .`).
+        from tercel.plugins import core
+
+        core.register()
+
+    def get(self, type_name: str) -> PluginInfo | None:
+        """Return the type registered under `type_name` (canonical or alias), if any."""
+        self._ensure_loaded()
+        return self._by_name.get(type_name)
+
+    def names(self, category: Category | None = None) -> list[str]:
+        """Every canonical name, optionally of one category, sorted."""
+        self._ensure_loaded()
+        return sorted(
+            name
+            for name, info in self._canonical.items()
+            if category is None or info.category is category
+        )
+
+    def all_names(self) -> list[str]:
+        """Canonical names and aliases, for "did you mean" hints."""
+        self._ensure_loaded()
+        return sorted(self._by_name)
+
+    def __iter__(self) -> Iterator[PluginInfo]:
+        self._ensure_loaded()
+        return iter(list(self._canonical.values()))
+
+
+registry = Registry()
+
+ModelT = TypeVar("ModelT", bound=type[BaseModel])
+
+
+def plugin(
+    type_name: str, *, category: Category = Category.TASK, aliases: tuple[str, ...] = ()
+) -> Callable[[ModelT], ModelT]:
+    """Class decorator: register a model class as the type `type_name`."""
+
+    def decorate(cls: ModelT) -> ModelT:
+        registry.register(PluginInfo(type_name, cls, category, aliases))
+        return cls
+
+    return decorate

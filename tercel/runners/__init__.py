@@ -1,0 +1,3 @@
+"""runners."""
+
+from __future__ import annotations

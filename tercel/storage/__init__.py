@@ -1,0 +1,3 @@
+"""storage."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""templating."""
+
+from __future__ import annotations
