@@ -1,0 +1,3 @@
+"""`io.kestra.plugin.core.debug.*`: Return and Echo."""
+
+from __future__ import annotations

@@ -1,0 +1,375 @@
+"""Test helpers for plugin authors: a real `TaskContext` on temp dirs and in-memory stores.
+
+Write a unit test for a task in three lines::
+
+    async def test_return_renders_its_format(tmp_path: Path) -> None:
+        ctx = FakeTaskContext(tmp_path, variables={"inputs": {"name": "Ada"}})
+        result = await run_task({"id": "t", "type": "io.kestra.plugin.core.debug.Return",
+                                 "format": "hi {{ inputs.name }}"}, ctx)
+        assert result.outputs == {"value": "hi Ada"}
+
+`FakeTaskContext` renders with Tercel's real template engine, keeps KV entries in memory,
+stores internal files (``kestra:///...``) under its base directory, and collects log lines and
+metrics in lists that the test can inspect (`ctx.logs`, `ctx.metrics`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import TypeAdapter
+
+from tercel.errors import ConflictError, NotFoundError, SecretError
+from tercel.ids import short_id
+from tercel.model.task import AnyTask, Task
+from tercel.plugins.context import (
+    InternalStorage,
+    KVStore,
+    RunnableTask,
+    TaskLogger,
+    TaskResult,
+)
+
+__all__ = ["FakeTaskContext", "LogLine", "parse_task", "run_task"]
+
+#: What the runtime replaces a secret value with in log lines.
+MASK = "******"
+
+_TASK_ADAPTER: TypeAdapter[Task] = TypeAdapter(AnyTask)
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """One line a task logged: `level` is Kestra's (TRACE, DEBUG, INFO, WARN, ERROR)."""
+
+    level: str
+    message: str
+
+
+class FakeLogger:
+    """A `TaskLogger` that keeps every line, with secret values already masked."""
+
+    def __init__(self, context: FakeTaskContext) -> None:
+        self._context = context
+        self.lines: list[LogLine] = []
+
+    def trace(self, message: str) -> None:
+        """Log at TRACE."""
+        self.log("TRACE", message)
+
+    def debug(self, message: str) -> None:
+        """Log at DEBUG."""
+        self.log("DEBUG", message)
+
+    def info(self, message: str) -> None:
+        """Log at INFO."""
+        self.log("INFO", message)
+
+    def warning(self, message: str) -> None:
+        """Log at WARN (Kestra's name for the level)."""
+        self.log("WARN", message)
+
+    def error(self, message: str) -> None:
+        """Log at ERROR."""
+        self.log("ERROR", message)
+
+    def log(self, level: str, message: str) -> None:
+        """Log at `level`; ``WARNING`` is stored as Kestra's ``WARN``."""
+        normalized = level.upper()
+        if normalized == "WARNING":
+            normalized = "WARN"
+        self.lines.append(LogLine(normalized, self._context.mask(message)))
+
+
+class DictKVStore:
+    """An in-memory `KVStore` (stand-in until `tercel.store.memory` provides one)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], tuple[Any, float | None]] = {}
+
+    def get(self, namespace: str, key: str) -> Any | None:
+        """The value, or None when absent or expired."""
+        entry = self._entries.get((namespace, key))
+        if entry is None or (entry[1] is not None and entry[1] <= time.time()):
+            return None
+        return entry[0]
+
+    def set(
+        self,
+        namespace: str,
+        key: str,
+        value: Any,
+        *,
+        ttl_seconds: float | None = None,
+        kv_type: str | None = None,
+        overwrite: bool = True,
+    ) -> None:
+        """Store a value; ConflictError when `overwrite` is false and the key exists."""
+        if not overwrite and self.get(namespace, key) is not None:
+            raise ConflictError(f"key `{key}` already exists in namespace `{namespace}`")
+        expires = time.time() + ttl_seconds if ttl_seconds is not None else None
+        self._entries[(namespace, key)] = (value, expires)
+
+    def delete(self, namespace: str, key: str) -> bool:
+        """Delete; True when something was deleted."""
+        return self._entries.pop((namespace, key), None) is not None
+
+    def keys(self, namespace: str, prefix: str | None = None) -> list[str]:
+        """Keys of non-expired entries, sorted."""
+        return sorted(
+            key
+            for ns, key in list(self._entries)
+            if ns == namespace
+            and (prefix is None or key.startswith(prefix))
+            and self.get(ns, key) is not None
+        )
+
+
+class DirectoryStorage:
+    """`InternalStorage` on a local directory (stand-in until `tercel.storage.local`)."""
+
+    def __init__(self, base_dir: Path) -> None:
+        self.base_dir = base_dir
+        base_dir.mkdir(parents=True, exist_ok=True)
+
+    def local_path(self, uri: str) -> Path:
+        """Where `uri` lives on disk; refuses URIs that are not ``kestra:///`` or escape."""
+        if not uri.startswith("kestra:///"):
+            raise NotFoundError(f"`{uri}` is not an internal storage URI (kestra:///...)")
+        relative = uri.removeprefix("kestra:///").strip("/")
+        if any(part in ("..", ".") for part in relative.split("/")):
+            raise NotFoundError(f"`{uri}` is not a valid internal storage URI")
+        return self.base_dir / relative
+
+    def put(self, uri: str, source: Path | bytes) -> str:
+        """Store bytes (or a local file's content) at `uri`; return the URI."""
+        path = self.local_path(uri)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(source, bytes):
+            path.write_bytes(source)
+        else:
+            shutil.copyfile(source, path)
+        return uri
+
+    def get(self, uri: str) -> bytes:
+        """Whole content (NotFoundError if absent)."""
+        path = self.local_path(uri)
+        if not path.is_file():
+            raise NotFoundError(f"file `{uri}` does not exist in internal storage")
+        return path.read_bytes()
+
+    def exists(self, uri: str) -> bool:
+        """Whether a file is stored at `uri`."""
+        return self.local_path(uri).is_file()
+
+    def size(self, uri: str) -> int:
+        """Size in bytes (NotFoundError if absent)."""
+        path = self.local_path(uri)
+        if not path.is_file():
+            raise NotFoundError(f"file `{uri}` does not exist in internal storage")
+        return path.stat().st_size
+
+    def delete(self, uri: str) -> bool:
+        """Delete a file or a folder; True when something was deleted."""
+        path = self.local_path(uri)
+        if path.is_dir():
+            shutil.rmtree(path)
+            return True
+        if path.is_file():
+            path.unlink()
+            return True
+        return False
+
+    def list(self, prefix_uri: str) -> list[str]:
+        """URIs of the files stored under a prefix, sorted."""
+        root = self.local_path(prefix_uri)
+        if root.is_file():
+            return [prefix_uri]
+        if not root.is_dir():
+            return []
+        return sorted(
+            "kestra:///" + path.relative_to(self.base_dir).as_posix()
+            for path in root.rglob("*")
+            if path.is_file()
+        )
+
+
+_JINJA = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+def _render_fallback(value: Any, context: Mapping[str, Any], *, typed: bool) -> Any:
+    """Plain Jinja2 rendering (stand-in until `tercel.templating.render_value`)."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        if typed and stripped.startswith("{{") and stripped.endswith("}}"):
+            return _JINJA.compile_expression(stripped[2:-2].strip())(**context)
+        return _JINJA.from_string(value).render(**context)
+    if isinstance(value, list):
+        return [_render_fallback(item, context, typed=typed) for item in value]
+    if isinstance(value, dict):
+        return {
+            _render_fallback(k, context, typed=False): _render_fallback(v, context, typed=typed)
+            for k, v in value.items()
+        }
+    return value
+
+
+class FakeTaskContext:
+    """A `TaskContext` for unit tests: temp working dir, in-memory KV, storage on disk.
+
+    `base_dir` holds the working directory and the internal storage; pass pytest's
+    `tmp_path`, or leave it out and call `close()` (or use ``with``) to delete a temp dir.
+    `variables` are merged over a default render context that has `flow`, `execution`,
+    `task` and `taskrun` filled from the ids given here.
+    """
+
+    def __init__(
+        self,
+        base_dir: Path | None = None,
+        *,
+        variables: Mapping[str, Any] | None = None,
+        namespace: str = "company.team",
+        flow_id: str = "flow",
+        task_id: str = "task",
+        execution_id: str | None = None,
+        task_run_id: str | None = None,
+        tenant_id: str = "main",
+        secrets: Mapping[str, str] | None = None,
+        kv: KVStore | None = None,
+    ) -> None:
+        self._temp: tempfile.TemporaryDirectory[str] | None = None
+        if base_dir is None:
+            self._temp = tempfile.TemporaryDirectory(prefix="tercel-test-")
+            base_dir = Path(self._temp.name)
+        self.base_dir = base_dir
+        self.tenant_id = tenant_id
+        self.namespace = namespace
+        self.flow_id = flow_id
+        self.task_id = task_id
+        self.execution_id = execution_id or short_id()
+        self.task_run_id = task_run_id or short_id()
+        self.attempt_number = 1
+        self.working_dir = base_dir / "work"
+        self.working_dir.mkdir(parents=True, exist_ok=True)
+        self.storage: InternalStorage = DirectoryStorage(base_dir / "storage")
+        self.kv: KVStore = kv if kv is not None else DictKVStore()
+        # Kestra upper-cases secret names; `secret('db_password')` finds DB_PASSWORD.
+        self._secrets = {name.upper(): value for name, value in (secrets or {}).items()}
+        self._used_secrets: set[str] = set()
+        self._logger = FakeLogger(self)
+        self.logger: TaskLogger = self._logger
+        self.metrics: list[dict[str, Any]] = []
+        self._cancelled = False
+        merged = self._default_variables()
+        merged.update(variables or {})
+        #: The render context; tests may add keys (e.g. ``ctx.variables["outputs"][...]``).
+        self.variables: Mapping[str, Any] = merged
+
+    def _default_variables(self) -> dict[str, Any]:
+        return {
+            "flow": {"id": self.flow_id, "namespace": self.namespace, "tenantId": self.tenant_id},
+            "execution": {"id": self.execution_id},
+            "task": {"id": self.task_id},
+            "taskrun": {"id": self.task_run_id, "attemptsCount": 0},
+            "inputs": {},
+            "outputs": {},
+            "vars": {},
+            "labels": {},
+        }
+
+    # -- the TaskContext protocol -------------------------------------------------------------
+
+    def render(self, value: Any, extra: Mapping[str, Any] | None = None) -> Any:
+        """Render strings (recursively in lists and maps) with `variables` (+ `extra`)."""
+        return _render_fallback(value, self._context(extra), typed=False)
+
+    def render_typed(self, expression: str, extra: Mapping[str, Any] | None = None) -> Any:
+        """Render one expression and keep its type (a list stays a list)."""
+        return _render_fallback(expression, self._context(extra), typed=True)
+
+    def file_uri(self, name: str) -> str:
+        """``kestra:///<ns>/<flow>/executions/<id>/tasks/<task>/<taskrun>/<name>``."""
+        return (
+            f"kestra:///{self.namespace.replace('.', '/')}/{self.flow_id}/executions/"
+            f"{self.execution_id}/tasks/{self.task_id}/{self.task_run_id}/{name}"
+        )
+
+    def metric(
+        self, name: str, kind: str, value: float, tags: Mapping[str, str] | None = None
+    ) -> None:
+        """Record a metric as ``{"name", "type", "value", "tags"}`` in `metrics`."""
+        self.metrics.append({"name": name, "type": kind, "value": value, "tags": dict(tags or {})})
+
+    def secret(self, name: str) -> str:
+        """The secret `name` (case-insensitive); its value is masked in later log lines."""
+        try:
+            value = self._secrets[name.upper()]
+        except KeyError:
+            raise SecretError(f"secret `{name}` is not defined") from None
+        self._used_secrets.add(value)
+        return value
+
+    @property
+    def cancelled(self) -> bool:
+        """True after `cancel()`: a well-behaved task stops soon."""
+        return self._cancelled
+
+    # -- test conveniences ----------------------------------------------------------------------
+
+    @property
+    def logs(self) -> list[LogLine]:
+        """Every line logged so far."""
+        return self._logger.lines
+
+    def messages(self, level: str | None = None) -> list[str]:
+        """Messages logged so far, optionally only those at `level`."""
+        return [line.message for line in self.logs if level is None or line.level == level]
+
+    def cancel(self) -> None:
+        """Simulate a kill or a timeout: `cancelled` becomes true."""
+        self._cancelled = True
+
+    def mask(self, text: str) -> str:
+        """`text` with every secret value read so far replaced by ``******``."""
+        for value in sorted(self._used_secrets, key=len, reverse=True):
+            if value:
+                text = text.replace(value, MASK)
+        return text
+
+    def close(self) -> None:
+        """Delete the temp dir created when no `base_dir` was given."""
+        if self._temp is not None:
+            self._temp.cleanup()
+            self._temp = None
+
+    def __enter__(self) -> FakeTaskContext:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _context(self, extra: Mapping[str, Any] | None) -> dict[str, Any]:
+        if not extra:
+            return dict(self.variables)
+        return {**self.variables, **extra}
+
+
+def parse_task(definition: Mapping[str, Any]) -> Task:
+    """Validate a task map (as in YAML) into its registered class; aliases resolve."""
+    return _TASK_ADAPTER.validate_python(dict(definition))
+
+
+async def run_task(task: RunnableTask | Mapping[str, Any], ctx: FakeTaskContext) -> TaskResult:
+    """Parse `task` if it is a map, then run it with `ctx` and return its result."""
+    parsed = parse_task(task) if isinstance(task, Mapping) else task
+    if not isinstance(parsed, RunnableTask):
+        raise TypeError(f"`{parsed.type}` is not a runnable task")
+    return await parsed.run(ctx)
