@@ -1,0 +1,3 @@
+"""`io.kestra.plugin.core.output.*`: OutputValues."""
+
+from __future__ import annotations
