@@ -18,7 +18,8 @@ Code raises the most specific class; callers catch the broadest one they can han
     ├── NotFoundError              a flow, execution, file or key does not exist
     ├── ConflictError              it already exists, or the state forbids the change
     ├── StoreError                 the database or the internal storage failed
-    └── SecretError                a secret is missing, or cannot be stored safely
+    ├── SecretError                a secret is missing, or cannot be stored safely
+    └── InvalidNameError           a key, namespace, secret name or URI is not allowed
 """
 
 from __future__ import annotations
@@ -116,3 +117,7 @@ class StoreError(TercelError):
 
 class SecretError(TercelError):
     """A secret is missing, or cannot be stored safely (e.g. no encryption key)."""
+
+
+class InvalidNameError(TercelError):
+    """A KV key, namespace, secret name or storage URI does not match its allowed form."""

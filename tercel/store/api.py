@@ -1,0 +1,458 @@
+"""The repositories the rest of Tercel calls, as Protocols (memory and SQL implement them).
+
+A `Store` groups one repository per resource. Every method takes a tenant (default
+``main``). Writes that must land together run inside ``with store.transaction():``; each
+method on its own is atomic. Missing things: ``get`` raises `NotFoundError`, ``find``
+returns None.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any, Protocol
+
+from tercel.engine.execution import Execution, LogEntry, TaskRun
+from tercel.engine.state import State
+from tercel.store.records import (
+    DEFAULT_TENANT,
+    Delay,
+    FlowIdentity,
+    FlowRecord,
+    Job,
+    KVEntry,
+    MetricEntry,
+    NamespaceRecord,
+    Page,
+    SecretRecord,
+    TriggerState,
+)
+
+__all__ = [
+    "DEFAULT_TENANT",
+    "Delay",
+    "DelayRepository",
+    "ExecutionRepository",
+    "FlowIdentity",
+    "FlowRecord",
+    "FlowRepository",
+    "Job",
+    "JobQueue",
+    "KVEntry",
+    "KVRepository",
+    "LogRepository",
+    "MetricEntry",
+    "MetricRepository",
+    "NamespaceRecord",
+    "NamespaceRepository",
+    "Page",
+    "SecretRecord",
+    "SecretRepository",
+    "Store",
+    "TriggerRepository",
+    "TriggerState",
+]
+
+
+class FlowRepository(Protocol):
+    """Flows (current revision) and every revision's YAML source."""
+
+    def save(
+        self,
+        source: str,
+        flow: FlowIdentity,
+        *,
+        tenant: str = DEFAULT_TENANT,
+        now: datetime | None = None,
+    ) -> FlowRecord:
+        """Store `source` as the flow's next revision (the same source again adds none)."""
+
+    def get(
+        self,
+        namespace: str,
+        flow_id: str,
+        revision: int | None = None,
+        *,
+        tenant: str = DEFAULT_TENANT,
+    ) -> FlowRecord:
+        """The current (or a given) revision; NotFoundError if absent or deleted."""
+
+    def find(
+        self,
+        namespace: str,
+        flow_id: str,
+        revision: int | None = None,
+        *,
+        tenant: str = DEFAULT_TENANT,
+    ) -> FlowRecord | None:
+        """Like `get`, None when absent or deleted (a given revision is found even if deleted)."""
+
+    def revisions(
+        self, namespace: str, flow_id: str, *, tenant: str = DEFAULT_TENANT
+    ) -> list[FlowRecord]:
+        """Every revision, oldest first (empty when the flow never existed)."""
+
+    def list(
+        self, namespace: str | None = None, *, tenant: str | None = DEFAULT_TENANT
+    ) -> list[FlowRecord]:
+        """Current flows under a namespace prefix (all when None; every tenant when
+        `tenant` is None), sorted by namespace then id."""
+
+    def search(
+        self,
+        *,
+        namespace: str | None = None,
+        query: str | None = None,
+        page: int = 1,
+        size: int = 25,
+        tenant: str = DEFAULT_TENANT,
+    ) -> Page[FlowRecord]:
+        """Current flows by namespace prefix and a case-insensitive text in id/namespace."""
+
+    def delete(
+        self,
+        namespace: str,
+        flow_id: str,
+        *,
+        tenant: str = DEFAULT_TENANT,
+        now: datetime | None = None,
+    ) -> FlowRecord:
+        """Mark deleted (a new revision records it); NotFoundError if absent."""
+
+    def namespaces(self, *, tenant: str = DEFAULT_TENANT) -> builtins.list[str]:
+        """Distinct namespaces of current flows, sorted."""
+
+
+class ExecutionRepository(Protocol):
+    """Executions and their task runs, task runs written one row each and incrementally."""
+
+    def create(self, execution: Execution) -> None:
+        """Insert a new execution with its task runs (ConflictError if the id exists)."""
+
+    def save(self, execution: Execution, changed_task_runs: Iterable[TaskRun] | None) -> None:
+        """Write the execution and only `changed_task_runs` (upserted). None rewrites every
+        task run (use it after restart/replay removed some); an unknown execution is created."""
+
+    def get(self, execution_id: str, *, tenant: str | None = None) -> Execution:
+        """The execution with its task runs in creation order; NotFoundError if absent."""
+
+    def find(self, execution_id: str, *, tenant: str | None = None) -> Execution | None:
+        """Like `get`, None when absent."""
+
+    def search(
+        self,
+        *,
+        tenant: str = DEFAULT_TENANT,
+        namespace: str | None = None,
+        flow_id: str | None = None,
+        states: Iterable[State] | None = None,
+        labels: Mapping[str, str] | None = None,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+        parent_id: str | None = None,
+        page: int = 1,
+        size: int = 25,
+        with_task_runs: bool = True,
+    ) -> Page[Execution]:
+        """Newest first. `namespace` is a prefix; `labels` must all match."""
+
+    def count(
+        self,
+        *,
+        tenant: str = DEFAULT_TENANT,
+        namespace: str | None = None,
+        flow_id: str | None = None,
+        states: Iterable[State] | None = None,
+    ) -> int:
+        """How many executions match (flow concurrency counts RUNNING + PAUSED with it)."""
+
+    def ids_in_states(self, states: Iterable[State], *, tenant: str | None = None) -> list[str]:
+        """Ids of executions in these states, oldest first (crash recovery, queued starts)."""
+
+    def delete(self, execution_id: str, *, tenant: str | None = None) -> bool:
+        """Delete an execution, its task runs, labels, logs, metrics and timers."""
+
+
+class LogRepository(Protocol):
+    """Log lines, written in batches."""
+
+    def append(self, entries: Sequence[LogEntry]) -> None:
+        """Insert a batch in one statement."""
+
+    def list(
+        self,
+        execution_id: str,
+        *,
+        min_level: str | None = None,
+        task_id: str | None = None,
+        task_run_id: str | None = None,
+        attempt: int | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+        tenant: str | None = None,
+    ) -> list[LogEntry]:
+        """Lines of an execution in insertion order, filtered; `offset` skips matching lines
+        (a follower passes how many it already has)."""
+
+    def delete(self, execution_id: str, *, tenant: str | None = None) -> int:
+        """Delete an execution's lines; the number deleted."""
+
+
+class MetricRepository(Protocol):
+    """Metrics recorded by tasks."""
+
+    def append(self, entries: Sequence[MetricEntry]) -> None:
+        """Insert a batch."""
+
+    def list(self, execution_id: str, *, tenant: str | None = None) -> list[MetricEntry]:
+        """Metrics of an execution, in insertion order."""
+
+
+class KVRepository(Protocol):
+    """Per-namespace key-value store; implements `tercel.plugins.context.KVStore`."""
+
+    def get(self, namespace: str, key: str, *, tenant: str = DEFAULT_TENANT) -> Any | None:
+        """The value, or None when absent or expired."""
+
+    def entry(self, namespace: str, key: str, *, tenant: str = DEFAULT_TENANT) -> KVEntry | None:
+        """The entry with its type and expiry, None when absent or expired."""
+
+    def set(
+        self,
+        namespace: str,
+        key: str,
+        value: Any,
+        *,
+        ttl_seconds: float | None = None,
+        kv_type: str | None = None,
+        overwrite: bool = True,
+        description: str | None = None,
+        tenant: str = DEFAULT_TENANT,
+        now: datetime | None = None,
+    ) -> None:
+        """Store a value (type deduced unless `kv_type` forces it); ConflictError when
+        `overwrite` is false and a live entry exists; InvalidNameError for a bad key."""
+
+    def delete(self, namespace: str, key: str, *, tenant: str = DEFAULT_TENANT) -> bool:
+        """Delete; True when something was deleted."""
+
+    def keys(
+        self, namespace: str, prefix: str | None = None, *, tenant: str = DEFAULT_TENANT
+    ) -> list[str]:
+        """Keys of live entries, sorted."""
+
+    def list(self, namespace: str, *, tenant: str = DEFAULT_TENANT) -> list[KVEntry]:
+        """Live entries, sorted by key."""
+
+
+class NamespaceRepository(Protocol):
+    """Namespace descriptions, variables and plugin defaults."""
+
+    def put(self, record: NamespaceRecord) -> NamespaceRecord:
+        """Create or replace; returns the stored record (with `updated` set)."""
+
+    def find(self, namespace: str, *, tenant: str = DEFAULT_TENANT) -> NamespaceRecord | None:
+        """The stored record, None when none was stored."""
+
+    def list(
+        self, prefix: str | None = None, *, tenant: str = DEFAULT_TENANT
+    ) -> list[NamespaceRecord]:
+        """Stored namespaces under a prefix, sorted."""
+
+    def delete(self, namespace: str, *, tenant: str = DEFAULT_TENANT) -> bool:
+        """Delete the stored record."""
+
+    def effective(self, namespace: str, *, tenant: str = DEFAULT_TENANT) -> NamespaceRecord:
+        """Variables and plugin defaults merged down the hierarchy (child wins)."""
+
+
+class SecretRepository(Protocol):
+    """Encrypted secret rows; encryption is `tercel.secrets`' job, never done here."""
+
+    def put(self, record: SecretRecord) -> None:
+        """Create or replace."""
+
+    def find(
+        self, namespace: str, name: str, *, tenant: str = DEFAULT_TENANT
+    ) -> SecretRecord | None:
+        """The row, None when absent."""
+
+    def names(self, namespace: str, *, tenant: str = DEFAULT_TENANT) -> list[str]:
+        """Names stored in exactly this namespace, sorted."""
+
+    def delete(self, namespace: str, name: str, *, tenant: str = DEFAULT_TENANT) -> bool:
+        """Delete; True when something was deleted."""
+
+
+class TriggerRepository(Protocol):
+    """Trigger state; `advance` and `lock` are atomic so that two schedulers never fire twice."""
+
+    def find(
+        self, namespace: str, flow_id: str, trigger_id: str, *, tenant: str = DEFAULT_TENANT
+    ) -> TriggerState | None:
+        """The state, None when absent."""
+
+    def save(self, state: TriggerState) -> None:
+        """Create or replace (sets `updated`)."""
+
+    def delete(
+        self, namespace: str, flow_id: str, trigger_id: str, *, tenant: str = DEFAULT_TENANT
+    ) -> bool:
+        """Delete the state."""
+
+    def list(
+        self,
+        *,
+        namespace: str | None = None,
+        flow_id: str | None = None,
+        tenant: str | None = DEFAULT_TENANT,
+    ) -> list[TriggerState]:
+        """States under a namespace prefix / of a flow (every tenant when None)."""
+
+    def due(self, now: datetime, *, limit: int = 100) -> builtins.list[TriggerState]:
+        """Enabled, unlocked (or lease expired) states whose next date is <= now, every tenant."""
+
+    def advance(
+        self,
+        state: TriggerState,
+        expected_next: datetime | None,
+        *,
+        now: datetime | None = None,
+    ) -> bool:
+        """Write `state` only if the stored next date still equals `expected_next`; False
+        means another scheduler fired that date first (compare-and-set)."""
+
+    def lock(
+        self,
+        namespace: str,
+        flow_id: str,
+        trigger_id: str,
+        *,
+        owner: str,
+        until: datetime,
+        now: datetime,
+        tenant: str = DEFAULT_TENANT,
+    ) -> bool:
+        """Take the evaluation lease (creating the state if absent) if free or expired."""
+
+    def unlock(
+        self,
+        namespace: str,
+        flow_id: str,
+        trigger_id: str,
+        owner: str | None = None,
+        *,
+        tenant: str = DEFAULT_TENANT,
+    ) -> bool:
+        """Release the lease (only `owner`'s unless None: a forced unlock)."""
+
+
+class JobQueue(Protocol):
+    """Competing-consumers queue: each job claimed by one worker at a time."""
+
+    def enqueue(
+        self,
+        kind: str,
+        payload: Mapping[str, Any],
+        *,
+        key: str | None = None,
+        tenant: str = DEFAULT_TENANT,
+        now: datetime | None = None,
+    ) -> int:
+        """Persist a job; its id."""
+
+    def claim(
+        self,
+        worker_id: str,
+        *,
+        kinds: Iterable[str] | None = None,
+        limit: int = 1,
+        now: datetime | None = None,
+    ) -> list[Job]:
+        """Claim up to `limit` queued jobs, oldest first; never the same job twice."""
+
+    def heartbeat(self, job_ids: Iterable[int], worker_id: str, now: datetime | None = None) -> int:
+        """Refresh the heartbeat of this worker's running jobs; how many were refreshed."""
+
+    def complete(self, job_id: int) -> bool:
+        """Remove a finished job."""
+
+    def fail(self, job_id: int, error: str) -> bool:
+        """Park a job as FAILED (kept for inspection)."""
+
+    def release(self, job_id: int) -> bool:
+        """Put a claimed job back in the queue (attempts unchanged)."""
+
+    def requeue_stale(self, older_than: datetime) -> list[Job]:
+        """Jobs whose heartbeat is older than `older_than` go back to QUEUED (attempts + 1);
+        returns them as requeued."""
+
+    def get(self, job_id: int) -> Job | None:
+        """A job by id."""
+
+    def count(self, status: str | None = None, kind: str | None = None) -> int:
+        """How many jobs (with that status/kind)."""
+
+
+class DelayRepository(Protocol):
+    """Timers of executions, polled by the executor."""
+
+    def schedule(
+        self,
+        execution_id: str,
+        kind: str,
+        due: datetime,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        tenant: str = DEFAULT_TENANT,
+    ) -> int:
+        """Persist a timer; its id."""
+
+    def due(self, now: datetime, *, limit: int = 100) -> list[Delay]:
+        """Timers due at `now`, earliest first (delete each once handled)."""
+
+    def delete(self, delay_id: int) -> bool:
+        """Remove a handled timer."""
+
+    def cancel(self, execution_id: str, kind: str | None = None) -> int:
+        """Remove an execution's timers (of a kind); how many."""
+
+    def list(self, execution_id: str) -> list[Delay]:
+        """An execution's timers, earliest first."""
+
+
+class Store(Protocol):
+    """Every repository of one database."""
+
+    flows: FlowRepository
+    executions: ExecutionRepository
+    logs: LogRepository
+    metrics: MetricRepository
+    kv: KVRepository
+    namespaces: NamespaceRepository
+    secrets: SecretRepository
+    triggers: TriggerRepository
+    jobs: JobQueue
+    delays: DelayRepository
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Group the calls made inside into one atomic transaction (re-entrant)."""
+
+    def execution_lock(self, execution_id: str) -> AbstractContextManager[None]:
+        """Serialise executors on one execution (across processes on PostgreSQL)."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+def iter_pages(search: Any, size: int = 500, **filters: Any) -> Iterator[Any]:
+    """Yield every item of a paged `search` callable, page after page."""
+    page = 1
+    while True:
+        result: Page[Any] = search(page=page, size=size, **filters)
+        yield from result.items
+        if page * size >= result.total or not result.items:
+            return
+        page += 1
