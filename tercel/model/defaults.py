@@ -1,0 +1,142 @@
+"""`pluginDefaults` (Kestra §1.3): default property values injected before validation.
+
+Every map with a `type` key under `tasks`, `errors`, `finally`, `afterExecution`,
+`listeners` and `triggers` (at any depth: nested tasks, conditions, task runners) gets the
+values of each default whose `type` equals its type or is a prefix of it. Non-forced
+defaults fill what the plugin does not set (deep merge, the plugin wins); forced defaults
+override it. Among several matching defaults the first declared wins, so flow-level
+defaults beat namespace-level ones passed after them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tercel.model.registry import registry
+from tercel.model.yaml_source import Path, PositionMap
+
+#: Top-level flow keys whose content receives plugin defaults.
+DEFAULTED_KEYS = ("tasks", "errors", "finally", "afterExecution", "listeners", "triggers")
+
+
+@dataclass(frozen=True, slots=True)
+class PluginDefaultEntry:
+    """One default: `values` for every plugin whose type starts with `type`.
+
+    `origin` is where its `values` map sits in the flow document (for error positions);
+    None for defaults that come from elsewhere (namespace or server configuration).
+    """
+
+    type: str
+    values: Mapping[str, Any]
+    forced: bool = False
+    origin: Path | None = None
+
+
+def flow_defaults(data: Mapping[str, Any]) -> list[PluginDefaultEntry]:
+    """The well-formed entries of a flow's `pluginDefaults` (and deprecated `taskDefaults`)."""
+    entries: list[PluginDefaultEntry] = []
+    for key in ("pluginDefaults", "taskDefaults"):
+        items = data.get(key)
+        if not isinstance(items, list):
+            continue
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            type_name, values = item.get("type"), item.get("values", {})
+            if not isinstance(type_name, str) or not isinstance(values, dict):
+                continue
+            forced = item.get("forced") is True
+            entries.append(PluginDefaultEntry(type_name, values, forced, (key, index, "values")))
+    return entries
+
+
+def matches(default_type: str, plugin_type: str) -> bool:
+    """Kestra's rule: equal, or the default's type is a prefix of the plugin's type."""
+    return plugin_type == default_type or plugin_type.startswith(default_type)
+
+
+def apply_plugin_defaults(
+    data: dict[str, Any],
+    extra: Sequence[PluginDefaultEntry] = (),
+    *,
+    positions: PositionMap | None = None,
+) -> dict[str, Any]:
+    """Return a copy of flow `data` with the flow's own defaults, then `extra`, applied.
+
+    When `positions` is given, injected values are redirected to where the default was
+    written, so that an error in a default points into `pluginDefaults`.
+    """
+    entries = [*flow_defaults(data), *extra]
+    if not entries:
+        return data
+    result = dict(data)
+    for key in DEFAULTED_KEYS:
+        if key in result:
+            result[key] = _walk(result[key], (key,), entries, positions)
+    return result
+
+
+def _names(type_name: str) -> tuple[str, ...]:
+    found = registry.get(type_name)
+    return (type_name,) if found is None else (type_name, found.name)
+
+
+def _walk(
+    node: Any, path: Path, entries: Sequence[PluginDefaultEntry], positions: PositionMap | None
+) -> Any:
+    if isinstance(node, list):
+        return [_walk(item, (*path, index), entries, positions) for index, item in enumerate(node)]
+    if not isinstance(node, dict):
+        return node
+    current: dict[str, Any] = {
+        key: _walk(value, (*path, key), entries, positions) for key, value in node.items()
+    }
+    type_name = current.get("type")
+    if not isinstance(type_name, str):
+        return current
+    names = _names(type_name)
+    matching = [entry for entry in entries if any(matches(entry.type, n) for n in names)]
+    # First declared wins: apply in reverse so earlier entries are merged last.
+    for entry in reversed([e for e in matching if not e.forced]):
+        current = _merge(dict(entry.values), current, path, entry.origin, positions, False)
+    for entry in reversed([e for e in matching if e.forced]):
+        current = _merge(current, dict(entry.values), path, entry.origin, positions, True)
+    return current
+
+
+def _merge(  # noqa: PLR0917 - private recursive helper
+    base: dict[str, Any],
+    winner: dict[str, Any],
+    path: Path,
+    origin: Path | None,
+    positions: PositionMap | None,
+    winner_is_default: bool,
+) -> dict[str, Any]:
+    """Deep-merge `winner` over `base`; record where values taken from a default came from."""
+    merged = dict(base)
+    for key, value in winner.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(
+                merged[key],
+                value,
+                (*path, key),
+                None if origin is None else (*origin, key),
+                positions,
+                winner_is_default,
+            )
+        else:
+            merged[key] = value
+            if winner_is_default:
+                _redirect(positions, (*path, key), origin, key)
+    if not winner_is_default:
+        for key in base.keys() - winner.keys():
+            _redirect(positions, (*path, key), origin, key)
+    return merged
+
+
+def _redirect(positions: PositionMap | None, target: Path, origin: Path | None, key: str) -> None:
+    if positions is not None and origin is not None:
+        positions.redirects[target] = (*origin, key)

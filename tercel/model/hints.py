@@ -1,0 +1,150 @@
+""" "Did you mean ...?" hints for unknown properties and unknown types."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from typing import Any, Union
+
+from pydantic import BaseModel
+
+from tercel.model.registry import Category, registry
+from tercel.model.yaml_source import Path
+
+
+def closest(word: str, candidates: list[str], cutoff: float = 0.6) -> str | None:
+    """The candidate nearest to `word`, if any is close enough."""
+    found = difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
+    if found:
+        return found[0]
+    # Long dotted type names differ mostly in their last segment: compare that alone too.
+    tail = word.rsplit(".", 1)[-1]
+    by_tail = {candidate.rsplit(".", 1)[-1]: candidate for candidate in candidates}
+    found = difflib.get_close_matches(tail, list(by_tail), n=1, cutoff=cutoff)
+    return by_tail[found[0]] if found else None
+
+
+def type_hint(type_name: str, category: Category | None) -> str | None:
+    """Hint for an unknown `type`: the nearest registered name of the same category."""
+    names = [info.name for info in registry if category is None or info.category is category]
+    aliases = [
+        name
+        for name in registry.all_names()
+        if (found := registry.get(name)) is not None
+        and (category is None or found.category is category)
+    ]
+    match = closest(type_name, names) or closest(type_name, aliases)
+    return f"did you mean `{match}`?" if match else None
+
+
+def input_type_hint(type_name: str) -> str | None:
+    """Hint for an unknown input type: the nearest input type name."""
+    from tercel.model.inputs import INPUT_CLASSES
+
+    match = closest(type_name.upper(), list(INPUT_CLASSES), cutoff=0.5)
+    return f"did you mean `{match}`?" if match else None
+
+
+def property_names(cls: type[BaseModel]) -> list[str]:
+    """The YAML names (aliases) a model accepts."""
+    return [field.alias or name for name, field in cls.model_fields.items()]
+
+
+def property_hint(cls: type[BaseModel] | None, key: str) -> str | None:
+    """Hint for an unknown property `key` of `cls`."""
+    if cls is None:
+        return None
+    match = closest(key, property_names(cls), cutoff=0.7)
+    return f"did you mean `{match}`?" if match else None
+
+
+def _model_from_type(data: Any) -> type[BaseModel] | None:
+    if isinstance(data, dict) and isinstance(data.get("type"), str):
+        found = registry.get(data["type"])
+        if found is not None:
+            return found.cls
+        from tercel.model.inputs import input_class
+
+        return input_class(data["type"])
+    return None
+
+
+def _candidates(annotation: Any) -> list[Any]:
+    """Flatten Optional/Union/Annotated into the member types."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _candidates(typing.get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        found: list[Any] = []
+        for member in typing.get_args(annotation):
+            found.extend(_candidates(member))
+        return found
+    return [annotation]
+
+
+def _step(annotation: Any, item: str | int, child: Any) -> tuple[Any, type[BaseModel] | None]:
+    """Follow one path item through `annotation`: the next annotation and model, if any."""
+    for candidate in _candidates(annotation):
+        origin = typing.get_origin(candidate)
+        args = typing.get_args(candidate)
+        if isinstance(item, int) and origin in (list, tuple) and args:
+            inner = args[0]
+        elif isinstance(item, str) and origin is dict and len(args) == 2:
+            inner = args[1]
+        else:
+            continue
+        model = _model_from_type(child)
+        if model is None:
+            model = next(
+                (
+                    member
+                    for member in _candidates(inner)
+                    if isinstance(member, type) and issubclass(member, BaseModel)
+                ),
+                None,
+            )
+        return inner, model
+    return None, None
+
+
+def model_at(root: type[BaseModel], data: Any, path: Path) -> type[BaseModel] | None:
+    """Best-effort: the model class that validates the map found at `path` of `data`."""
+    model: type[BaseModel] | None = root
+    annotation: Any = None
+    node = data
+    for item in path:
+        if _has(node, item):
+            child = _child(node, item)
+        else:
+            return None
+        if model is not None and isinstance(item, str):
+            field = next(
+                (f for name, f in model.model_fields.items() if item in (name, f.alias)), None
+            )
+            if field is None:
+                return None
+            annotation = field.annotation
+            model = _model_from_type(child) or next(
+                (
+                    member
+                    for member in _candidates(annotation)
+                    if isinstance(member, type) and issubclass(member, BaseModel)
+                ),
+                None,
+            )
+        else:
+            annotation, model = _step(annotation, item, child)
+        node = child
+    return model
+
+
+def _has(node: Any, item: str | int) -> bool:
+    """Whether `item` is a key (of a map) or an index (of a list) present in `node`."""
+    if isinstance(node, dict):
+        return isinstance(item, str) and item in node
+    return isinstance(node, list) and isinstance(item, int) and 0 <= item < len(node)
+
+
+def _child(node: Any, item: str | int) -> Any:
+    return node[item]

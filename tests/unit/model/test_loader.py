@@ -1,0 +1,135 @@
+"""Loading flows from YAML: positions, YAML 1.2 scalars, duplicate keys, all problems at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from tercel.errors import FlowValidationError, Problem
+from tercel.model.loader import load_flow, load_flows, parse_flow_dict
+
+
+def problems_of(source: str) -> list[Problem]:
+    with pytest.raises(FlowValidationError) as caught:
+        load_flow(source, "flow.yml")
+    return caught.value.problems
+
+
+def test_valid_flow_loads_with_typed_tasks() -> None:
+    flow = load_flow(
+        "id: hello\nnamespace: company.team\ntasks:\n"
+        "  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+    )
+    assert flow.id == "hello"
+    assert type(flow.tasks[0]).__name__ == "Log"
+
+
+def test_yes_and_dates_stay_strings_as_in_yaml_1_2() -> None:
+    flow = load_flow(
+        "id: f\nnamespace: n\nvariables:\n  answer: yes\n  day: 2024-01-31\n  n: 0x1f\n"
+        "tasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+    )
+    assert flow.variables == {"answer": "yes", "day": "2024-01-31", "n": 31}
+
+
+def test_unknown_property_points_at_key_with_hint() -> None:
+    problems = problems_of(
+        "id: f\nnamespace: n\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n"
+        "    message: hi\n    mesage: typo\n"
+    )
+    assert [(p.message, p.line, p.column, p.hint) for p in problems] == [
+        ("unknown property `mesage`", 7, 5, "did you mean `message`?")
+    ]
+
+
+def test_missing_property_points_at_the_map() -> None:
+    problems = problems_of(
+        "id: f\nnamespace: n\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n"
+    )
+    assert [(p.message, p.line, p.column) for p in problems] == [
+        ("missing required property `message`", 4, 5)
+    ]
+
+
+def test_unknown_type_points_at_type_value_with_nearest_name() -> None:
+    problems = problems_of(
+        "id: f\nnamespace: n\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Lgo\n"
+    )
+    assert [(p.message, p.line, p.column, p.hint) for p in problems] == [
+        (
+            "unknown type `io.kestra.plugin.core.log.Lgo`",
+            5,
+            11,
+            "did you mean `io.kestra.plugin.core.log.Log`?",
+        )
+    ]
+
+
+def test_duplicate_key_points_at_second_key() -> None:
+    problems = problems_of(
+        "id: f\nnamespace: n\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n"
+        "    message: a\n    message: b\n"
+    )
+    assert [(p.message, p.line, p.column) for p in problems] == [
+        ("duplicate key `tasks[0].message`", 7, 5)
+    ]
+
+
+def test_wrong_value_points_at_value() -> None:
+    problems = problems_of(
+        "id: f\nnamespace: Bad$NS\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n"
+        "    message: hi\n"
+    )
+    assert len(problems) == 1
+    assert problems[0].message.startswith("`namespace`: String should match pattern")
+    assert (problems[0].line, problems[0].column) == (2, 12)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    problems = problems_of(
+        "id: f\nnamespace: n\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n"
+        "  - id: b\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n    bad: 1\n"
+        "  - id: c\n    type: nope.Nope\n"
+    )
+    assert [(p.line, p.column) for p in problems] == [(4, 5), (9, 5), (11, 11)]
+
+
+def test_syntax_error_is_a_positioned_problem() -> None:
+    problems = problems_of("id: f\nnamespace: n\ntasks: [\n")
+    assert len(problems) == 1
+    assert problems[0].message.startswith("invalid YAML")
+    assert problems[0].line >= 3
+
+
+def test_empty_document_is_rejected() -> None:
+    problems = problems_of("")
+    assert problems[0].message.startswith("a flow must be a map")
+    assert (problems[0].line, problems[0].column) == (1, 1)
+
+
+def test_multi_document_source_gives_each_flow_and_its_text() -> None:
+    flows = load_flows(
+        "id: a\nnamespace: n\ntasks:\n  - id: l\n    type: io.kestra.plugin.core.log.Log\n"
+        "    message: hi\n---\nid: b\nnamespace: n\ntasks:\n  - id: l\n"
+        "    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+    )
+    assert [flow.id for flow, _ in flows] == ["a", "b"]
+    assert flows[1][1].startswith("id: b\n")
+
+
+def test_load_flow_rejects_more_than_one_document() -> None:
+    problems = problems_of(
+        "id: a\nnamespace: n\ntasks:\n  - id: l\n    type: io.kestra.plugin.core.log.Log\n"
+        "    message: hi\n---\nid: b\nnamespace: n\ntasks:\n  - id: l\n"
+        "    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+    )
+    assert [(p.message, p.line) for p in problems] == [
+        ("expected one flow, found 2 YAML documents", 8)
+    ]
+
+
+def test_parse_flow_dict_reports_problems_without_positions() -> None:
+    with pytest.raises(FlowValidationError) as caught:
+        parse_flow_dict({"id": "f", "namespace": "n", "tasks": []})
+    assert [(p.message, p.line, p.column) for p in caught.value.problems] == [
+        ("`tasks`: must not be empty", 0, 0)
+    ]
