@@ -13,7 +13,8 @@ Code raises the most specific class; callers catch the broadest one they can han
     ├── InputError                 an execution input is missing or has the wrong type
     ├── ExecutionError             something went wrong while running an execution
     │   ├── TaskError              a task failed (the message is shown to the user)
-    │   │   └── TaskTimeoutError   a task ran longer than its `timeout`
+    │   │   ├── TaskTimeoutError   a task ran longer than its `timeout`
+    │   │   └── ScriptError        a script failed; its outputs are kept
     │   └── PluginNotRunnableError a type is declared but cannot run yet
     ├── NotFoundError              a flow, execution, file or key does not exist
     ├── ConflictError              it already exists, or the state forbids the change
@@ -97,6 +98,18 @@ class TaskError(ExecutionError):
 
 class TaskTimeoutError(TaskError):
     """A task ran longer than its `timeout`."""
+
+
+class ScriptError(TaskError):
+    """A script failed (non-zero exit, timeout, memory cap); its `outputs` are still kept.
+
+    The worker records `outputs` (exit code, protocol vars, output files) on the task run,
+    as Kestra does for a failed script.
+    """
+
+    def __init__(self, message: str, outputs: dict[str, object]) -> None:
+        super().__init__(message)
+        self.outputs = outputs
 
 
 class PluginNotRunnableError(ExecutionError):
