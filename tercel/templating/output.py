@@ -1,0 +1,120 @@
+"""How rendered values become text, the way Kestra's Pebble writer prints them.
+
+Booleans print as ``true``/``false``, null as nothing, maps and lists as compact JSON
+(``{"value":"x"}``), date-times as ISO-8601 and floats as Java's ``Double.toString`` does.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from jinja2 import Undefined
+
+
+def java_double(value: float) -> str:
+    """Java's ``Double.toString``: ``1.0``, ``2.5``, ``1.0E7``, ``NaN``, ``Infinity``."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    magnitude = abs(value)
+    if value == 0 or 1e-3 <= magnitude < 1e7:
+        text = repr(value)
+        return text if ("." in text or "e" in text) else text + ".0"
+    # Shortest round-trip digits (Python's repr), laid out as Java's d.dddE<exp>.
+    _, digits, exponent = Decimal(repr(magnitude)).normalize().as_tuple()
+    assert isinstance(exponent, int)
+    text = "".join(map(str, digits))
+    scientific = exponent + len(text) - 1
+    sign = "-" if value < 0 else ""
+    return f"{sign}{text[0]}.{text[1:] or '0'}E{scientific}"
+
+
+def format_instant(value: datetime) -> str:
+    """Java's ``Instant.toString``/``ZonedDateTime.toString``: fraction in groups of 3 digits."""
+    micros = value.microsecond
+    base = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if micros:
+        fraction = f"{micros:06d}"
+        base += "." + (fraction[:3] if fraction.endswith("000") else fraction)
+    offset = value.utcoffset()
+    if offset is None:
+        return base
+    if offset == timedelta(0) and value.tzinfo in (timezone.utc, None) or _is_utc(value):
+        return base + "Z"
+    return base + _format_offset(offset)
+
+
+def _is_utc(value: datetime) -> bool:
+    name = value.tzname() or ""
+    return value.utcoffset() == timedelta(0) and name in ("UTC", "Z", "GMT", "Etc/UTC")
+
+
+def _format_offset(offset: timedelta) -> str:
+    total = int(offset.total_seconds())
+    sign = "+" if total >= 0 else "-"
+    total = abs(total)
+    hours, rest = divmod(total, 3600)
+    minutes = rest // 60
+    return f"{sign}{hours:02d}:{minutes:02d}"
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_instant(value)
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, Undefined):
+        return None
+    return str(value)
+
+
+def to_json(value: Any) -> str:
+    """Compact JSON as Jackson writes it (no spaces, non-ASCII kept, dates as ISO strings)."""
+    return json.dumps(
+        value, separators=(",", ":"), ensure_ascii=False, default=_json_default, allow_nan=True
+    )
+
+
+def to_text(value: Any) -> str:
+    """The text Kestra prints for a value in ``{{ ... }}``."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return java_double(value)
+    if isinstance(value, (Mapping, list, tuple, set, frozenset)):
+        return to_json(value)
+    if isinstance(value, datetime):
+        return format_instant(value)
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+def finalize(value: Any) -> Any:
+    """Jinja ``finalize`` hook: everything printed goes through `to_text`.
+
+    Undefined values are passed through so that strict undefined still raises on print.
+    """
+    if isinstance(value, str) or isinstance(value, Undefined):
+        return value
+    return to_text(value)

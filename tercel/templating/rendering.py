@@ -1,0 +1,203 @@
+"""`render`, `render_typed` and `render_value`: templates in, text or typed values out.
+
+Compiled templates are cached by source; a string without ``{{``, ``{%`` or ``{#`` never
+reaches the engine. Every failure becomes a `tercel.errors.TemplateError` subclass whose
+message names the expression (and the `location` label the caller gives).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+from jinja2 import Template
+from jinja2.sandbox import SecurityError
+
+from tercel.errors import (
+    TemplateError,
+    TemplateSecurityError,
+    TemplateSyntaxError,
+    TercelError,
+    UndefinedVariableError,
+)
+from tercel.templating import limits, state
+from tercel.templating.environment import MissingVariableError, PebbleEnvironment
+from tercel.templating.services import TemplateServices
+
+_MARKERS = ("{{", "{%", "{#")
+_SINGLE_EXPRESSION = re.compile(r"\s*\{\{-?(?P<expr>.*?)-?\}\}\s*", re.DOTALL)
+
+
+def has_template(text: str) -> bool:
+    """Whether `text` contains template syntax (otherwise it renders to itself)."""
+    return "{" in text and any(marker in text for marker in _MARKERS)
+
+
+@lru_cache(maxsize=1)
+def environment() -> PebbleEnvironment:
+    """The shared environment, with every function, filter and test registered."""
+    from tercel.templating.registry import build_environment
+
+    return build_environment()
+
+
+@lru_cache(maxsize=4096)
+def _compile(source: str) -> Template:
+    return environment().from_string(source)
+
+
+@lru_cache(maxsize=4096)
+def _compile_expression(source: str) -> Template:
+    env = environment()
+    expr = env.parse_expression(source)
+    body = [jinja2.nodes.Assign(jinja2.nodes.Name("result", "store"), expr, lineno=1)]
+    return env.from_string(jinja2.nodes.Template(body, lineno=1))  # type: ignore[arg-type]
+
+
+def compile_template(source: str) -> Template:
+    """The compiled template for `source` (cached); raises `TemplateError` subclasses."""
+    if len(source) > limits.MAX_TEMPLATE_LENGTH:
+        raise TemplateSecurityError(
+            f"template of {len(source)} characters is too long (limit {limits.MAX_TEMPLATE_LENGTH})"
+        )
+    try:
+        return _compile(source)
+    except Exception as error:
+        raise _translate(error, source, state.current().location) from None
+
+
+def render(
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    services: TemplateServices | None = None,
+    location: str | None = None,
+) -> str:
+    """Render `template` with `context`, as Kestra does (single pass, strict variables).
+
+    `location` (e.g. ``task `t1` property `message```) is added to error messages.
+    """
+    if not has_template(template):
+        return template
+    with state.entered(services, location) as current:
+        compiled = compile_template(template)
+        try:
+            return _render_compiled(compiled, context)
+        except Exception as error:
+            raise _translate(error, template, current.location) from None
+
+
+def _render_compiled(compiled: Template, context: Mapping[str, Any]) -> str:
+    total = 0
+    parts: list[str] = []
+    for part in compiled.root_render_func(compiled.new_context(dict(context))):
+        total += len(part)
+        if total > limits.MAX_STRING_LENGTH:
+            limits.check_length(total, "rendered text")
+        parts.append(part)
+    return "".join(parts)
+
+
+def render_typed(
+    expression: str,
+    context: Mapping[str, Any],
+    *,
+    services: TemplateServices | None = None,
+    location: str | None = None,
+) -> Any:
+    """The typed value of a template that is exactly one ``{{ expression }}``.
+
+    ``"{{ [1, 2] }}"`` gives the list ``[1, 2]``, ``"{{ x > 1 }}"`` a bool. Any other
+    template (text around the expression, several expressions, tags) renders to a string,
+    and a string without template syntax is returned unchanged.
+    """
+    if not has_template(expression):
+        return expression
+    match = _SINGLE_EXPRESSION.fullmatch(expression)
+    if match is None or "}}" in match["expr"] or "{{" in match["expr"]:
+        return render(expression, context, services=services, location=location)
+    with state.entered(services, location) as current:
+        try:
+            compiled = _compile_expression(match["expr"])
+            module = compiled.make_module(dict(context))
+            return getattr(module, "result", None)
+        except Exception as error:
+            raise _translate(error, expression, current.location) from None
+
+
+def render_value(
+    value: Any,
+    context: Mapping[str, Any],
+    *,
+    services: TemplateServices | None = None,
+    location: str | None = None,
+) -> Any:
+    """Render every string inside `value` (lists element-wise, maps keys and values)."""
+    if isinstance(value, str):
+        return render(value, context, services=services, location=location)
+    if isinstance(value, Mapping):
+        return {
+            render_value(key, context, services=services, location=location): render_value(
+                item, context, services=services, location=location
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [render_value(item, context, services=services, location=location) for item in value]
+    return value
+
+
+# -- errors -------------------------------------------------------------------------------
+
+
+def _shorten(source: str, limit: int = 200) -> str:
+    return source if len(source) <= limit else source[: limit - 3] + "..."
+
+
+def _line_of(source: str, name: str) -> int:
+    for number, line in enumerate(source.splitlines() or [source], start=1):
+        if name in line:
+            return number
+    return 1
+
+
+def _suffix(location: str | None) -> str:
+    return f" ({location})" if location else ""
+
+
+def _translate(error: Exception, source: str, location: str | None) -> TercelError:
+    """Turn any failure inside the engine into a `TemplateError` subclass that helps."""
+    if isinstance(error, TercelError):
+        if location and isinstance(error, TemplateError) and location not in str(error):
+            return type(error)(f"{error}{_suffix(location)}")
+        return error
+    if isinstance(error, MissingVariableError):
+        line = _line_of(source, error.name)
+        return UndefinedVariableError(
+            f"Unable to find `{error.name}` used in the expression `{_shorten(source)}` "
+            f"at line {line}{_suffix(location)}"
+        )
+    if isinstance(error, SecurityError):
+        return TemplateSecurityError(f"{error} in `{_shorten(source)}`{_suffix(location)}")
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        return TemplateSyntaxError(
+            f"{error.message} in the expression `{_shorten(source)}` at line {error.lineno}"
+            f"{_suffix(location)}"
+        )
+    if isinstance(error, jinja2.UndefinedError):
+        return UndefinedVariableError(f"{error} in `{_shorten(source)}`{_suffix(location)}")
+    if isinstance(error, RecursionError):
+        return TemplateSecurityError(
+            f"template nests or recurses too deeply: `{_shorten(source)}`{_suffix(location)}"
+        )
+    if isinstance(error, MemoryError):
+        return TemplateSecurityError(f"template needs too much memory{_suffix(location)}")
+    if isinstance(error, jinja2.TemplateError):
+        return TemplateError(f"{error} in `{_shorten(source)}`{_suffix(location)}")
+    return TemplateError(
+        f"{type(error).__name__}: {error} in the expression `{_shorten(source)}`"
+        f"{_suffix(location)}"
+    )

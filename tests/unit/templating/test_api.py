@@ -1,0 +1,82 @@
+"""The public API other parts call: render, render_typed, render_value, truthiness."""
+
+from __future__ import annotations
+
+import pytest
+
+from tercel.errors import TemplateError, UndefinedVariableError
+from tercel.templating import (
+    is_condition_true,
+    is_truthy,
+    render,
+    render_typed,
+    render_value,
+)
+
+CONTEXT = {"outputs": {"extract": {"value": 42}}, "inputs": {"name": "World"}}
+
+
+def test_render_prints_an_output_value() -> None:
+    assert render("{{ outputs.extract.value }}", CONTEXT) == "42"
+
+
+def test_render_returns_plain_text_unchanged() -> None:
+    assert render("no template here {", CONTEXT) == "no template here {"
+
+
+def test_render_prints_a_map_as_compact_json() -> None:
+    assert render("{{ outputs.extract }}", CONTEXT) == '{"value":42}'
+
+
+def test_render_typed_returns_the_value_of_a_single_expression() -> None:
+    assert render_typed("{{ outputs.extract }}", CONTEXT) == {"value": 42}
+    assert render_typed("{{ outputs.extract.value > 1 }}", CONTEXT) is True
+
+
+def test_render_typed_renders_text_around_an_expression_as_a_string() -> None:
+    assert render_typed("n={{ outputs.extract.value }}", CONTEXT) == "n=42"
+
+
+def test_render_value_renders_keys_and_values_recursively() -> None:
+    value = {"{{ inputs.name }}": ["Hello {{ inputs.name }}", 3, {"k": "{{ 1 + 1 }}"}]}
+    assert render_value(value, CONTEXT) == {"World": ["Hello World", 3, {"k": "2"}]}
+
+
+def test_undefined_variable_error_names_the_variable_and_location() -> None:
+    with pytest.raises(UndefinedVariableError) as caught:
+        render("{{ outputs.missing.value }}", CONTEXT, location="task `t1` property `message`")
+    message = str(caught.value)
+    assert "Unable to find `missing`" in message
+    assert "{{ outputs.missing.value }}" in message
+    assert "task `t1` property `message`" in message
+
+
+def test_undefined_variable_error_is_a_template_error() -> None:
+    with pytest.raises(TemplateError):
+        render("{{ nope }}", CONTEXT)
+
+
+@pytest.mark.parametrize(
+    ("rendered", "expected"),
+    [
+        ("true", True),
+        ("false", False),
+        ("FALSE", False),
+        ("0", False),
+        ("-0", False),
+        ("", False),
+        ("  false ", False),
+        ("1", True),
+        ("anything", True),
+    ],
+)
+def test_is_truthy_follows_kestra_truth_utils(rendered: str, expected: bool) -> None:
+    assert is_truthy(rendered) is expected
+
+
+@pytest.mark.parametrize(
+    ("rendered", "expected"),
+    [("true", True), ("false", False), ("", False), ("   ", False), ("0", True)],
+)
+def test_is_condition_true_is_false_only_for_blank_or_false(rendered: str, expected: bool) -> None:
+    assert is_condition_true(rendered) is expected
