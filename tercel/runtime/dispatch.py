@@ -1,0 +1,250 @@
+"""From a `RunTask` effect to a job on the worker pool, and from its result to an event.
+
+The dispatcher builds the real `TaskContext` of an attempt (logger, KV, storage, template
+services, timeout) and turns the worker's `JobResult` into the engine's `TaskRunResult`.
+A server with remote workers would replace this class; the executor only calls `run_task`,
+`run_working_directory`, `kill` and `kill_execution`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tercel.engine.api import Event, RunTask, RunWorkingDirectory, TaskRunResult, TaskRunStarted
+from tercel.engine.state import State
+from tercel.errors import TercelError
+from tercel.runtime.logs import AttemptLogger, LogWriter
+from tercel.runtime.task_context import RuntimeTaskContext
+from tercel.runtime.worker import Job, JobResult, WorkerPool
+
+if TYPE_CHECKING:
+    from tercel.model.task import Task
+    from tercel.plugins.context import InternalStorage, KVStore
+    from tercel.runtime.executor import Tracked
+    from tercel.store.api import Store
+
+#: Reports the event that ends a job: (execution id, task-run id, event).
+JobDone = Callable[[str, str, Event], None]
+#: Queues an event for an execution.
+Send = Callable[[str, Event], None]
+
+
+class Dispatcher:
+    """Runs task attempts in-process on a `WorkerPool`."""
+
+    def __init__(
+        self,
+        pool: WorkerPool,
+        *,
+        store: Store,
+        storage: InternalStorage,
+        logs: LogWriter,
+        clock: Callable[[], datetime],
+        work_root: Path | None = None,
+    ) -> None:
+        self.pool = pool
+        self.store = store
+        self.storage = storage
+        self.logs = logs
+        self.clock = clock
+        self.work_root = work_root
+        self._wd_tasks: dict[str, asyncio.Task[None]] = {}
+
+    @property
+    def kv(self) -> KVStore:
+        """The KV store tasks see."""
+        return self.store.kv
+
+    def context(
+        self,
+        tracked: Tracked,
+        *,
+        task: Task,
+        task_run_id: str,
+        attempt_number: int,
+        variables: Mapping[str, Any],
+        shared_dir: Path | None = None,
+    ) -> RuntimeTaskContext:
+        """The `TaskContext` of one attempt."""
+        execution = tracked.execution
+        logger = AttemptLogger(
+            self.logs,
+            tenant_id=execution.tenant_id,
+            namespace=execution.namespace,
+            flow_id=execution.flow_id,
+            execution_id=execution.id,
+            task_id=task.id,
+            task_run_id=task_run_id,
+            attempt_number=attempt_number,
+            min_level=task.log_level or "TRACE",
+            clock=self.clock,
+        )
+        return RuntimeTaskContext(
+            tenant_id=execution.tenant_id,
+            namespace=execution.namespace,
+            flow_id=execution.flow_id,
+            execution_id=execution.id,
+            task_id=task.id,
+            task_run_id=task_run_id,
+            attempt_number=attempt_number,
+            variables=variables,
+            logger=logger,
+            kv=self.kv,
+            storage=self.storage,
+            services=tracked.services,
+            work_root=self.work_root,
+            shared_dir=shared_dir,
+            clock=self.clock,
+        )
+
+    def _timeout(self, tracked: Tracked, effect: RunTask) -> float | None:
+        if effect.timeout is not None:
+            return effect.timeout.total_seconds()
+        if effect.timeout_expression:
+            from tercel.plugins.core.templating.properties import parse_duration
+
+            text = tracked.renderer.render(effect.timeout_expression, effect.context)
+            try:
+                return parse_duration(text).total_seconds()
+            except ValueError as error:
+                raise TercelError(f"property `timeout`: {error}") from error
+        return None
+
+    def run_task(self, tracked: Tracked, effect: RunTask, done: JobDone) -> None:
+        """Start one attempt; `done` gets its `TaskRunResult`."""
+        from tercel.plugins.context import RunnableTask
+
+        execution_id = tracked.execution.id
+        task_run_id = effect.task_run.id
+        ctx = self.context(
+            tracked,
+            task=effect.task,
+            task_run_id=task_run_id,
+            attempt_number=effect.attempt_number,
+            variables=effect.context,
+        )
+        try:
+            if not isinstance(effect.task, RunnableTask):
+                raise TercelError(f"task type `{effect.task.type}` cannot be run by a worker")
+            timeout = self._timeout(tracked, effect)
+        except TercelError as error:
+            ctx.logger.error(str(error))
+            done(
+                execution_id,
+                task_run_id,
+                TaskRunResult(
+                    task_run_id,
+                    State.FAILED,
+                    attempt_number=effect.attempt_number,
+                    error=str(error),
+                ),
+            )
+            return
+        job = Job(execution_id, task_run_id, effect.attempt_number, effect.task, ctx, timeout)
+        self.pool.submit(job, lambda result: done(execution_id, task_run_id, self._event(result)))
+
+    def _event(self, result: JobResult) -> TaskRunResult:
+        job = result.job
+        if result.metrics:
+            self._store_metrics(job, result.metrics)
+        return TaskRunResult(
+            job.task_run_id,
+            result.state,
+            outputs=result.outputs,
+            attempt_number=job.attempt_number,
+            error=result.error,
+            timed_out=result.timed_out,
+        )
+
+    def _store_metrics(self, job: Job, metrics: list[dict[str, Any]]) -> None:
+        from tercel.store.records import MetricEntry
+
+        ctx = job.context
+        entries = [
+            MetricEntry(
+                name=str(m["name"]),
+                type=str(m.get("type", "counter")),
+                value=float(m.get("value", 0.0)),
+                timestamp=self.clock(),
+                namespace=ctx.namespace,
+                flow_id=ctx.flow_id,
+                execution_id=ctx.execution_id,
+                task_id=ctx.task_id,
+                task_run_id=ctx.task_run_id,
+                tags=dict(m.get("tags") or {}),
+                tenant_id=ctx.tenant_id,
+            )
+            for m in metrics
+        ]
+        try:
+            self.store.metrics.append(entries)
+        except TercelError:
+            ctx.logger.warning("metrics could not be stored")
+
+    def run_working_directory(
+        self, tracked: Tracked, effect: RunWorkingDirectory, done: JobDone, send: Send
+    ) -> None:
+        """Run a WorkingDirectory's children in order, in one shared temp dir."""
+        task = asyncio.get_running_loop().create_task(
+            self._working_directory(tracked, effect, done, send)
+        )
+        self._wd_tasks[effect.task_run.id] = task
+        task.add_done_callback(lambda _: self._wd_tasks.pop(effect.task_run.id, None))
+
+    async def _working_directory(
+        self, tracked: Tracked, effect: RunWorkingDirectory, done: JobDone, send: Send
+    ) -> None:
+        from tercel.engine.context import child_context
+
+        execution_id = tracked.execution.id
+        shared = Path(tempfile.mkdtemp(prefix="tercel-wd-", dir=self.work_root))
+        final = State.SUCCESS
+        try:
+            for planned in effect.children:
+                send(execution_id, TaskRunStarted(planned.task_run_id, 1))
+                # Let the executor create the child task run before its context is built.
+                await asyncio.sleep(0)
+                variables = child_context(tracked.execution, effect, planned)
+                ctx = self.context(
+                    tracked,
+                    task=planned.task,
+                    task_run_id=planned.task_run_id,
+                    attempt_number=1,
+                    variables=variables,
+                    shared_dir=shared,
+                )
+                outcome: asyncio.Future[JobResult] = asyncio.get_running_loop().create_future()
+                job = Job(execution_id, planned.task_run_id, 1, planned.task, ctx)  # type: ignore[arg-type]
+                self.pool.submit(job, outcome.set_result)
+                result = await outcome
+                send(execution_id, self._event(result))
+                if result.state in (State.FAILED, State.KILLED) and not planned.task.allow_failure:
+                    final = result.state
+                    break
+        finally:
+            shutil.rmtree(shared, ignore_errors=True)
+        done(
+            execution_id,
+            effect.task_run.id,
+            TaskRunResult(effect.task_run.id, final, attempt_number=effect.attempt_number),
+        )
+
+    def kill(self, task_run_id: str) -> bool:
+        """Stop a running attempt (it reports KILLED); False if none is running."""
+        wd = self._wd_tasks.get(task_run_id)
+        if wd is not None:
+            for job_id in [tid for tid in list(self._wd_tasks) if tid == task_run_id]:
+                self._wd_tasks.pop(job_id, None)
+            wd.cancel()
+            return False
+        return self.pool.kill(task_run_id)
+
+    def kill_execution(self, execution_id: str) -> int:
+        """Stop every running attempt of an execution."""
+        return self.pool.kill_execution(execution_id)

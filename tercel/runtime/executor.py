@@ -1,0 +1,428 @@
+"""The executor loop: feeds events to the pure engine and carries out its effects.
+
+One asyncio task consumes a queue of ``(execution_id, event)``. Events that arrive together
+are handled as one batch per execution: `decide` is called for each, the task runs it
+touched are written once (`store.executions.save(execution, changed)`), and only then are
+jobs dispatched to the worker pool — so a job is always persisted (as a RUNNING task run
+with its attempt) before a worker runs it, and recovery can run it again after a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from tercel.engine.api import (
+    Decision,
+    EmitLog,
+    Event,
+    ExecutionEnded,
+    Kill,
+    KillSubflow,
+    KillTaskRun,
+    RetryExecution,
+    RunTask,
+    RunWorkingDirectory,
+    ScheduleTimer,
+    Start,
+    StartSubflow,
+    SubflowEnded,
+    TaskRunResult,
+    TaskRunStarted,
+    decide,
+)
+from tercel.engine.state import State
+from tercel.errors import ConflictError, InputError, TercelError
+from tercel.ids import short_id
+from tercel.runtime.dispatch import Dispatcher
+from tercel.runtime.logs import AttemptLogger, LogWriter
+
+if TYPE_CHECKING:
+    from tercel.engine.execution import Execution, TaskRun
+    from tercel.model.flow import Flow
+    from tercel.runtime.creation import ExecutionFactory
+    from tercel.runtime.services import ExecutionServices
+    from tercel.store.api import Store
+
+_log = logging.getLogger(__name__)
+
+#: Called after every step of an execution (live progress, SSE, flow triggers...).
+Listener = Callable[["Execution"], None]
+#: Called once when an execution reaches a terminal state.
+EndListener = Callable[["Execution", "Flow"], None]
+
+
+def utc_now() -> datetime:
+    """The runtime's clock."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ParentLink:
+    """Where to report the end of a subflow execution."""
+
+    execution_id: str
+    task_run_id: str
+    iteration: int | None
+    wait: bool
+
+
+class TemplateRenderer:
+    """The engine's `Renderer`, bound to one execution's template services."""
+
+    def __init__(self, services: ExecutionServices) -> None:
+        self.services = services
+
+    def render(self, template: str, context: Mapping[str, Any]) -> str:
+        """Render to a string."""
+        from tercel.templating import render
+
+        return render(template, context, services=self.services)
+
+    def render_typed(self, expression: str, context: Mapping[str, Any]) -> Any:
+        """Render to a typed value."""
+        from tercel.templating import render_typed
+
+        return render_typed(expression, context, services=self.services)
+
+
+@dataclass(eq=False)
+class Tracked:
+    """An execution the executor is driving, with what is in flight for it."""
+
+    flow: Flow
+    execution: Execution
+    services: ExecutionServices
+    renderer: TemplateRenderer
+    parent: ParentLink | None = None
+    jobs: set[str] = field(default_factory=set)
+    timers: set[asyncio.TimerHandle] = field(default_factory=set)
+    waiting_children: set[str] = field(default_factory=set)
+    #: Set when the execution is finished, or PAUSED with nothing that could resume it.
+    settled: asyncio.Event = field(default_factory=asyncio.Event)
+    finished: bool = False
+    index: dict[str, TaskRun] = field(default_factory=dict)
+
+    def task_run(self, task_run_id: str) -> TaskRun | None:
+        """A task run by id (indexed, so that large loops stay linear)."""
+        found = self.index.get(task_run_id)
+        if found is None:
+            for task_run in self.execution.task_run_list:
+                self.index[task_run.id] = task_run
+            found = self.index.get(task_run_id)
+        return found
+
+
+class Executor:
+    """Drives executions to their end: decide, persist, dispatch, repeat."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        factory: ExecutionFactory,
+        dispatcher: Dispatcher,
+        logs: LogWriter,
+        clock: Callable[[], datetime] = utc_now,
+        environment: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.store = store
+        self.factory = factory
+        self.dispatcher = dispatcher
+        self.logs = logs
+        self.clock = clock
+        self.environment = environment
+        self.listeners: list[Listener] = []
+        self.end_listeners: list[EndListener] = []
+        self._tracked: dict[str, Tracked] = {}
+        self._queue: asyncio.Queue[tuple[str, Event]] = asyncio.Queue()
+        self._queued: dict[tuple[str, str, str], list[str]] = {}
+        self._loop_task: asyncio.Task[None] | None = None
+
+    # -- public API ----------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the loop on the running event loop (idempotent)."""
+        if self._loop_task is None or self._loop_task.done():
+            self._loop_task = asyncio.get_running_loop().create_task(
+                self._run_forever(), name="tercel-executor"
+            )
+
+    async def stop(self) -> None:
+        """Stop the loop and cancel pending timers (running jobs are the dispatcher's)."""
+        for tracked in self._tracked.values():
+            for handle in tracked.timers:
+                handle.cancel()
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+            self._loop_task = None
+        self.logs.flush()
+
+    def track(self, flow: Flow, execution: Execution, parent: ParentLink | None = None) -> Tracked:
+        """Drive an execution that is already in the store (new or recovered)."""
+        services = self.factory.services_for(flow, execution)
+        tracked = Tracked(flow, execution, services, TemplateRenderer(services), parent)
+        self._tracked[execution.id] = tracked
+        return tracked
+
+    def submit(self, flow: Flow, execution: Execution, parent: ParentLink | None = None) -> Tracked:
+        """Persist a new execution and start it."""
+        self.store.executions.create(execution)
+        tracked = self.track(flow, execution, parent)
+        self.send(execution.id, Start(running_count=self._running_count(flow, execution)))
+        return tracked
+
+    def send(self, execution_id: str, event: Event) -> None:
+        """Queue an event for an execution."""
+        self._queue.put_nowait((execution_id, event))
+
+    def kill(self, execution_id: str) -> bool:
+        """Kill an execution (and, through the engine, its running tasks and subflows)."""
+        if execution_id not in self._tracked:
+            return False
+        self.send(execution_id, Kill())
+        return True
+
+    def tracked(self, execution_id: str) -> Tracked | None:
+        """The in-memory state of an execution being driven, if any."""
+        return self._tracked.get(execution_id)
+
+    async def wait(self, execution_id: str) -> Execution:
+        """Wait until the execution is finished or paused with nothing to resume it."""
+        tracked = self._tracked[execution_id]
+        await tracked.settled.wait()
+        return tracked.execution
+
+    # -- the loop ------------------------------------------------------------------------
+    async def _run_forever(self) -> None:
+        while True:
+            first = await self._queue.get()
+            batch = [first]
+            while not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            grouped: dict[str, list[Event]] = {}
+            for execution_id, event in batch:
+                grouped.setdefault(execution_id, []).append(event)
+            for execution_id, events in grouped.items():
+                tracked = self._tracked.get(execution_id)
+                if tracked is None:
+                    _log.debug("event for unknown execution %s dropped", execution_id)
+                    continue
+                try:
+                    self._step(tracked, events)
+                except Exception:  # noqa: BLE001 - the loop must survive one execution's bug
+                    _log.exception("executor step failed for execution %s", execution_id)
+                    self._fail_hard(tracked)
+            self.logs.flush()
+
+    def _decide(self, tracked: Tracked, event: Event) -> Decision:
+        return decide(
+            tracked.flow,
+            tracked.execution,
+            event,
+            self.clock(),
+            new_id=short_id,
+            render=tracked.renderer,
+            environment=self.environment,
+        )
+
+    def _step(self, tracked: Tracked, events: list[Event]) -> None:
+        """Decide every event, persist once, then carry out the effects."""
+        execution = tracked.execution
+        changed: dict[str, TaskRun] = {}
+        effects: list[Any] = []
+        pending = list(events)
+        finished = False
+        while pending:
+            event = pending.pop(0)
+            try:
+                decision = self._decide(tracked, event)
+            except (ConflictError, InputError) as error:
+                self._logger(tracked, None).warning(str(error))
+                continue
+            for task_run in decision.changed_task_runs:
+                changed[task_run.id] = task_run
+                tracked.index[task_run.id] = task_run
+            finished = finished or decision.finished
+            for effect in decision.effects:
+                effects.append(effect)
+                # In-process, a worker picks a job up at once: record the attempt now, so
+                # that the job is persisted as RUNNING before it runs.
+                if isinstance(effect, RunTask):
+                    pending.append(TaskRunStarted(effect.task_run.id, effect.attempt_number))
+        self.store.executions.save(execution, list(changed.values()))
+        for effect in effects:
+            self._apply(tracked, effect)
+        if finished:
+            tracked.finished = True
+        self._after_step(tracked)
+
+    def _after_step(self, tracked: Tracked) -> None:
+        for listener in self.listeners:
+            listener(tracked.execution)
+        state = tracked.execution.state.current
+        idle = not tracked.jobs and not tracked.timers and not tracked.waiting_children
+        if tracked.finished or (state is State.PAUSED and idle):
+            tracked.settled.set()
+        else:
+            tracked.settled.clear()
+        if tracked.finished and not tracked.jobs:
+            self._tracked.pop(tracked.execution.id, None)
+
+    def _fail_hard(self, tracked: Tracked) -> None:
+        """An engine or runtime bug: end the execution FAILED instead of hanging."""
+        execution = tracked.execution
+        self._logger(tracked, None).error("internal error: the executor could not go on")
+        self.dispatcher.kill_execution(execution.id)
+        execution.state.set(State.FAILED, self.clock())
+        with contextlib.suppress(Exception):
+            self.store.executions.save(execution, [])
+        tracked.finished = True
+        tracked.jobs.clear()
+        self._notify_end(tracked)
+        self._after_step(tracked)
+
+    # -- effects -------------------------------------------------------------------------
+    def _apply(self, tracked: Tracked, effect: Any) -> None:
+        execution_id = tracked.execution.id
+        if isinstance(effect, RunTask):
+            tracked.jobs.add(effect.task_run.id)
+            self.dispatcher.run_task(tracked, effect, self._job_done)
+        elif isinstance(effect, RunWorkingDirectory):
+            tracked.jobs.add(effect.task_run.id)
+            self.dispatcher.run_working_directory(tracked, effect, self._job_done, self.send)
+        elif isinstance(effect, ScheduleTimer):
+            self._schedule(tracked, effect)
+        elif isinstance(effect, StartSubflow):
+            self._start_subflow(tracked, effect)
+        elif isinstance(effect, KillTaskRun):
+            if not self.dispatcher.kill(effect.task_run_id):
+                self.send(execution_id, TaskRunResult(effect.task_run_id, State.KILLED))
+        elif isinstance(effect, KillSubflow):
+            self.kill(effect.execution_id)
+        elif isinstance(effect, EmitLog):
+            self._logger(tracked, effect.task_run_id).log(effect.level, effect.message)
+        elif isinstance(effect, ExecutionEnded):
+            self._notify_end(tracked)
+        elif isinstance(effect, RetryExecution):
+            self._retry_execution(tracked, effect)
+
+    def _job_done(self, execution_id: str, task_run_id: str, event: Event) -> None:
+        tracked = self._tracked.get(execution_id)
+        if tracked is not None:
+            tracked.jobs.discard(task_run_id)
+        self.send(execution_id, event)
+
+    def _schedule(self, tracked: Tracked, effect: ScheduleTimer) -> None:
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, (effect.at - self.clock()).total_seconds())
+        execution_id = tracked.execution.id
+
+        def fire() -> None:
+            tracked.timers.discard(handle)
+            self.send(execution_id, effect.event)
+
+        handle = loop.call_later(delay, fire)
+        tracked.timers.add(handle)
+
+    def _start_subflow(self, tracked: Tracked, effect: StartSubflow) -> None:
+        parent = tracked.execution
+        link = ParentLink(parent.id, effect.task_run.id, effect.iteration, effect.wait)
+        try:
+            flow, child = self.factory.subflow_execution(parent, effect)
+        except TercelError as error:
+            self.send(
+                parent.id,
+                SubflowEnded(
+                    effect.task_run.id,
+                    None,
+                    State.FAILED,
+                    error=str(error),
+                    iteration=effect.iteration,
+                ),
+            )
+            return
+        if effect.wait:
+            tracked.waiting_children.add(child.id)
+        self.submit(flow, child, link)
+
+    def _notify_end(self, tracked: Tracked) -> None:
+        execution = tracked.execution
+        for listener in self.end_listeners:
+            listener(execution, tracked.flow)
+        link = tracked.parent
+        if link is not None and link.wait:
+            parent = self._tracked.get(link.execution_id)
+            if parent is not None:
+                parent.waiting_children.discard(execution.id)
+            self.send(
+                link.execution_id,
+                SubflowEnded(
+                    link.task_run_id,
+                    execution.id,
+                    execution.state.current,
+                    outputs=execution.outputs,
+                    iteration=link.iteration,
+                ),
+            )
+        if tracked.flow.concurrency is not None:
+            self._dequeue(tracked.flow, execution)
+
+    def _retry_execution(self, tracked: Tracked, effect: RetryExecution) -> None:
+        try:
+            retried = self.factory.retried_execution(tracked.flow, tracked.execution, effect)
+        except TercelError as error:
+            self._logger(tracked, None).error(f"cannot retry the execution: {error}")
+            return
+        delay = max(0.0, (effect.at - self.clock()).total_seconds())
+        loop = asyncio.get_running_loop()
+        loop.call_later(delay, self.submit, tracked.flow, retried, tracked.parent)
+
+    # -- concurrency ---------------------------------------------------------------------
+    def _running_count(self, flow: Flow, execution: Execution) -> int:
+        if flow.concurrency is None:
+            return 0
+        key = (execution.tenant_id, execution.namespace, execution.flow_id)
+        self._queued.setdefault(key, [])
+        return sum(
+            1
+            for other in self._tracked.values()
+            if other.execution.id != execution.id
+            and (other.execution.tenant_id, other.execution.namespace, other.execution.flow_id)
+            == key
+            and other.execution.state.current in (State.RUNNING, State.PAUSED)
+        )
+
+    def _dequeue(self, flow: Flow, ended: Execution) -> None:
+        key = (ended.tenant_id, ended.namespace, ended.flow_id)
+        queued = [
+            t.execution
+            for t in self._tracked.values()
+            if (t.execution.tenant_id, t.execution.namespace, t.execution.flow_id) == key
+            and t.execution.state.current is State.QUEUED
+        ]
+        if queued:
+            first = min(queued, key=lambda e: e.state.histories[0].date)
+            self.send(first.id, Start(running_count=self._running_count(flow, first)))
+
+    # -- logging -------------------------------------------------------------------------
+    def _logger(self, tracked: Tracked, task_run_id: str | None) -> AttemptLogger:
+        execution = tracked.execution
+        task_run = tracked.task_run(task_run_id) if task_run_id else None
+        return AttemptLogger(
+            self.logs,
+            tenant_id=execution.tenant_id,
+            namespace=execution.namespace,
+            flow_id=execution.flow_id,
+            execution_id=execution.id,
+            task_id=task_run.task_id if task_run else None,
+            task_run_id=task_run_id,
+            attempt_number=len(task_run.attempts) if task_run and task_run.attempts else None,
+            clock=self.clock,
+        )

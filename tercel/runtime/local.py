@@ -1,0 +1,209 @@
+"""`LocalRuntime`: a store, internal storage, an executor and a worker pool in one process.
+
+`tercel run` uses it to run one flow to its end; the server uses the same object and keeps
+it running. Typical use::
+
+    async with LocalRuntime.open(home) as runtime:
+        execution = await runtime.run(flow, {"user": "Tercel"})
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from tercel.engine.execution import Execution, ExecutionTrigger, Label, LogEntry
+from tercel.runtime.creation import ExecutionFactory, envs_from
+from tercel.runtime.dispatch import Dispatcher
+from tercel.runtime.executor import Executor, Tracked, utc_now
+from tercel.runtime.flows import ChainedFlows, FlowResolver, FlowSet, StoreFlows
+from tercel.runtime.logs import LogWriter
+from tercel.runtime.services import SecretSource, secrets_from_env
+from tercel.runtime.worker import WorkerPool
+from tercel.secrets.masking import SecretMasker
+
+if TYPE_CHECKING:
+    from tercel.model.flow import Flow
+    from tercel.plugins.context import InternalStorage
+    from tercel.store.api import Store
+
+DB_NAME = "tercel.db"
+STORAGE_DIR = "storage"
+
+
+class LocalRuntime:
+    """Runs executions in-process until they end; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        storage: InternalStorage,
+        flows: FlowResolver | None = None,
+        environ: Mapping[str, str] | None = None,
+        globals_: Mapping[str, Any] | None = None,
+        concurrency: int = 64,
+        files_root: Path | None = None,
+        work_root: Path | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        log_echo: Callable[[LogEntry], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.storage = storage
+        self.local_flows = FlowSet()
+        self.flows: FlowResolver = ChainedFlows(self.local_flows, flows or StoreFlows(store))
+        self.masker = SecretMasker()
+        self.secrets = SecretSource(secrets_from_env(environ))
+        self.logs = LogWriter(store.logs, self.masker, echo=log_echo)
+        self.pool = WorkerPool(concurrency)
+        self.factory = ExecutionFactory(
+            store=store,
+            storage=storage,
+            flows=self.flows,
+            secrets=self.secrets,
+            masker=self.masker,
+            clock=clock,
+            files_root=files_root,
+        )
+        self.dispatcher = Dispatcher(
+            self.pool,
+            store=store,
+            storage=storage,
+            logs=self.logs,
+            clock=clock,
+            work_root=work_root,
+        )
+        environment: dict[str, Any] = {"envs": envs_from(environ), "globals": dict(globals_ or {})}
+        self.executor = Executor(
+            store=store,
+            factory=self.factory,
+            dispatcher=self.dispatcher,
+            logs=self.logs,
+            clock=clock,
+            environment=environment,
+        )
+        self._owned: list[Callable[[], None]] = []
+
+    @classmethod
+    def open(
+        cls,
+        home: Path | None = None,
+        *,
+        database_url: str | None = None,
+        **options: Any,
+    ) -> LocalRuntime:
+        """A runtime on SQLite (WAL) under `home` (a temp dir when None), files under it."""
+        from tercel.storage.local import LocalStorage
+
+        owned_tmp: tempfile.TemporaryDirectory[str] | None = None
+        if home is None:
+            owned_tmp = tempfile.TemporaryDirectory(prefix="tercel-run-")
+            home = Path(owned_tmp.name)
+        home.mkdir(parents=True, exist_ok=True)
+        store = open_store(database_url or f"sqlite:///{home / DB_NAME}")
+        runtime = cls(store=store, storage=LocalStorage(home / STORAGE_DIR), **options)
+        runtime._owned.append(store.close)
+        if owned_tmp is not None:
+            runtime._owned.append(owned_tmp.cleanup)
+        return runtime
+
+    async def __aenter__(self) -> LocalRuntime:
+        self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def start(self) -> None:
+        """Start the executor loop on the running event loop."""
+        self.executor.start()
+
+    async def close(self) -> None:
+        """Kill running jobs, stop the loop, flush logs, release what `open` created."""
+        await self.pool.close()
+        await self.executor.stop()
+        for release in reversed(self._owned):
+            release()
+        self._owned.clear()
+
+    def add_flows(self, flows: Iterable[Flow]) -> None:
+        """Make flows resolvable as subflows (ahead of the store)."""
+        for flow in flows:
+            self.local_flows.add(flow)
+
+    def create(
+        self,
+        flow: Flow,
+        inputs: Mapping[str, Any] | None = None,
+        labels: Iterable[Label] = (),
+        *,
+        trigger: ExecutionTrigger | None = None,
+        local_files: bool = False,
+    ) -> Execution:
+        """A new execution with typed inputs (InputError when they are wrong), not started."""
+        return self.factory.new_execution(
+            flow, inputs=inputs, labels=labels, trigger=trigger, local_files=local_files
+        )
+
+    def submit(self, flow: Flow, execution: Execution) -> Tracked:
+        """Persist and start an execution created by `create`."""
+        self.start()
+        self.local_flows.add(flow)
+        return self.executor.submit(flow, execution)
+
+    async def run(
+        self,
+        flow: Flow,
+        inputs: Mapping[str, Any] | None = None,
+        labels: Iterable[Label] = (),
+        *,
+        local_files: bool = False,
+        timeout: float | None = None,
+    ) -> Execution:
+        """Create, start and wait for an execution (until it ends, or pauses for good)."""
+        execution = self.create(flow, inputs, labels, local_files=local_files)
+        tracked = self.submit(flow, execution)
+        await self.wait(tracked, timeout)
+        return tracked.execution
+
+    async def wait(self, tracked: Tracked, timeout: float | None = None) -> Execution:
+        """Wait until an execution ends or pauses with nothing that can resume it."""
+        if timeout is None:
+            await tracked.settled.wait()
+        else:
+            await asyncio.wait_for(tracked.settled.wait(), timeout)
+        # Let the jobs of killed tasks report, so their task runs are final too.
+        while tracked.jobs and tracked.finished:
+            await asyncio.sleep(0.01)
+        self.logs.flush()
+        return tracked.execution
+
+    def kill(self, execution_id: str) -> bool:
+        """Kill a running execution."""
+        return self.executor.kill(execution_id)
+
+
+def open_store(url: str) -> Store:
+    """The SQL store at `url` (SQLite or PostgreSQL); the memory store for ``memory://``."""
+    if url.startswith("memory:"):
+        from tercel.store.memory import MemoryStore
+
+        return MemoryStore()
+    try:
+        from tercel.store.sql import SqlStore
+    except ImportError:  # the SQL store is not there yet: keep `tercel run` usable
+        from tercel.store.memory import MemoryStore
+
+        return MemoryStore()
+    store: Store = SqlStore.open(url)
+    return store

@@ -1,0 +1,138 @@
+"""The real `TaskContext`: what a runnable task sees while one of its attempts runs."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tercel.plugins.context import InternalStorage, KVStore, TaskLogger
+    from tercel.runtime.logs import AttemptLogger
+    from tercel.runtime.services import ExecutionServices
+
+
+class RuntimeTaskContext:
+    """A `TaskContext` bound to one attempt of one task run of one execution."""
+
+    def __init__(
+        self,
+        *,
+        tenant_id: str,
+        namespace: str,
+        flow_id: str,
+        execution_id: str,
+        task_id: str,
+        task_run_id: str,
+        attempt_number: int,
+        variables: Mapping[str, Any],
+        logger: AttemptLogger,
+        kv: KVStore,
+        storage: InternalStorage,
+        services: ExecutionServices,
+        work_root: Path | None = None,
+        shared_dir: Path | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.tenant_id = tenant_id
+        self.namespace = namespace
+        self.flow_id = flow_id
+        self.execution_id = execution_id
+        self.task_id = task_id
+        self.task_run_id = task_run_id
+        self.attempt_number = attempt_number
+        self.variables = variables
+        self.logger: TaskLogger = logger
+        self.kv = kv
+        self.storage = storage
+        self.services = services
+        self.metrics: list[dict[str, Any]] = []
+        self._work_root = work_root
+        # A WorkingDirectory's children share one directory, which they must not delete.
+        self._working_dir: Path | None = shared_dir
+        self._owns_dir = shared_dir is None
+        self._cancelled = False
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    @property
+    def working_dir(self) -> Path:
+        """A private, empty directory for this attempt, created on first use."""
+        if self._working_dir is None:
+            self._working_dir = Path(
+                tempfile.mkdtemp(prefix=f"tercel-{self.task_id}-", dir=self._work_root)
+            )
+        return self._working_dir
+
+    @working_dir.setter
+    def working_dir(self, path: Path) -> None:
+        self._working_dir = path
+        self._owns_dir = False
+
+    def _context(self, extra: Mapping[str, Any] | None) -> Mapping[str, Any]:
+        if not extra:
+            return self.variables
+        return {**self.variables, **extra}
+
+    def render(self, value: Any, extra: Mapping[str, Any] | None = None) -> Any:
+        """Render strings (recursively in lists and maps) with the task's context."""
+        from tercel.templating import render_value
+
+        return render_value(value, self._context(extra), services=self.services)
+
+    def render_typed(self, expression: str, extra: Mapping[str, Any] | None = None) -> Any:
+        """Render one expression and return its typed value."""
+        from tercel.templating import render_typed
+
+        return render_typed(expression, self._context(extra), services=self.services)
+
+    def file_uri(self, name: str) -> str:
+        """The ``kestra:///`` URI for a file this task produces."""
+        from tercel.storage.uri import task_file
+
+        return task_file(
+            self.namespace,
+            self.flow_id,
+            self.execution_id,
+            task_id=self.task_id,
+            task_run_id=self.task_run_id,
+            name=name,
+        )
+
+    def metric(
+        self, name: str, kind: str, value: float, tags: Mapping[str, str] | None = None
+    ) -> None:
+        """Record a `counter` or `timer` metric of this attempt."""
+        self.metrics.append(
+            {
+                "name": name,
+                "type": kind,
+                "value": value,
+                "tags": dict(tags or {}),
+                "timestamp": self._clock().isoformat(),
+                "executionId": self.execution_id,
+                "taskId": self.task_id,
+                "taskRunId": self.task_run_id,
+            }
+        )
+
+    def secret(self, name: str) -> str:
+        """A secret's value; it is masked in every log line from now on."""
+        return self.services.secret(name)
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the execution was killed or the attempt timed out."""
+        return self._cancelled
+
+    def cancel(self) -> None:
+        """Ask the task to stop (it sees `cancelled` become true)."""
+        self._cancelled = True
+
+    def close(self) -> None:
+        """Delete the attempt's working directory."""
+        if self._working_dir is not None and self._owns_dir:
+            shutil.rmtree(self._working_dir, ignore_errors=True)
+            self._working_dir = None
