@@ -9,7 +9,7 @@ import typer
 from tercel import __version__
 
 #: Command modules under `tercel.cli`, each exposing `register(app: typer.Typer) -> None`.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("run",)
 
 app = typer.Typer(
     name="tercel",
