@@ -8,16 +8,15 @@ Write a unit test for a task in three lines::
                                  "format": "hi {{ inputs.name }}"}, ctx)
         assert result.outputs == {"value": "hi Ada"}
 
-`FakeTaskContext` renders with Tercel's real template engine, keeps KV entries in memory,
-stores internal files (``kestra:///...``) under its base directory, and collects log lines and
-metrics in lists that the test can inspect (`ctx.logs`, `ctx.metrics`).
+`FakeTaskContext` renders with Tercel's template engine, keeps KV entries (and executions and
+logs, for tasks that query them) in a `MemoryStore`, stores internal files (``kestra:///...``)
+with `LocalStorage` under its base directory, and collects log lines and metrics in lists that
+the test can inspect (`ctx.logs`, `ctx.metrics`).
 """
 
 from __future__ import annotations
 
-import shutil
 import tempfile
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import TypeAdapter
 
-from tercel.errors import ConflictError, NotFoundError, SecretError
+from tercel.errors import SecretError
 from tercel.ids import short_id
 from tercel.model.task import AnyTask, Task
 from tercel.plugins.context import (
@@ -37,11 +36,12 @@ from tercel.plugins.context import (
     TaskLogger,
     TaskResult,
 )
+from tercel.secrets.masking import SecretMasker
+from tercel.storage.local import LocalStorage
+from tercel.storage.uri import task_file
+from tercel.store.memory import MemoryStore
 
 __all__ = ["FakeTaskContext", "LogLine", "parse_task", "run_task"]
-
-#: What the runtime replaces a secret value with in log lines.
-MASK = "******"
 
 _TASK_ADAPTER: TypeAdapter[Task] = TypeAdapter(AnyTask)
 
@@ -89,119 +89,6 @@ class FakeLogger:
         self.lines.append(LogLine(normalized, self._context.mask(message)))
 
 
-class DictKVStore:
-    """An in-memory `KVStore` (stand-in until `tercel.store.memory` provides one)."""
-
-    def __init__(self) -> None:
-        self._entries: dict[tuple[str, str], tuple[Any, float | None]] = {}
-
-    def get(self, namespace: str, key: str) -> Any | None:
-        """The value, or None when absent or expired."""
-        entry = self._entries.get((namespace, key))
-        if entry is None or (entry[1] is not None and entry[1] <= time.time()):
-            return None
-        return entry[0]
-
-    def set(
-        self,
-        namespace: str,
-        key: str,
-        value: Any,
-        *,
-        ttl_seconds: float | None = None,
-        kv_type: str | None = None,
-        overwrite: bool = True,
-    ) -> None:
-        """Store a value; ConflictError when `overwrite` is false and the key exists."""
-        if not overwrite and self.get(namespace, key) is not None:
-            raise ConflictError(f"key `{key}` already exists in namespace `{namespace}`")
-        expires = time.time() + ttl_seconds if ttl_seconds is not None else None
-        self._entries[(namespace, key)] = (value, expires)
-
-    def delete(self, namespace: str, key: str) -> bool:
-        """Delete; True when something was deleted."""
-        return self._entries.pop((namespace, key), None) is not None
-
-    def keys(self, namespace: str, prefix: str | None = None) -> list[str]:
-        """Keys of non-expired entries, sorted."""
-        return sorted(
-            key
-            for ns, key in list(self._entries)
-            if ns == namespace
-            and (prefix is None or key.startswith(prefix))
-            and self.get(ns, key) is not None
-        )
-
-
-class DirectoryStorage:
-    """`InternalStorage` on a local directory (stand-in until `tercel.storage.local`)."""
-
-    def __init__(self, base_dir: Path) -> None:
-        self.base_dir = base_dir
-        base_dir.mkdir(parents=True, exist_ok=True)
-
-    def local_path(self, uri: str) -> Path:
-        """Where `uri` lives on disk; refuses URIs that are not ``kestra:///`` or escape."""
-        if not uri.startswith("kestra:///"):
-            raise NotFoundError(f"`{uri}` is not an internal storage URI (kestra:///...)")
-        relative = uri.removeprefix("kestra:///").strip("/")
-        if any(part in ("..", ".") for part in relative.split("/")):
-            raise NotFoundError(f"`{uri}` is not a valid internal storage URI")
-        return self.base_dir / relative
-
-    def put(self, uri: str, source: Path | bytes) -> str:
-        """Store bytes (or a local file's content) at `uri`; return the URI."""
-        path = self.local_path(uri)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(source, bytes):
-            path.write_bytes(source)
-        else:
-            shutil.copyfile(source, path)
-        return uri
-
-    def get(self, uri: str) -> bytes:
-        """Whole content (NotFoundError if absent)."""
-        path = self.local_path(uri)
-        if not path.is_file():
-            raise NotFoundError(f"file `{uri}` does not exist in internal storage")
-        return path.read_bytes()
-
-    def exists(self, uri: str) -> bool:
-        """Whether a file is stored at `uri`."""
-        return self.local_path(uri).is_file()
-
-    def size(self, uri: str) -> int:
-        """Size in bytes (NotFoundError if absent)."""
-        path = self.local_path(uri)
-        if not path.is_file():
-            raise NotFoundError(f"file `{uri}` does not exist in internal storage")
-        return path.stat().st_size
-
-    def delete(self, uri: str) -> bool:
-        """Delete a file or a folder; True when something was deleted."""
-        path = self.local_path(uri)
-        if path.is_dir():
-            shutil.rmtree(path)
-            return True
-        if path.is_file():
-            path.unlink()
-            return True
-        return False
-
-    def list(self, prefix_uri: str) -> list[str]:
-        """URIs of the files stored under a prefix, sorted."""
-        root = self.local_path(prefix_uri)
-        if root.is_file():
-            return [prefix_uri]
-        if not root.is_dir():
-            return []
-        return sorted(
-            "kestra:///" + path.relative_to(self.base_dir).as_posix()
-            for path in root.rglob("*")
-            if path.is_file()
-        )
-
-
 _JINJA = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 
 
@@ -243,7 +130,7 @@ class FakeTaskContext:
         task_run_id: str | None = None,
         tenant_id: str = "main",
         secrets: Mapping[str, str] | None = None,
-        kv: KVStore | None = None,
+        store: MemoryStore | None = None,
     ) -> None:
         self._temp: tempfile.TemporaryDirectory[str] | None = None
         if base_dir is None:
@@ -259,11 +146,15 @@ class FakeTaskContext:
         self.attempt_number = 1
         self.working_dir = base_dir / "work"
         self.working_dir.mkdir(parents=True, exist_ok=True)
-        self.storage: InternalStorage = DirectoryStorage(base_dir / "storage")
-        self.kv: KVStore = kv if kv is not None else DictKVStore()
+        self.storage: InternalStorage = LocalStorage(base_dir / "storage")
+        #: The in-memory store behind `kv`; tasks that read executions or logs use it too.
+        self.store = store if store is not None else MemoryStore()
+        self.kv: KVStore = self.store.kv
         # Kestra upper-cases secret names; `secret('db_password')` finds DB_PASSWORD.
         self._secrets = {name.upper(): value for name, value in (secrets or {}).items()}
-        self._used_secrets: set[str] = set()
+        self._masker = SecretMasker()
+        #: `(execution_id, inputs)` of every `resume_execution` call, in order.
+        self.resumed: list[tuple[str, dict[str, Any] | None]] = []
         self._logger = FakeLogger(self)
         self.logger: TaskLogger = self._logger
         self.metrics: list[dict[str, Any]] = []
@@ -297,9 +188,13 @@ class FakeTaskContext:
 
     def file_uri(self, name: str) -> str:
         """``kestra:///<ns>/<flow>/executions/<id>/tasks/<task>/<taskrun>/<name>``."""
-        return (
-            f"kestra:///{self.namespace.replace('.', '/')}/{self.flow_id}/executions/"
-            f"{self.execution_id}/tasks/{self.task_id}/{self.task_run_id}/{name}"
+        return task_file(
+            self.namespace,
+            self.flow_id,
+            self.execution_id,
+            task_id=self.task_id,
+            task_run_id=self.task_run_id,
+            name=name,
         )
 
     def metric(
@@ -314,7 +209,7 @@ class FakeTaskContext:
             value = self._secrets[name.upper()]
         except KeyError:
             raise SecretError(f"secret `{name}` is not defined") from None
-        self._used_secrets.add(value)
+        self._masker.add(value)
         return value
 
     @property
@@ -339,10 +234,11 @@ class FakeTaskContext:
 
     def mask(self, text: str) -> str:
         """`text` with every secret value read so far replaced by ``******``."""
-        for value in sorted(self._used_secrets, key=len, reverse=True):
-            if value:
-                text = text.replace(value, MASK)
-        return text
+        return self._masker.mask(text)
+
+    def resume_execution(self, execution_id: str, inputs: Mapping[str, Any] | None) -> None:
+        """Record a resume request (the runtime's context feeds it to the engine)."""
+        self.resumed.append((execution_id, dict(inputs) if inputs is not None else None))
 
     def close(self) -> None:
         """Delete the temp dir created when no `base_dir` was given."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tercel.errors import ConflictError, NotFoundError, SecretError
+from tercel.errors import ConflictError, InvalidNameError, NotFoundError, SecretError
 from tercel.testing import FakeTaskContext, LogLine, parse_task, run_task
 
 
@@ -44,7 +44,7 @@ def test_storage_round_trips_and_lists(tmp_path: Path) -> None:
 
 def test_storage_refuses_paths_escaping_the_base(tmp_path: Path) -> None:
     ctx = FakeTaskContext(tmp_path)
-    with pytest.raises(NotFoundError):
+    with pytest.raises(InvalidNameError):
         ctx.storage.put("kestra:///../../etc/x", b"")
 
 
