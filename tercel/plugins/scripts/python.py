@@ -1,0 +1,84 @@
+"""`io.kestra.plugin.scripts.python.{Script,Commands}`, with cached `dependencies`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import ClassVar
+
+from tercel.model.registry import plugin
+from tercel.plugins.context import TaskContext
+from tercel.plugins.core.templating.properties import render_bool, render_list
+from tercel.plugins.scripts.commands import CommandsTask, ScriptTask
+from tercel.plugins.scripts.python_env import cache_root, ensure_environment, find_python
+from tercel.runners.logstream import LineSink
+
+PYTHON_IMAGE = "python:3.13-slim"
+
+
+async def prepare_python(
+    ctx: TaskContext,
+    env: dict[str, str],
+    on_lines: LineSink,
+    dependencies: list[str] | str | None,
+    cache_enabled: bool | str,
+) -> None:
+    """Install `dependencies` (once per requirement set) and make `python` resolvable."""
+    path = {**os.environ, **env}.get("PATH", os.defpath)
+    requirements = [str(line) for line in render_list(ctx, dependencies, "dependencies")]
+    if requirements:
+        cached = render_bool(ctx, cache_enabled, "dependencyCacheEnabled", True)
+        venv = await ensure_environment(
+            requirements,
+            python=find_python(path),
+            env={**os.environ, **env},
+            on_lines=on_lines,
+            cancelled=lambda: ctx.cancelled,
+            # Without the cache, the environment lives (and dies) with the working dir.
+            root=None if cached else ctx.working_dir / ".tercel-python-env",
+        )
+        env["VIRTUAL_ENV"] = str(venv)
+        path = f"{venv / 'bin'}{os.pathsep}{path}"
+    elif shutil.which("python", path=path) is None:
+        # Kestra's scripts call `python`; Debian only has `python3`: add the alias.
+        shim = cache_root().parent / "python-shim"
+        shim.mkdir(parents=True, exist_ok=True)
+        link = shim / "python"
+        if not link.exists():
+            link.symlink_to(find_python(path))
+        path = f"{shim}{os.pathsep}{path}"
+    env["PATH"] = path
+
+
+@plugin("io.kestra.plugin.scripts.python.Commands")
+class PythonCommands(CommandsTask):
+    """Shell commands that run Python (`python main.py`), with optional `dependencies`."""
+
+    default_image: ClassVar[str] = PYTHON_IMAGE
+
+    dependencies: list[str] | str | None = None
+    python_version: str | None = None
+    package_manager: str | None = None
+    dependency_cache_enabled: bool | str = True
+
+    async def prepare(self, ctx: TaskContext, env: dict[str, str], on_lines: LineSink) -> None:
+        """Install dependencies into a cached environment put first on PATH."""
+        await prepare_python(ctx, env, on_lines, self.dependencies, self.dependency_cache_enabled)
+
+
+@plugin("io.kestra.plugin.scripts.python.Script")
+class PythonScript(ScriptTask):
+    """A Python body, run with `python <file>.py`, with optional `dependencies`."""
+
+    default_image: ClassVar[str] = PYTHON_IMAGE
+    extension: ClassVar[str] = ".py"
+    program: ClassVar[str] = "python"
+
+    dependencies: list[str] | str | None = None
+    python_version: str | None = None
+    package_manager: str | None = None
+    dependency_cache_enabled: bool | str = True
+
+    async def prepare(self, ctx: TaskContext, env: dict[str, str], on_lines: LineSink) -> None:
+        """Install dependencies into a cached environment put first on PATH."""
+        await prepare_python(ctx, env, on_lines, self.dependencies, self.dependency_cache_enabled)
