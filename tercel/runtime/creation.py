@@ -12,6 +12,7 @@ from tercel.engine.execution import Execution, ExecutionTrigger, Label
 from tercel.engine.state import State, StateTrail
 from tercel.errors import InputError, NotFoundError, TercelError
 from tercel.ids import short_id
+from tercel.runtime.inputs import _field
 from tercel.runtime.services import ExecutionServices, SecretSource
 
 if TYPE_CHECKING:
@@ -134,8 +135,8 @@ class ExecutionFactory:
             local_files=local_files,
         )
         for declared in flow.inputs:
-            if getattr(declared, "type", None) == "SECRET":
-                value = inputs.get(declared.id)
+            if _field(declared, "type", None) == "SECRET":
+                value = inputs.get(str(_field(declared, "id", "")))
                 if isinstance(value, str):
                     self.masker.add(value)
         return inputs

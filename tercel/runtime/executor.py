@@ -34,6 +34,7 @@ from tercel.engine.api import (
     SubflowEnded,
     TaskRunResult,
     TaskRunStarted,
+    TimerFired,
     decide,
 )
 from tercel.engine.state import State
@@ -193,6 +194,10 @@ class Executor:
         """The in-memory state of an execution being driven, if any."""
         return self._tracked.get(execution_id)
 
+    def active(self) -> list[Tracked]:
+        """Executions still in progress (neither finished nor paused for good)."""
+        return [t for t in self._tracked.values() if not t.settled.is_set()]
+
     async def wait(self, execution_id: str) -> Execution:
         """Wait until the execution is finished or paused with nothing to resume it."""
         tracked = self._tracked[execution_id]
@@ -293,10 +298,10 @@ class Executor:
         execution_id = tracked.execution.id
         if isinstance(effect, RunTask):
             tracked.jobs.add(effect.task_run.id)
-            self.dispatcher.run_task(tracked, effect, self._job_done)
+            self.dispatcher.run_task(tracked, effect, self.job_done)
         elif isinstance(effect, RunWorkingDirectory):
             tracked.jobs.add(effect.task_run.id)
-            self.dispatcher.run_working_directory(tracked, effect, self._job_done, self.send)
+            self.dispatcher.run_working_directory(tracked, effect, self.job_done, self.send)
         elif isinstance(effect, ScheduleTimer):
             self._schedule(tracked, effect)
         elif isinstance(effect, StartSubflow):
@@ -313,20 +318,38 @@ class Executor:
         elif isinstance(effect, RetryExecution):
             self._retry_execution(tracked, effect)
 
-    def _job_done(self, execution_id: str, task_run_id: str, event: Event) -> None:
+    def job_done(self, execution_id: str, task_run_id: str, event: Event) -> None:
+        """A job ended: forget it and queue the event that reports it."""
         tracked = self._tracked.get(execution_id)
         if tracked is not None:
             tracked.jobs.discard(task_run_id)
         self.send(execution_id, event)
 
     def _schedule(self, tracked: Tracked, effect: ScheduleTimer) -> None:
+        # Persisted first, so that a restarted runtime re-arms it (see `recovery`).
+        timer = effect.event
+        delay_id = self.store.delays.schedule(
+            tracked.execution.id,
+            timer.purpose,
+            effect.at,
+            {"task_run_id": timer.task_run_id, "purpose": timer.purpose, "token": timer.token},
+            tenant=tracked.execution.tenant_id,
+        )
+        self.arm_timer(tracked, effect.at, timer, delay_id)
+
+    def arm_timer(
+        self, tracked: Tracked, at: datetime, event: TimerFired, delay_id: int | None = None
+    ) -> None:
+        """Feed `event` back at `at` (and forget the stored timer `delay_id` then)."""
         loop = asyncio.get_running_loop()
-        delay = max(0.0, (effect.at - self.clock()).total_seconds())
+        delay = max(0.0, (at - self.clock()).total_seconds())
         execution_id = tracked.execution.id
 
         def fire() -> None:
             tracked.timers.discard(handle)
-            self.send(execution_id, effect.event)
+            if delay_id is not None:
+                self.store.delays.delete(delay_id)
+            self.send(execution_id, event)
 
         handle = loop.call_later(delay, fire)
         tracked.timers.add(handle)
@@ -412,6 +435,10 @@ class Executor:
             self.send(first.id, Start(running_count=self._running_count(flow, first)))
 
     # -- logging -------------------------------------------------------------------------
+    def log(self, tracked: Tracked, task_run_id: str | None, level: str, message: str) -> None:
+        """Write a log line of an execution (of one of its task runs when given)."""
+        self._logger(tracked, task_run_id).log(level, message)
+
     def _logger(self, tracked: Tracked, task_run_id: str | None) -> AttemptLogger:
         execution = tracked.execution
         task_run = tracked.task_run(task_run_id) if task_run_id else None

@@ -13,6 +13,13 @@ if TYPE_CHECKING:
     from tercel.plugins.context import InternalStorage
 
 
+def _field(declared: Any, name: str, default: Any) -> Any:
+    """A property of an input declaration (a model, or a raw map)."""
+    if isinstance(declared, Mapping):
+        return declared.get(name, default)
+    return getattr(declared, name, default)
+
+
 def _upload(
     flow: Flow, execution_id: str, input_id: str, value: Any, storage: InternalStorage
 ) -> str:
@@ -46,8 +53,8 @@ def resolve_execution_inputs(
     """
     values = dict(raw)
     for declared in flow.inputs:
-        input_id = getattr(declared, "id", None)
-        if getattr(declared, "type", None) != "FILE" or input_id not in values:
+        input_id = _field(declared, "id", None)
+        if _field(declared, "type", None) != "FILE" or input_id not in values:
             continue
         value = values[input_id]
         if value is None or (
@@ -56,6 +63,22 @@ def resolve_execution_inputs(
             continue
         if local_files or isinstance(value, bytes):
             values[input_id] = _upload(flow, execution_id, input_id, value, storage)
-    from tercel.model.input_values import resolve_inputs
-
+    try:
+        from tercel.model.input_values import resolve_inputs
+    except ImportError:  # pragma: no cover - until the model's input typing lands
+        return _untyped(flow, values)
     return dict(resolve_inputs(flow, values))
+
+
+def _untyped(flow: Flow, values: dict[str, Any]) -> dict[str, Any]:
+    """Declared inputs with their defaults, values as given (stand-in, see above)."""
+    typed: dict[str, Any] = {}
+    for declared in flow.inputs:
+        input_id = str(_field(declared, "id", ""))
+        if input_id in values:
+            typed[input_id] = values[input_id]
+        elif _field(declared, "defaults", None) is not None:
+            typed[input_id] = _field(declared, "defaults", None)
+        elif _field(declared, "required", True) and _field(declared, "type", "") != "BOOLEAN":
+            raise InputError(f"input `{input_id}` is required")
+    return typed

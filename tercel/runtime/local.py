@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tercel.engine.execution import Execution, ExecutionTrigger, Label, LogEntry
 from tercel.runtime.creation import ExecutionFactory, envs_from
@@ -195,15 +195,12 @@ class LocalRuntime:
 
 def open_store(url: str) -> Store:
     """The SQL store at `url` (SQLite or PostgreSQL); the memory store for ``memory://``."""
-    if url.startswith("memory:"):
-        from tercel.store.memory import MemoryStore
+    from tercel.store.memory import MemoryStore
 
-        return MemoryStore()
+    if url.startswith("memory:"):
+        return cast("Store", MemoryStore())
     try:
         from tercel.store.sql import SqlStore
     except ImportError:  # the SQL store is not there yet: keep `tercel run` usable
-        from tercel.store.memory import MemoryStore
-
-        return MemoryStore()
-    store: Store = SqlStore.open(url)
-    return store
+        return cast("Store", MemoryStore())
+    return cast("Store", SqlStore.open(url))

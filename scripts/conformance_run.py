@@ -1,0 +1,292 @@
+"""Run every core flow of Kestra's test corpus in-process and compare with `expectations.json`.
+
+    python scripts/conformance_run.py --corpus ../shared/kestra-corpus [--check] [--docs]
+        [--update-baseline] [--only ID...]
+
+Each case runs on a fresh in-process runtime (memory store, local storage in a temp dir)
+except cases of a `manual: sequence` group, which share one runtime in file order (the state
+they carry over is the point of the test). Prints one line per case and the pass rate;
+`--docs` rewrites `docs/conformance.md` with every failing case and its reason; `--check`
+exits 1 when the rate is below `scripts/conformance-run-baseline.json`.
+`scripts/conformance.py --run` calls `main()`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from conformance_match import Ids, check_children, check_execution  # noqa: E402
+
+from tercel.engine.execution import Execution, Label  # noqa: E402
+
+BASELINE = ROOT / "scripts" / "conformance-run-baseline.json"
+DOCS = ROOT / "docs" / "conformance.md"
+CASE_TIMEOUT = 30.0
+GLOBALS_KEY = "kestra.variables.globals"
+
+
+@dataclass
+class Outcome:
+    """The result of one case."""
+
+    case: dict[str, Any]
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+class Corpus:
+    """The corpus folder: expectations and every valid flow, parsed once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        data = json.loads((path / "expectations.json").read_text(encoding="utf-8"))
+        self.cases: list[dict[str, Any]] = data["cases"]
+        self._flows: dict[str, Any] = {}
+        self._errors: dict[str, str] = {}
+
+    def flow(self, relative: str) -> Any:
+        """The parsed flow of a corpus file (FlowValidationError is remembered and re-raised)."""
+        from tercel.errors import FlowValidationError
+        from tercel.model.loader import load_flow
+
+        if relative in self._errors:
+            raise FlowValidationError([]) from ValueError(self._errors[relative])
+        if relative not in self._flows:
+            source = (self.path / relative).read_text(encoding="utf-8")
+            try:
+                self._flows[relative] = load_flow(source, relative)
+            except FlowValidationError as error:
+                self._errors[relative] = str(error)
+                raise
+        return self._flows[relative]
+
+    def error(self, relative: str) -> str:
+        """Why a flow did not load."""
+        return self._errors.get(relative, "")
+
+    def all_valid(self) -> list[Any]:
+        """Every flow under core/flows/valids that loads (subflows resolve as in Kestra's tests)."""
+        from tercel.errors import FlowValidationError
+
+        flows = []
+        for file in sorted((self.path / "core" / "flows" / "valids").glob("*.y*ml")):
+            relative = str(file.relative_to(self.path))
+            try:
+                flows.append(self.flow(relative))
+            except (FlowValidationError, UnicodeDecodeError):
+                continue
+        return flows
+
+
+def _sequence_key(case: dict[str, Any]) -> str | None:
+    manual = case.get("manual") or ""
+    return case["flow"] if manual.startswith("sequence:") else None
+
+
+def _inputs(case: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    names = case.get("file_names") or {}
+    for key, value in (case.get("inputs") or {}).items():
+        if key.startswith("file:"):
+            input_id = key[len("file:") :]
+            folder = workdir / "uploads" / input_id
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / names.get(input_id, f"{input_id}.txt")
+            path.write_text(value, encoding="utf-8")
+            values[input_id] = str(path)
+        else:
+            values[key] = value
+    return values
+
+
+def _runtime(case: dict[str, Any], workdir: Path, flows: list[Any]) -> Any:
+    from tercel.runtime.local import LocalRuntime
+    from tercel.storage.local import LocalStorage
+    from tercel.store.memory import MemoryStore
+
+    config = case.get("config") or {}
+    runtime = LocalRuntime(
+        store=MemoryStore(),  # type: ignore[arg-type]
+        storage=LocalStorage(workdir / "storage"),
+        environ=dict(case.get("env") or {}),
+        globals_=config.get(GLOBALS_KEY),
+        work_root=workdir,
+    )
+    runtime.add_flows(flows)
+    return runtime
+
+
+def _setup(runtime: Any, case: dict[str, Any]) -> None:
+    setup = case.get("setup") or {}
+    if "kv" in setup:
+        entries = setup["kv"]
+        namespaces = {entry["namespace"] for entry in entries} or {"io.kestra.tests"}
+        for namespace in namespaces:
+            for key in runtime.store.kv.keys(namespace):
+                runtime.store.kv.delete(namespace, key)
+        for entry in entries:
+            runtime.store.kv.set(entry["namespace"], entry["key"], entry["value"])
+
+
+async def _settle_all(runtime: Any, deadline: float) -> None:
+    """Wait for executions still running (e.g. subflows started with `wait: false`)."""
+    while time.monotonic() < deadline:
+        if not runtime.executor.active():
+            return
+        await asyncio.sleep(0.02)
+
+
+def _children(runtime: Any, root: Execution) -> list[dict[str, Any]]:
+    page = runtime.store.executions.search(size=10_000)
+    return [e.to_wire() for e in page.items if e.id != root.id]
+
+
+async def _run_case(runtime: Any, corpus: Corpus, case: dict[str, Any], workdir: Path) -> list[str]:
+    from tercel.errors import FlowValidationError, InputError
+
+    try:
+        flow = corpus.flow(case["flow"])
+    except FlowValidationError as error:
+        return [f"flow does not load: {corpus.error(case['flow']) or error}".splitlines()[0]]
+    labels = [Label(k, str(v)) for k, v in (case.get("run_labels") or {}).items()]
+    _setup(runtime, case)
+    try:
+        execution = runtime.create(flow, _inputs(case, workdir), labels, local_files=True)
+    except InputError as error:
+        return [f"inputs refused: {error}"]
+    tracked = runtime.submit(flow, execution)
+    deadline = time.monotonic() + CASE_TIMEOUT
+    try:
+        await runtime.wait(tracked, CASE_TIMEOUT)
+    except TimeoutError:
+        runtime.kill(execution.id)
+        return [f"did not end within {CASE_TIMEOUT:.0f} s (state {execution.state.current})"]
+    await _settle_all(runtime, deadline)
+    root = tracked.execution.to_wire()
+    children = _children(runtime, tracked.execution)
+    ids = Ids(root, children)
+    problems = check_execution(root, case, ids)
+    specs = [c for c in case.get("children") or [] if c.get("via") != "flow-trigger"]
+    problems += check_children(children, specs, ids)
+    return problems
+
+
+async def run_cases(corpus: Corpus, cases: list[dict[str, Any]]) -> list[Outcome]:
+    """Run `cases` and return their outcomes, in order."""
+    flows = corpus.all_valid()
+    outcomes: list[Outcome] = []
+    shared: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="tercel-conformance-") as tmp:
+        for number, case in enumerate(cases):
+            workdir = Path(tmp) / f"case-{number}"
+            workdir.mkdir()
+            key = _sequence_key(case)
+            runtime = shared.get(key) if key else None
+            if runtime is None:
+                runtime = _runtime(
+                    case, Path(tmp) / (f"seq-{number}" if key else f"rt-{number}"), flows
+                )
+                if key:
+                    shared[key] = runtime
+            started = time.perf_counter()
+            try:
+                problems = await _run_case(runtime, corpus, case, workdir)
+            except Exception as error:  # noqa: BLE001 - one broken case must not stop the run
+                problems = [f"crashed: {type(error).__name__}: {error}"]
+            outcome = Outcome(case, problems, time.perf_counter() - started)
+            outcomes.append(outcome)
+            if not key:
+                await runtime.close()
+        for runtime in shared.values():
+            await runtime.close()
+    return outcomes
+
+
+def write_docs(outcomes: list[Outcome], rate: float) -> None:
+    """Rewrite docs/conformance.md: the pass rate and every failing case with its reason."""
+    failing = [o for o in outcomes if not o.passed]
+    lines = [
+        "# Conformance with Kestra's own tests (`tercel run` semantics)",
+        "",
+        "Generated by `python scripts/conformance_run.py --corpus ../shared/kestra-corpus --docs`.",
+        "Every case of the corpus's `expectations.json` (Kestra's core test flows) runs in-process",
+        "and its final state, task-run count, task states, attempts, outputs, labels and child",
+        "executions are compared with what Kestra's tests assert. Manual follow-up actions",
+        "(resume, restart, replay, concurrent executions) and flow-trigger listeners are not",
+        "exercised by a plain run; only the plain-run part of those cases is compared.",
+        "",
+        f"**Pass rate: {rate:.1%}** ({len(outcomes) - len(failing)} of {len(outcomes)} cases).",
+        "",
+    ]
+    if failing:
+        lines += ["## Failing cases", "", "| case | row | flow | reason |", "|---|---|---|---|"]
+        for outcome in failing:
+            case = outcome.case
+            reason = "; ".join(outcome.problems).replace("|", "\\|")
+            if len(reason) > 400:
+                reason = reason[:397] + "..."
+            flow = case["flow"].rsplit("/", 1)[-1]
+            lines.append(f"| {case['id']} | {case['row']} | {flow} | {reason} |")
+        lines.append("")
+    DOCS.parent.mkdir(parents=True, exist_ok=True)
+    DOCS.write_text("\n".join(lines), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point; returns the exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "kestra-corpus")
+    parser.add_argument("--check", action="store_true", help="fail below the recorded rate")
+    parser.add_argument("--docs", action="store_true", help="rewrite docs/conformance.md")
+    parser.add_argument("--update-baseline", action="store_true")
+    parser.add_argument("--only", nargs="*", help="case ids to run")
+    parser.add_argument("--verbose", "-v", action="store_true")
+    args = parser.parse_args(argv)
+    corpus = Corpus(args.corpus)
+    cases = [c for c in corpus.cases if not args.only or c["id"] in args.only]
+    started = time.perf_counter()
+    outcomes = asyncio.run(run_cases(corpus, cases))
+    passed = sum(o.passed for o in outcomes)
+    rate = passed / len(outcomes) if outcomes else 0.0
+    for outcome in outcomes:
+        if not outcome.passed or args.verbose:
+            mark = "ok  " if outcome.passed else "FAIL"
+            detail = "" if outcome.passed else " — " + "; ".join(outcome.problems)
+            print(f"{mark} {outcome.case['id']} ({outcome.seconds:.2f}s){detail}")
+    elapsed = time.perf_counter() - started
+    print(f"conformance --run: {passed}/{len(outcomes)} cases pass ({rate:.1%}) in {elapsed:.1f}s")
+    if args.docs:
+        write_docs(outcomes, rate)
+    if args.update_baseline:
+        BASELINE.write_text(
+            json.dumps({"passed": passed, "total": len(outcomes), "rate": round(rate, 4)}, indent=2)
+            + "\n",
+            encoding="utf-8",
+        )
+    if args.check and not args.only:
+        baseline = json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.exists() else {}
+        recorded = float(baseline.get("rate", 0.0))
+        if rate + 1e-9 < recorded:
+            print(f"conformance --run: {rate:.1%} is below the recorded {recorded:.1%}")
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Crash recovery: resume every execution a stopped runtime left unfinished.
+
+Everything needed is in the store, because the executor persists before it acts: task runs
+with their attempts, timers (`store.delays`), child executions (`parent_id`). On start:
+
+* CREATED / QUEUED executions are started again (`Start`); KILLING ones are killed.
+* A RUNNING runnable task run had an attempt on a worker that died with the process: that
+  attempt is marked RESUBMITTED and the task runs again as a new attempt (at-least-once,
+  and its logs say so). Flowable task runs need nothing: the engine re-derives them.
+* Stored timers are re-armed; a waiting Subflow task run is re-linked to its child.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from tercel.engine.api import Kill, RunTask, Start, TaskRunStarted, TimerFired
+from tercel.engine.state import State
+from tercel.errors import NotFoundError
+from tercel.model.task import TaskKind
+from tercel.runtime.executor import ParentLink, Tracked
+
+if TYPE_CHECKING:
+    from tercel.engine.execution import Execution, TaskRun
+    from tercel.model.flow import Flow
+    from tercel.model.task import Task
+    from tercel.runtime.executor import Executor
+    from tercel.runtime.flows import FlowResolver
+
+_log = logging.getLogger(__name__)
+
+UNFINISHED = (
+    State.CREATED,
+    State.QUEUED,
+    State.RUNNING,
+    State.PAUSED,
+    State.RESTARTED,
+    State.KILLING,
+    State.RETRYING,
+)
+
+
+def _find_task(flow: Flow, task_id: str) -> Task | None:
+    return next((task for task in flow.all_tasks() if task.id == task_id), None)
+
+
+def _resubmit(executor: Executor, tracked: Tracked, task_run: TaskRun, task: Task) -> None:
+    from tercel.engine.context import execution_context, task_context
+    from tercel.engine.durations import parse_duration
+    from tercel.engine.index import ExecutionIndex
+
+    execution = tracked.execution
+    now = executor.clock()
+    previous = len(task_run.attempts)
+    if task_run.attempts:
+        task_run.attempts[-1].state.set(State.RESUBMITTED, now)
+    attempt = previous + 1
+    index = ExecutionIndex.of(tracked.flow, execution)
+    base = execution_context(tracked.flow, execution, index, executor.environment)
+    context = task_context(base, index, task_run, task)
+    timeout = None
+    timeout_expression = None
+    if task.timeout:
+        try:
+            timeout = parse_duration(task.timeout)
+        except ValueError:
+            timeout_expression = task.timeout
+    executor.log(
+        tracked,
+        task_run.id,
+        "WARN",
+        f"attempt {previous} was interrupted by a restart of Tercel; running it again "
+        f"as attempt {attempt}",
+    )
+    executor.send(execution.id, TaskRunStarted(task_run.id, attempt))
+    tracked.jobs.add(task_run.id)
+    effect = RunTask(task_run, task, attempt, context, timeout, timeout_expression)
+    executor.dispatcher.run_task(tracked, effect, executor.job_done)
+
+
+def _relink_children(executor: Executor, flows: FlowResolver, parent: Execution) -> None:
+    """Subflow task runs of `parent` waiting for a child: report the child's end again."""
+    for task_run in parent.task_run_list:
+        if task_run.state.current is not State.RUNNING or not task_run.outputs:
+            continue
+        child_id = task_run.outputs.get("executionId")
+        if not isinstance(child_id, str):
+            continue
+        child = executor.tracked(child_id)
+        tracked_parent = executor.tracked(parent.id)
+        if child is not None and tracked_parent is not None:
+            child.parent = ParentLink(parent.id, task_run.id, task_run.iteration, True)
+            tracked_parent.waiting_children.add(child_id)
+
+
+def recover(executor: Executor, flows: FlowResolver) -> list[str]:
+    """Resume every unfinished execution in the store; return their ids."""
+    store = executor.store
+    resumed: list[str] = []
+    for execution_id in store.executions.ids_in_states(UNFINISHED):
+        execution = store.executions.find(execution_id)
+        if execution is None or executor.tracked(execution_id) is not None:
+            continue
+        try:
+            flow = flows.resolve(
+                execution.namespace, execution.flow_id, execution.flow_revision, execution.tenant_id
+            )
+        except NotFoundError:
+            _log.warning("cannot resume execution %s: its flow is gone", execution_id)
+            continue
+        tracked = executor.track(flow, execution)
+        resumed.append(execution_id)
+        state = execution.state.current
+        if state in (State.CREATED, State.QUEUED):
+            executor.send(execution_id, Start())
+            continue
+        if state is State.KILLING:
+            executor.send(execution_id, Kill())
+            continue
+        for task_run in execution.task_run_list:
+            if task_run.state.current is not State.RUNNING:
+                continue
+            task = _find_task(flow, task_run.task_id)
+            if task is not None and task.kind is TaskKind.RUNNABLE:
+                _resubmit(executor, tracked, task_run, task)
+        for delay in store.delays.list(execution_id):
+            payload = delay.payload
+            event = TimerFired(
+                payload.get("task_run_id"),
+                str(payload.get("purpose", delay.kind)),
+                int(payload.get("token", 0)),
+            )
+            executor.arm_timer(tracked, delay.due, event, delay.id)
+    for execution_id in resumed:
+        found = executor.tracked(execution_id)
+        if found is not None:
+            _relink_children(executor, flows, found.execution)
+    return resumed
