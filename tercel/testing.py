@@ -8,10 +8,10 @@ Write a unit test for a task in three lines::
                                  "format": "hi {{ inputs.name }}"}, ctx)
         assert result.outputs == {"value": "hi Ada"}
 
-`FakeTaskContext` renders with Tercel's template engine, keeps KV entries (and executions and
-logs, for tasks that query them) in a `MemoryStore`, stores internal files (``kestra:///...``)
-with `LocalStorage` under its base directory, and collects log lines and metrics in lists that
-the test can inspect (`ctx.logs`, `ctx.metrics`).
+`FakeTaskContext` renders with Tercel's template engine (`tercel.templating`), keeps KV
+entries (and executions and logs, for tasks that query them) in a `MemoryStore`, stores
+internal files (``kestra:///...``) with `LocalStorage` under its base directory, and collects
+log lines and metrics in lists that the test can inspect (`ctx.logs`, `ctx.metrics`).
 """
 
 from __future__ import annotations
@@ -22,11 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
 from pydantic import TypeAdapter
 
-from tercel.errors import SecretError
+from tercel.errors import NotFoundError, SecretError
 from tercel.ids import short_id
 from tercel.model.task import AnyTask, Task
 from tercel.plugins.context import (
@@ -38,8 +36,9 @@ from tercel.plugins.context import (
 )
 from tercel.secrets.masking import SecretMasker
 from tercel.storage.local import LocalStorage
-from tercel.storage.uri import task_file
+from tercel.storage.uri import from_path, is_internal, namespace_path, task_file
 from tercel.store.memory import MemoryStore
+from tercel.templating import render_typed, render_value
 
 __all__ = ["FakeTaskContext", "LogLine", "parse_task", "run_task"]
 
@@ -89,24 +88,47 @@ class FakeLogger:
         self.lines.append(LogLine(normalized, self._context.mask(message)))
 
 
-_JINJA = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+class FakeServices:
+    """`TemplateServices` of a `FakeTaskContext`: `secret()`, `kv()`, `read()`, files, logs."""
 
+    def __init__(self, context: FakeTaskContext) -> None:
+        self._context = context
 
-def _render_fallback(value: Any, context: Mapping[str, Any], *, typed: bool) -> Any:
-    """Plain Jinja2 rendering (stand-in until `tercel.templating.render_value`)."""
-    if isinstance(value, str):
-        stripped = value.strip()
-        if typed and stripped.startswith("{{") and stripped.endswith("}}"):
-            return _JINJA.compile_expression(stripped[2:-2].strip())(**context)
-        return _JINJA.from_string(value).render(**context)
-    if isinstance(value, list):
-        return [_render_fallback(item, context, typed=typed) for item in value]
-    if isinstance(value, dict):
-        return {
-            _render_fallback(k, context, typed=False): _render_fallback(v, context, typed=typed)
-            for k, v in value.items()
-        }
-    return value
+    def secret(self, name: str) -> str:
+        """The context's secret (masked in later log lines)."""
+        return self._context.secret(name)
+
+    def kv(self, namespace: str | None, key: str, error_on_missing: bool) -> Any:
+        """A value of the context's KV store."""
+        value = self._context.kv.get(namespace or self._context.namespace, key)
+        if value is None and error_on_missing:
+            raise NotFoundError(f"key `{key}` not found in the KV store")
+        return value
+
+    def read(self, path_or_uri: str) -> str:
+        """A ``kestra://`` file, or a namespace file of the context's namespace."""
+        uri = path_or_uri if is_internal(path_or_uri) else self.file_uri(path_or_uri)
+        return self._context.storage.get(uri).decode("utf-8")
+
+    def file_uri(self, path: str) -> str:
+        """``kestra:///<ns>/_files/<path>``."""
+        return from_path(f"{namespace_path(self._context.namespace)}/_files/{path.lstrip('/')}")
+
+    def file_size(self, uri: str) -> int:
+        """Size of a stored file."""
+        return self._context.storage.size(uri if is_internal(uri) else self.file_uri(uri))
+
+    def file_exists(self, uri: str) -> bool:
+        """Whether a stored file exists."""
+        return self._context.storage.exists(uri if is_internal(uri) else self.file_uri(uri))
+
+    def error_logs(self) -> list[dict[str, Any]]:
+        """The ERROR lines logged so far through the context."""
+        return [
+            {"taskId": self._context.task_id, "level": "ERROR", "message": line.message}
+            for line in self._context.logs
+            if line.level == "ERROR"
+        ]
 
 
 class FakeTaskContext:
@@ -155,6 +177,8 @@ class FakeTaskContext:
         self._masker = SecretMasker()
         #: `(execution_id, inputs)` of every `resume_execution` call, in order.
         self.resumed: list[tuple[str, dict[str, Any] | None]] = []
+        #: What `secret()`, `kv()`, `read()`... call while rendering.
+        self.services = FakeServices(self)
         self._logger = FakeLogger(self)
         self.logger: TaskLogger = self._logger
         self.metrics: list[dict[str, Any]] = []
@@ -180,11 +204,11 @@ class FakeTaskContext:
 
     def render(self, value: Any, extra: Mapping[str, Any] | None = None) -> Any:
         """Render strings (recursively in lists and maps) with `variables` (+ `extra`)."""
-        return _render_fallback(value, self._context(extra), typed=False)
+        return render_value(value, self._context(extra), services=self.services)
 
     def render_typed(self, expression: str, extra: Mapping[str, Any] | None = None) -> Any:
         """Render one expression and keep its type (a list stays a list)."""
-        return _render_fallback(expression, self._context(extra), typed=True)
+        return render_typed(expression, self._context(extra), services=self.services)
 
     def file_uri(self, name: str) -> str:
         """``kestra:///<ns>/<flow>/executions/<id>/tasks/<task>/<taskrun>/<name>``."""

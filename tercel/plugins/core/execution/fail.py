@@ -8,7 +8,7 @@ from tercel.errors import TaskError
 from tercel.model.registry import plugin
 from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
 from tercel.plugins.core.templating.properties import Text, render_str
-from tercel.templating.truth import is_truthy
+from tercel.templating import is_truthy
 
 DEFAULT_MESSAGE = "Task failure"
 

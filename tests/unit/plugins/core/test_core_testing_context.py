@@ -20,8 +20,8 @@ def test_render_uses_variables_and_extra(tmp_path: Path) -> None:
 
 
 def test_render_typed_keeps_the_type(tmp_path: Path) -> None:
-    ctx = FakeTaskContext(tmp_path, variables={"inputs": {"numbers": [1, 2]}})
-    assert ctx.render_typed("{{ inputs.numbers }}") == [1, 2]
+    ctx = FakeTaskContext(tmp_path, variables={"inputs": {"items": [1, 2]}})
+    assert ctx.render_typed("{{ inputs.items }}") == [1, 2]
 
 
 def test_file_uri_is_under_the_task_run_folder(tmp_path: Path) -> None:

@@ -1,0 +1,43 @@
+"""What the storage tasks share: reading a ``kestra://`` property and storing results."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from tercel.errors import TaskError, TercelError
+from tercel.ids import short_id
+from tercel.plugins.context import TaskContext
+from tercel.plugins.core.templating.properties import require_str
+
+
+def render_uri(ctx: TaskContext, value: Any, name: str) -> str:
+    """Render a property that must be an internal-storage URI."""
+    uri = require_str(ctx, value, name).strip()
+    if not uri.startswith("kestra://"):
+        raise TaskError(f"`{name}` must be an internal storage URI (kestra:///...), got `{uri}`")
+    return uri
+
+
+def local_file(ctx: TaskContext, uri: str) -> Path:
+    """A local path to read `uri` from; `TaskError` when it does not exist or is invalid."""
+    try:
+        return ctx.storage.local_path(uri)
+    except TercelError as error:
+        raise TaskError(f"cannot read `{uri}`: {error}") from None
+
+
+def extension(uri: str, default: str = "") -> str:
+    """The extension of a URI's file name, with its dot (``.ion``), or `default`."""
+    suffix = PurePosixPath(uri.split("?", 1)[0]).suffix
+    return suffix or default
+
+
+def new_file(ctx: TaskContext, suffix: str) -> Path:
+    """A fresh path in the working directory to write a result into before storing it."""
+    return ctx.working_dir / f"{short_id()}{suffix}"
+
+
+def store(ctx: TaskContext, path: Path) -> str:
+    """Store a local file under the task run's folder; return its ``kestra:///`` URI."""
+    return ctx.storage.put(ctx.file_uri(path.name), path)
