@@ -133,7 +133,8 @@ class ExecutionRepository(Protocol):
 
     def save(self, execution: Execution, changed_task_runs: Iterable[TaskRun] | None) -> None:
         """Write the execution and only `changed_task_runs` (upserted). None rewrites every
-        task run (use it after restart/replay removed some); an unknown execution is created."""
+        task run (use it after restart/replay removed some). Call `create` first for a new
+        execution: `save` on an unknown one writes its row and only the given task runs."""
 
     def get(self, execution_id: str, *, tenant: str | None = None) -> Execution:
         """The execution with its task runs in creation order; NotFoundError if absent."""

@@ -76,9 +76,14 @@ class MemoryFlows:
             if revisions and not revisions[-1].deleted and revisions[-1].source == source:
                 return revisions[-1]
             record = FlowRecord(
-                tenant, flow.namespace, flow.id, len(revisions) + 1, source, False,
+                tenant,
+                flow.namespace,
+                flow.id,
+                len(revisions) + 1,
+                source,
+                False,
                 now or self._clock(),
-            )  # fmt: skip
+            )
             revisions.append(record)
             return record
 
@@ -207,8 +212,11 @@ class MemoryExecutions:
         header = copy.deepcopy(dataclasses.replace(execution, task_run_list=[]))
         with self._lock:
             stored = self._rows.get(execution.id)
-            if stored is None or changed_task_runs is None:
+            if changed_task_runs is None:
                 changed_task_runs = execution.task_run_list
+                stored = _StoredExecution(header, {})
+                self._rows[execution.id] = stored
+            elif stored is None:
                 stored = _StoredExecution(header, {})
                 self._rows[execution.id] = stored
             else:
@@ -314,7 +322,7 @@ class MemoryExecutions:
         """See `ExecutionRepository.ids_in_states`."""
         with self._lock:
             found = list(self._matching(tenant, None, None, states))
-        found.sort(key=lambda s: (s.header.state.start_date or datetime.min.replace(tzinfo=UTC)))
+        found.sort(key=lambda s: s.header.state.start_date or datetime.min.replace(tzinfo=UTC))
         return [stored.header.id for stored in found]
 
     def delete(self, execution_id: str, *, tenant: str | None = None) -> bool:

@@ -83,9 +83,15 @@ class MemoryKV:
                     "and overwrite is false"
                 )
             self._entries[(tenant, namespace, key)] = KVEntry(
-                tenant, namespace, key, copy.deepcopy(stored), deduced, moment, expiration,
+                tenant,
+                namespace,
+                key,
+                copy.deepcopy(stored),
+                deduced,
+                moment,
+                expiration,
                 description,
-            )  # fmt: skip
+            )
 
     def delete(self, namespace: str, key: str, *, tenant: str = DEFAULT_TENANT) -> bool:
         """See `KVRepository.delete`."""
@@ -110,9 +116,8 @@ class MemoryKV:
             found = [
                 entry
                 for (t, ns, key) in list(self._entries)
-                if t == tenant and ns == namespace
-                and (entry := self._live(t, ns, key)) is not None
-            ]  # fmt: skip
+                if t == tenant and ns == namespace and (entry := self._live(t, ns, key)) is not None
+            ]
         return sorted(found, key=lambda entry: entry.key)
 
 
@@ -331,9 +336,17 @@ class MemoryJobs:
         with self._lock:
             job_id = next(self._ids)
             self._jobs[job_id] = Job(
-                job_id, kind, copy.deepcopy(dict(payload)), JOB_QUEUED, tenant, key, None, None,
-                0, now or self._clock(),
-            )  # fmt: skip
+                job_id,
+                kind,
+                copy.deepcopy(dict(payload)),
+                JOB_QUEUED,
+                tenant,
+                key,
+                None,
+                None,
+                0,
+                now or self._clock(),
+            )
             return job_id
 
     def claim(
@@ -355,9 +368,12 @@ class MemoryJobs:
                 if job.status != JOB_QUEUED or (wanted is not None and job.kind not in wanted):
                     continue
                 taken = dataclasses.replace(
-                    job, status=JOB_RUNNING, claimed_by=worker_id, heartbeat=moment,
+                    job,
+                    status=JOB_RUNNING,
+                    claimed_by=worker_id,
+                    heartbeat=moment,
                     attempts=job.attempts + 1,
-                )  # fmt: skip
+                )
                 self._jobs[job.id] = taken
                 claimed.append(taken)
         return claimed
@@ -396,9 +412,12 @@ class MemoryJobs:
             if job is None or job.status != JOB_RUNNING:
                 return False
             self._jobs[job_id] = dataclasses.replace(
-                job, status=JOB_QUEUED, claimed_by=None, heartbeat=None,
+                job,
+                status=JOB_QUEUED,
+                claimed_by=None,
+                heartbeat=None,
                 attempts=max(job.attempts - 1, 0),
-            )  # fmt: skip
+            )
             return True
 
     def requeue_stale(self, older_than: datetime) -> list[Job]:

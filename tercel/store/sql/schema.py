@@ -1,0 +1,283 @@
+"""The tables, as SQLAlchemy Core metadata (the migrations create them; the code queries them).
+
+Every table carries `tenant_id` (default ``main``) so that multi-tenancy needs no data
+migration later. Dates are stored in UTC and read back as aware datetimes on both SQLite
+and PostgreSQL (`UtcDateTime`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from tercel.store.records import DEFAULT_TENANT
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """An aware UTC datetime on every backend (SQLite has no time zones: store naive UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Normalise to UTC; strip the zone for SQLite."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Always aware, in UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+#: A 64-bit auto-increment key (SQLite only auto-increments INTEGER PRIMARY KEY).
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Json = sa.JSON(none_as_null=True)
+
+
+def _tenant() -> sa.Column[str]:
+    return sa.Column(
+        "tenant_id",
+        sa.String(64),
+        nullable=False,
+        default=DEFAULT_TENANT,
+        server_default=DEFAULT_TENANT,
+    )
+
+
+flows = sa.Table(
+    "flows",
+    metadata,
+    _tenant(),
+    sa.Column("namespace", sa.String(150), nullable=False),
+    sa.Column("id", sa.String(100), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False, default=False),
+    sa.Column("updated", UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("tenant_id", "namespace", "id"),
+)
+
+flow_revisions = sa.Table(
+    "flow_revisions",
+    metadata,
+    _tenant(),
+    sa.Column("namespace", sa.String(150), nullable=False),
+    sa.Column("flow_id", sa.String(100), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False, default=False),
+    sa.Column("updated", UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("tenant_id", "namespace", "flow_id", "revision"),
+)
+
+executions = sa.Table(
+    "executions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    _tenant(),
+    sa.Column("namespace", sa.String(150), nullable=False),
+    sa.Column("flow_id", sa.String(100), nullable=False),
+    sa.Column("flow_revision", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("start_date", UtcDateTime),
+    sa.Column("end_date", UtcDateTime),
+    sa.Column("parent_id", sa.String(64)),
+    #: The execution's wire JSON without `taskRunList` (task runs are rows of their own).
+    sa.Column("data", Json, nullable=False),
+    sa.Index(None, "tenant_id", "namespace", "flow_id", "start_date"),
+    sa.Index(None, "tenant_id", "start_date"),
+    sa.Index(None, "state"),
+    sa.Index(None, "parent_id"),
+)
+
+execution_labels = sa.Table(
+    "execution_labels",
+    metadata,
+    sa.Column(
+        "execution_id",
+        sa.String(64),
+        sa.ForeignKey("executions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    _tenant(),
+    sa.Column("key", sa.String(255), nullable=False),
+    sa.Column("value", sa.String(1024), nullable=False),
+    sa.PrimaryKeyConstraint("execution_id", "key"),
+    sa.Index(None, "tenant_id", "key", "value"),
+)
+
+task_runs = sa.Table(
+    "task_runs",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column(
+        "execution_id",
+        sa.String(64),
+        sa.ForeignKey("executions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    _tenant(),
+    #: Index in the execution's `taskRunList` (creation order).
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("task_id", sa.String(100), nullable=False),
+    sa.Column("parent_task_run_id", sa.String(64)),
+    sa.Column("value", sa.Text),
+    sa.Column("state", sa.String(16), nullable=False),
+    #: The task run's wire JSON.
+    sa.Column("data", Json, nullable=False),
+    sa.Index(None, "execution_id", "position"),
+)
+
+logs = sa.Table(
+    "logs",
+    metadata,
+    sa.Column("seq", BigId, primary_key=True, autoincrement=True),
+    _tenant(),
+    sa.Column("namespace", sa.String(150), nullable=False),
+    sa.Column("flow_id", sa.String(100), nullable=False),
+    sa.Column("execution_id", sa.String(64)),
+    sa.Column("task_id", sa.String(100)),
+    sa.Column("task_run_id", sa.String(64)),
+    sa.Column("attempt_number", sa.Integer),
+    sa.Column("trigger_id", sa.String(100)),
+    sa.Column("timestamp", UtcDateTime, nullable=False),
+    sa.Column("level", sa.String(8), nullable=False),
+    sa.Column("level_num", sa.SmallInteger, nullable=False),
+    sa.Column("thread", sa.String(100)),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Index(None, "execution_id", "seq"),
+    sa.Index(None, "execution_id", "task_run_id"),
+    sa.Index(None, "tenant_id", "timestamp"),
+)
+
+metrics = sa.Table(
+    "metrics",
+    metadata,
+    sa.Column("seq", BigId, primary_key=True, autoincrement=True),
+    _tenant(),
+    sa.Column("namespace", sa.String(150), nullable=False),
+    sa.Column("flow_id", sa.String(100), nullable=False),
+    sa.Column("execution_id", sa.String(64)),
+    sa.Column("task_id", sa.String(100)),
+    sa.Column("task_run_id", sa.String(64)),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("tags", Json),
+    sa.Column("timestamp", UtcDateTime, nullable=False),
+    sa.Index(None, "execution_id", "seq"),
+)
+
+kv = sa.Table(
+    "kv",
+    metadata,
+    _tenant(),
+    sa.Column("namespace", sa.String(150), nullable=False),
+    sa.Column("key", sa.String(255), nullable=False),
+    sa.Column("value", Json),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("expiration", UtcDateTime),
+    sa.Column("description", sa.Text),
+    sa.Column("updated", UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("tenant_id", "namespace", "key"),
+)
+
+namespaces = sa.Table(
+    "namespaces",
+    metadata,
+    _tenant(),
+    sa.Column("id", sa.String(150), nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("variables", Json),
+    sa.Column("plugin_defaults", Json),
+    sa.Column("updated", UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("tenant_id", "id"),
+)
+
+secrets = sa.Table(
+    "secrets",
+    metadata,
+    _tenant(),
+    sa.Column("namespace", sa.String(150), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    #: nonce (12 bytes) + AES-GCM ciphertext and tag; never the value.
+    sa.Column("ciphertext", sa.LargeBinary, nullable=False),
+    sa.Column("updated", UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("tenant_id", "namespace", "name"),
+)
+
+triggers = sa.Table(
+    "triggers",
+    metadata,
+    _tenant(),
+    sa.Column("namespace", sa.String(150), nullable=False),
+    sa.Column("flow_id", sa.String(100), nullable=False),
+    sa.Column("trigger_id", sa.String(100), nullable=False),
+    sa.Column("date", UtcDateTime),
+    sa.Column("next_execution_date", UtcDateTime),
+    sa.Column("execution_id", sa.String(64)),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("backfill", Json),
+    sa.Column("locked_by", sa.String(255)),
+    sa.Column("locked_until", UtcDateTime),
+    sa.Column("extra", Json),
+    sa.Column("updated", UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("tenant_id", "namespace", "flow_id", "trigger_id"),
+    sa.Index(None, "next_execution_date"),
+)
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    _tenant(),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("key", sa.String(255)),
+    sa.Column("payload", Json, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("claimed_by", sa.String(255)),
+    sa.Column("heartbeat", UtcDateTime),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("created", UtcDateTime, nullable=False),
+    # Claims scan only queued jobs: a partial index keeps that scan short on both backends.
+    sa.Index(
+        "ix_jobs_queued",
+        "id",
+        postgresql_where=sa.text("status = 'QUEUED'"),
+        sqlite_where=sa.text("status = 'QUEUED'"),
+    ),
+    sa.Index(None, "status", "heartbeat"),
+)
+
+delays = sa.Table(
+    "delays",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    _tenant(),
+    sa.Column("execution_id", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("due", UtcDateTime, nullable=False),
+    sa.Column("payload", Json),
+    sa.Index(None, "due"),
+    sa.Index(None, "execution_id"),
+)

@@ -1,0 +1,104 @@
+"""`SqlStore`: every repository on one SQLite or PostgreSQL database."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from tercel.store.sql.database import Database
+from tercel.store.sql.dialect import (
+    advisory_key,
+    advisory_lock,
+    advisory_unlock,
+    configure_sqlite,
+    engine_options,
+    normalise_url,
+)
+from tercel.store.sql.executions import SqlExecutions
+from tercel.store.sql.flows import SqlFlows
+from tercel.store.sql.logs import SqlLogs, SqlMetrics
+from tercel.store.sql.migrate import upgrade
+from tercel.store.sql.queue import SqlDelays, SqlJobs
+from tercel.store.sql.state import SqlKV, SqlNamespaces, SqlSecrets
+from tercel.store.sql.triggers import SqlTriggers
+
+#: The database file under a home directory (`tercel server local --home DIR`).
+SQLITE_FILE = "tercel.db"
+
+
+class SqlStore:
+    """The `Store` on SQLAlchemy Core. Open it with `SqlStore.open(url)`."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.db = Database(engine)
+        self.flows = SqlFlows(self.db)
+        self.executions = SqlExecutions(self.db)
+        self.logs = SqlLogs(self.db)
+        self.metrics = SqlMetrics(self.db)
+        self.kv = SqlKV(self.db)
+        self.namespaces = SqlNamespaces(self.db)
+        self.secrets = SqlSecrets(self.db)
+        self.triggers = SqlTriggers(self.db)
+        self.jobs = SqlJobs(self.db)
+        self.delays = SqlDelays(self.db)
+        self._local_locks = [threading.RLock() for _ in range(64)]
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> SqlStore:
+        """Connect to `url` (``sqlite:///path.db``, ``postgresql://...``) and migrate to head.
+
+        SQLite files get WAL, ``synchronous=NORMAL``, a 30 s busy timeout and foreign keys;
+        their parent directory is created.
+        """
+        url = normalise_url(url)
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, **engine_options(url))
+        if engine.dialect.name == "sqlite":
+            configure_sqlite(engine)
+        if migrate:
+            upgrade(engine)
+        return cls(engine)
+
+    @classmethod
+    def open_home(cls, home: Path | str) -> SqlStore:
+        """The SQLite store of a home directory (``<home>/tercel.db``)."""
+        path = Path(home).resolve() / SQLITE_FILE
+        return cls.open(f"sqlite:///{path}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Make the repository calls inside one transaction (nested blocks join it)."""
+        with self.db.transaction():
+            yield
+
+    @contextmanager
+    def execution_lock(self, execution_id: str) -> Iterator[None]:
+        """Serialise work on one execution.
+
+        PostgreSQL: a session advisory lock on a dedicated connection, so executors in
+        other processes and on other machines wait too. SQLite (one node): a lock shared
+        by this process's threads.
+        """
+        with self._local_locks[hash(execution_id) % len(self._local_locks)]:
+            if not self.db.is_postgresql:
+                yield
+                return
+            key = advisory_key(execution_id)
+            with self.engine.connect() as connection:
+                advisory_lock(connection, key)
+                connection.commit()
+                try:
+                    yield
+                finally:
+                    advisory_unlock(connection, key)
+                    connection.commit()
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
