@@ -21,6 +21,8 @@ class KestraModel(BaseModel):
         validate_default=False,
         use_enum_values=False,
         protected_namespaces=(),
+        # Jackson reads `id: 1` or `message: 42` into a String property: so do we.
+        coerce_numbers_to_str=True,
     )
 
     def to_wire(self) -> dict[str, object]:

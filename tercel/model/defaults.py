@@ -67,11 +67,10 @@ def apply_plugin_defaults(
     """Return a copy of flow `data` with the flow's own defaults, then `extra`, applied.
 
     When `positions` is given, injected values are redirected to where the default was
-    written, so that an error in a default points into `pluginDefaults`.
+    written, so that an error in a default points into `pluginDefaults`. Properties of
+    plugins set to ``null`` are dropped (Kestra treats them as not set).
     """
     entries = [*flow_defaults(data), *extra]
-    if not entries:
-        return data
     result = dict(data)
     for key in DEFAULTED_KEYS:
         if key in result:
@@ -91,11 +90,15 @@ def _walk(
         return [_walk(item, (*path, index), entries, positions) for index, item in enumerate(node)]
     if not isinstance(node, dict):
         return node
+    type_name = node.get("type")
+    typed = isinstance(type_name, str)
+    # Kestra (Jackson) reads `key: null` on a plugin as "not set": drop it so defaults apply.
     current: dict[str, Any] = {
-        key: _walk(value, (*path, key), entries, positions) for key, value in node.items()
+        key: _walk(value, (*path, key), entries, positions)
+        for key, value in node.items()
+        if not (typed and value is None)
     }
-    type_name = current.get("type")
-    if not isinstance(type_name, str):
+    if not isinstance(type_name, str) or not entries:
         return current
     names = _names(type_name)
     matching = [entry for entry in entries if any(matches(entry.type, n) for n in names)]

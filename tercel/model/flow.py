@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from pydantic import Field
 
 from tercel.model.base import KestraModel
+from tercel.model.condition import AnyCondition
+from tercel.model.inputs import INPUT_ID_PATTERN, AnyInput, InputType
+from tercel.model.labels import LabelsField
 from tercel.model.task import AnyTask, Retry, Task
+from tercel.model.trigger import AnyTrigger
 
 FLOW_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$"
 NAMESPACE_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+TENANT_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+class ConcurrencyBehavior(StrEnum):
+    """What happens to an execution started over the concurrency limit."""
+
+    QUEUE = "QUEUE"
+    CANCEL = "CANCEL"
+    FAIL = "FAIL"
 
 
 class Concurrency(KestraModel):
     """How many executions of this flow may run at once, and what happens to the others."""
 
     limit: int = Field(gt=0)
-    behavior: str = "QUEUE"
+    behavior: ConcurrencyBehavior = ConcurrencyBehavior.QUEUE
 
 
 class PluginDefault(KestraModel):
@@ -28,6 +42,60 @@ class PluginDefault(KestraModel):
     values: dict[str, Any] = Field(default_factory=dict)
 
 
+class Output(KestraModel):
+    """A flow output: `value` rendered at the end of the execution, then typed as `type`."""
+
+    id: str = Field(pattern=INPUT_ID_PATTERN)
+    type: InputType
+    value: Any
+    description: str | None = None
+    display_name: str | None = Field(default=None, max_length=64)
+    required: bool | None = None
+
+
+class Listener(KestraModel):
+    """Deprecated: tasks run once the execution ended, when all `conditions` hold."""
+
+    description: str | None = None
+    conditions: list[AnyCondition] = Field(default_factory=list)
+    tasks: list[AnyTask] = Field(min_length=1)
+
+
+class SlaType(StrEnum):
+    """Kind of service-level agreement."""
+
+    MAX_DURATION = "MAX_DURATION"
+    EXECUTION_ASSERTION = "EXECUTION_ASSERTION"
+
+
+class SlaBehavior(StrEnum):
+    """What to do with an execution that breaks its SLA."""
+
+    FAIL = "FAIL"
+    CANCEL = "CANCEL"
+    NONE = "NONE"
+
+
+class Sla(KestraModel):
+    """A service-level agreement checked while the execution runs (beta in Kestra)."""
+
+    id: str
+    type: SlaType
+    behavior: SlaBehavior = SlaBehavior.FAIL
+    labels: LabelsField = Field(default_factory=dict)
+    duration: str | None = None
+    assert_: str | None = Field(default=None, alias="assert")
+
+
+class FlowCheck(KestraModel):
+    """A pre-execution assertion (Kestra 1.x `checks`): blocks or warns before creation."""
+
+    condition: str
+    message: str | None = None
+    style: str | None = None
+    behavior: str | None = None
+
+
 class Flow(KestraModel):
     """A flow as written in YAML, after plugin defaults were applied and types resolved."""
 
@@ -35,20 +103,25 @@ class Flow(KestraModel):
     namespace: str = Field(pattern=NAMESPACE_PATTERN, min_length=1, max_length=150)
     revision: int | None = Field(default=None, ge=1)
     description: str | None = None
-    labels: dict[str, str] = Field(default_factory=dict)
-    inputs: list[Any] = Field(default_factory=list)
-    outputs: list[Any] = Field(default_factory=list)
+    labels: LabelsField = Field(default_factory=dict)
+    inputs: list[AnyInput] = Field(default_factory=list)
+    outputs: list[Output] = Field(default_factory=list)
     variables: dict[str, Any] | None = None
     tasks: list[AnyTask] = Field(min_length=1)
     errors: list[AnyTask] = Field(default_factory=list)
     finally_: list[AnyTask] = Field(default_factory=list, alias="finally")
     after_execution: list[AnyTask] = Field(default_factory=list)
-    triggers: list[Any] = Field(default_factory=list)
+    listeners: list[Listener] = Field(default_factory=list)
+    triggers: list[AnyTrigger] = Field(default_factory=list)
     plugin_defaults: list[PluginDefault] = Field(default_factory=list)
+    #: Deprecated spelling of `pluginDefaults`.
+    task_defaults: list[PluginDefault] = Field(default_factory=list)
     concurrency: Concurrency | None = None
     retry: Retry | None = None
+    sla: list[Sla] = Field(default_factory=list)
+    checks: list[FlowCheck] = Field(default_factory=list)
     disabled: bool = False
-    tenant_id: str | None = None
+    tenant_id: str | None = Field(default=None, pattern=TENANT_PATTERN)
     deleted: bool = False
 
     def all_tasks(self) -> list[Task]:
@@ -63,4 +136,10 @@ class Flow(KestraModel):
 
         for top in (self.tasks, self.errors, self.finally_, self.after_execution):
             walk(top)
+        for listener in self.listeners:
+            walk(listener.tasks)
         return found
+
+    def input(self, input_id: str) -> Any:
+        """The declared input `input_id`, or None."""
+        return next((item for item in self.inputs if item.key == input_id), None)

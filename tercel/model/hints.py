@@ -14,15 +14,23 @@ from tercel.model.yaml_source import Path
 
 
 def closest(word: str, candidates: list[str], cutoff: float = 0.6) -> str | None:
-    """The candidate nearest to `word`, if any is close enough."""
-    found = difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
-    if found:
-        return found[0]
-    # Long dotted type names differ mostly in their last segment: compare that alone too.
+    """The candidate nearest to `word`, if any is close enough.
+
+    Dotted type names share long prefixes, so their last segments must be close too.
+    """
+    if "." not in word:
+        found = difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
+        return found[0] if found else None
     tail = word.rsplit(".", 1)[-1]
-    by_tail = {candidate.rsplit(".", 1)[-1]: candidate for candidate in candidates}
-    found = difflib.get_close_matches(tail, list(by_tail), n=1, cutoff=cutoff)
-    return by_tail[found[0]] if found else None
+    best: tuple[float, float, str] | None = None
+    for candidate in candidates:
+        tail_ratio = difflib.SequenceMatcher(None, tail, candidate.rsplit(".", 1)[-1]).ratio()
+        if tail_ratio < cutoff:
+            continue
+        ratio = difflib.SequenceMatcher(None, word, candidate).ratio()
+        if best is None or (ratio, tail_ratio) > best[:2]:
+            best = (ratio, tail_ratio, candidate)
+    return best[2] if best else None
 
 
 def type_hint(type_name: str, category: Category | None) -> str | None:

@@ -49,6 +49,8 @@ def _message(error: ErrorDetails) -> str:
 def _context_path(error: ErrorDetails) -> Path:
     ctx = error.get("ctx") or {}
     target = ctx.get("property")
+    if isinstance(target, (list, tuple)):
+        return tuple(item for item in target if isinstance(item, (str, int)))
     if not isinstance(target, str) or not target:
         return ()
     return tuple(int(part) if part.isdigit() else part for part in target.split("."))
@@ -72,10 +74,13 @@ def problems_from_error(
         from_union = any(isinstance(item, str) and not _is_name(item) for item in skipped)
         if kind in ("missing", "missing_property", "task_missing_type"):
             ctx = details.get("ctx") or {}
-            name = str(ctx.get("name", "type" if kind == "task_missing_type" else "?"))
+            name = str(ctx.get("name", "type"))
+            message = _message(details)
             if kind == "missing":
                 name = str(names[-1]) if names else "?"
-            message = f"missing required property `{name}`"
+                message = f"missing required property `{name}`"
+            elif kind == "task_missing_type":
+                message = "missing required property `type`"
             position = positions.value(path)
             location: Path = (*path, name)
         elif kind == "extra_forbidden":

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from tercel.errors import Problem
+from tercel.model.labels import is_forbidden_system_label
 from tercel.model.registry import Category, registry
 from tercel.model.yaml_source import Path, PositionMap, format_path
 
@@ -52,8 +53,10 @@ def _category(type_name: str) -> Category | None:
 
 def iter_tasks(data: dict[str, Any]) -> Iterator[tuple[Path, dict[str, Any]]]:
     """Every task map of the flow in document order, with its path (any depth)."""
-    for key in TASK_KEYS:
-        yield from _walk_tasks(data.get(key), (key,))
+    # Document order, so that the *second* occurrence in the file is the one reported.
+    for key, value in data.items():
+        if key in TASK_KEYS:
+            yield from _walk_tasks(value, (key,))
 
 
 def _walk_tasks(node: Any, path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
@@ -87,7 +90,30 @@ def check_rules(data: dict[str, Any], positions: PositionMap, path_name: str) ->
     _input_dependencies(rules, data.get("inputs"))
     _recursive_subflow(rules, data, tasks)
     _worker_groups(rules, tasks, data.get("triggers"))
+    _system_labels(rules, data.get("labels"))
     return rules.problems
+
+
+def _system_labels(rules: _Rules, labels: Any) -> None:
+    entries: list[tuple[Any, Path]]
+    if isinstance(labels, dict):
+        entries = [(key, ("labels", key)) for key in labels]
+    elif isinstance(labels, list):
+        entries = [
+            (item["key"], ("labels", index, "key"))
+            for index, item in enumerate(labels)
+            if isinstance(item, dict) and isinstance(item.get("key"), str)
+        ]
+    else:
+        return
+    for key, location in entries:
+        if isinstance(key, str) and is_forbidden_system_label(key):
+            rules.add(
+                f"System labels can only be set by Tercel itself: `{key}`",
+                location,
+                "only `system.readOnly` may be set on a flow",
+                key=isinstance(labels, dict),
+            )
 
 
 def _unique_task_ids(rules: _Rules, tasks: list[tuple[Path, dict[str, Any]]]) -> None:

@@ -10,7 +10,13 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
-from pydantic import Field, ValidationInfo, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic import (
+    Field,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from tercel.model.base import KestraModel
@@ -42,6 +48,13 @@ class Retry(KestraModel):
     max_interval: str | None = None
     min_interval: str | None = None
     delay_factor: float | None = None
+
+    @model_validator(mode="after")
+    def _check_intervals(self) -> Retry:
+        from tercel.model.retry_rules import check_retry
+
+        check_retry(self)
+        return self
 
 
 class WorkerGroup(KestraModel):
@@ -94,7 +107,9 @@ def _dispatch_task(value: Any, handler: ValidatorFunctionWrapHandler, info: Vali
     found = registry.get(type_name)
     if found is None or found.category is not Category.TASK:
         raise PydanticCustomError(
-            "unknown_type", "unknown type `{type_name}`", {"type_name": type_name}
+            "unknown_type",
+            "unknown type `{type_name}`",
+            {"type_name": type_name, "category": Category.TASK.value},
         )
     data = dict(value)
     # Legacy aliases resolve to the canonical name, as Kestra does at parse time.

@@ -1,0 +1,53 @@
+"""The base of every trigger (Kestra §7.1), polling triggers, and `AnyTrigger`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+
+from tercel.model.base import KestraModel
+from tercel.model.condition import AnyCondition
+from tercel.model.durations import parse_duration
+from tercel.model.labels import LabelsField
+from tercel.model.polymorphic import typed_field
+from tercel.model.registry import Category
+from tercel.model.task import TASK_ID_PATTERN, WorkerGroup
+
+TERMINAL_STATES = ("SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED", "RETRIED", "SKIPPED")
+
+
+class Trigger(KestraModel):
+    """Properties every trigger has: what starts an execution, and with which labels.
+
+    Evaluation is done by the scheduler/executor (a later part); triggers here only
+    declare and validate their properties.
+    """
+
+    id: str = Field(pattern=TASK_ID_PATTERN, max_length=256)
+    type: str
+    description: str | None = None
+    conditions: list[AnyCondition] = Field(default_factory=list)
+    disabled: bool = False
+    worker_group: WorkerGroup | None = None
+    log_level: str | None = None
+    log_to_file: bool = False
+    labels: LabelsField = Field(default_factory=dict)
+    stop_after: list[str] | None = None
+    #: Flow inputs for the executions this trigger creates (merged over input defaults).
+    inputs: dict[str, Any] | None = None
+
+
+class PollingTrigger(Trigger):
+    """A trigger evaluated every `interval` (ISO-8601 duration, default one minute)."""
+
+    interval: str = "PT60S"
+
+    @field_validator("interval")
+    @classmethod
+    def _interval(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+AnyTrigger = Annotated[Trigger, typed_field(Category.TRIGGER, "trigger")]
