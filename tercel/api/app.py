@@ -1,0 +1,58 @@
+"""The FastAPI application factory: one router per resource, one error shape, auth.
+
+app = create_app(store, settings)                       # API on a store only
+app = create_app(store, settings, runtime=runtime)      # plus executions
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from tercel import __version__
+from tercel.api import executions, flows, health, kv, logs, namespaces, secrets, triggers
+from tercel.api.auth import AuthMiddleware
+from tercel.api.context import ApiContext, ExecutionRuntime
+from tercel.api.errors import install_error_handlers
+from tercel.api.secret_box import SecretBox
+from tercel.config import Settings
+
+if TYPE_CHECKING:
+    from tercel.plugins.context import InternalStorage
+    from tercel.store.api import Store
+
+ROUTERS = (health, flows, executions, logs, namespaces, kv, secrets, triggers)
+
+
+def create_app(
+    store: Store,
+    settings: Settings | None = None,
+    *,
+    storage: InternalStorage | None = None,
+    runtime: ExecutionRuntime | None = None,
+) -> FastAPI:
+    """Build the API application on `store` (and `runtime` for executions)."""
+    settings = settings or Settings()
+    key = settings.encryption_key_bytes()
+    ctx = ApiContext(
+        store=store,
+        settings=settings,
+        storage=storage,
+        runtime=runtime,
+        secret_box=SecretBox(key) if key is not None else None,
+    )
+    app = FastAPI(
+        title="Tercel",
+        version=__version__,
+        description="Kestra-compatible REST API (v1 paths with the tenant segment).",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.ctx = ctx
+    install_error_handlers(app)
+    for module in ROUTERS:
+        app.include_router(module.router)
+    app.add_middleware(AuthMiddleware, settings=settings)
+    return app

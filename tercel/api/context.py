@@ -1,0 +1,90 @@
+"""What every router needs: the store, the settings, storage, secrets and the runtime.
+
+Routers read it from ``request.app.state.ctx`` through the `get_ctx` dependency, so that
+a test can build an app on an in-memory store and a real server on SQLite with the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
+
+from fastapi import Depends, Request
+
+from tercel.config import Settings
+from tercel.errors import ConflictError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from tercel.api.secret_box import SecretBox
+    from tercel.engine.execution import Execution, ExecutionTrigger, Label
+    from tercel.model.flow import Flow
+    from tercel.plugins.context import InternalStorage
+    from tercel.store.api import Store
+
+
+class ExecutionRuntime(Protocol):
+    """The part of the runtime the executions API drives (`tercel.server.ServerRuntime`)."""
+
+    async def start(
+        self,
+        flow: Flow,
+        inputs: Mapping[str, Any],
+        labels: list[Label],
+        *,
+        execution_id: str,
+        tenant: str,
+        trigger: ExecutionTrigger | None = None,
+    ) -> Execution:
+        """Create an execution with typed inputs (InputError when wrong) and start it."""
+
+    async def wait(self, execution_id: str, timeout: float | None = None) -> Execution:
+        """Wait until the execution is terminated (or paused for good) and return it."""
+
+    async def kill(self, execution_id: str) -> None:
+        """Kill a running or paused execution (its subflows too)."""
+
+    async def resume(self, execution_id: str, inputs: Mapping[str, Any]) -> None:
+        """Resume a paused execution with its `onResume` inputs."""
+
+    async def restart(self, execution_id: str) -> Execution:
+        """Restart a failed execution from its failed task runs."""
+
+    async def replay(self, execution_id: str, task_run_id: str | None) -> Execution:
+        """A new execution replaying this one from a task run."""
+
+
+@dataclass
+class ApiContext:
+    """The dependencies of the API, built once per application."""
+
+    store: Store
+    settings: Settings
+    storage: InternalStorage | None = None
+    runtime: ExecutionRuntime | None = None
+    secret_box: SecretBox | None = None
+    #: Flow ids seen by the scheduler etc. may hang extra components here.
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def require_runtime(self) -> ExecutionRuntime:
+        """The runtime, or a 409 saying this server does not run executions."""
+        if self.runtime is None:
+            raise ConflictError("this server runs no executor: executions cannot be started")
+        return self.runtime
+
+    def require_storage(self) -> InternalStorage:
+        """Internal storage, or a 409 saying none is configured."""
+        if self.storage is None:
+            raise ConflictError("this server has no internal storage configured")
+        return self.storage
+
+
+def get_ctx(request: Request) -> ApiContext:
+    """FastAPI dependency: the application's `ApiContext`."""
+    ctx: ApiContext = request.app.state.ctx
+    return ctx
+
+
+#: Route parameter type that injects the `ApiContext`.
+Ctx = Annotated[ApiContext, Depends(get_ctx)]
