@@ -162,33 +162,53 @@ class LineBatcher:
                 await self.flush()
 
 
-async def pump(reader: asyncio.StreamReader, stream: str, batcher: LineBatcher) -> None:
-    """Read `reader` to EOF, splitting lines; cut lines longer than `MAX_LINE_BYTES`."""
-    pending = bytearray()
-    overflow = False
-    while True:
-        chunk = await reader.read(CHUNK_BYTES)
-        if not chunk:
-            break
+class LineSplitter:
+    """Splits a byte stream into lines; cuts lines longer than `MAX_LINE_BYTES`."""
+
+    def __init__(self) -> None:
+        self._pending = bytearray()
+        self._overflow = False
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        """The lines `chunk` completes (without their newline)."""
         parts = chunk.split(b"\n")
         complete: list[bytes] = []
+        pending = self._pending
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
-            if overflow:
+            if self._overflow:
                 # Skip the rest of an over-long line, up to its newline.
                 if not last:
-                    overflow = False
+                    self._overflow = False
                 continue
             pending += part
             if len(pending) > MAX_LINE_BYTES:
                 complete.append(bytes(pending[:MAX_LINE_BYTES]) + b" [line truncated]")
                 pending.clear()
-                overflow = last
+                self._overflow = last
                 continue
             if not last:
                 complete.append(bytes(pending))
                 pending.clear()
+        return complete
+
+    def finish(self) -> list[bytes]:
+        """The last line, when the stream did not end with a newline."""
+        rest = [bytes(self._pending)] if self._pending else []
+        self._pending.clear()
+        return rest
+
+
+async def pump(reader: asyncio.StreamReader, stream: str, batcher: LineBatcher) -> None:
+    """Read `reader` to EOF and hand its lines to `batcher`."""
+    splitter = LineSplitter()
+    while True:
+        chunk = await reader.read(CHUNK_BYTES)
+        if not chunk:
+            break
+        complete = splitter.feed(chunk)
         if complete:
             await batcher.add(stream, complete)
-    if pending:
-        await batcher.add(stream, [bytes(pending)])
+    rest = splitter.finish()
+    if rest:
+        await batcher.add(stream, rest)
