@@ -9,7 +9,7 @@ import typer
 from tercel import __version__
 
 #: Command modules under `tercel.cli`, each exposing `register(app: typer.Typer) -> None`.
-COMMAND_MODULES: tuple[str, ...] = ("run",)
+COMMAND_MODULES: tuple[str, ...] = ("run", "validate", "schema")
 
 app = typer.Typer(
     name="tercel",

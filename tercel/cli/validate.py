@@ -1,0 +1,75 @@
+"""`tercel validate PATH...`: check flow files and folders, print every problem.
+
+Output is one ``path:line:col: message (hint)`` line per problem on stdout, the form
+editors and CI parse; a summary goes to stderr. Exit code 0 when every flow is valid.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tercel.errors import Problem
+from tercel.model.flow import Flow
+from tercel.model.loader import FlowResult, flow_files, validate_file
+
+
+def _reference_check() -> Any:
+    """The templating package's static check of `{{ ... }}` references, when it exists."""
+    try:
+        module = importlib.import_module("tercel.templating.references")
+    except ImportError:
+        return None
+    return getattr(module, "check_flow", None)
+
+
+def _check_references(check: Any, result: FlowResult) -> list[Problem]:
+    flow: Flow | None = result.flow
+    if check is None or flow is None or not result.ok:
+        return []
+    found = check(flow, result.source, result.path)
+    return [problem for problem in found if isinstance(problem, Problem)]
+
+
+def validate_paths(paths: list[Path]) -> tuple[list[FlowResult], list[Problem]]:
+    """Validate every flow file under `paths`; return the results and all problems."""
+    check = _reference_check()
+    results: list[FlowResult] = []
+    problems: list[Problem] = []
+    for file in flow_files(paths):
+        if not file.exists():
+            problems.append(Problem("no such file or folder", str(file), 0, 0))
+            continue
+        for result in validate_file(file):
+            result.problems.extend(_check_references(check, result))
+            results.append(result)
+            problems.extend(result.problems)
+    return results, problems
+
+
+def validate(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Flow files or folders (*.yml, *.yaml, recursively).")
+    ],
+) -> None:
+    """Check flows: print each problem as `path:line:col: message`; exit 1 if any."""
+    results, problems = validate_paths(paths)
+    for problem in problems:
+        typer.echo(problem.format())
+    errors = [problem for problem in problems if problem.severity == "error"]
+    valid = sum(1 for result in results if result.ok)
+    files = len({result.path for result in results})
+    typer.echo(
+        f"{valid}/{len(results)} flow(s) valid in {files} file(s), "
+        f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)",
+        err=True,
+    )
+    raise typer.Exit(1 if errors or not results else 0)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `validate` command."""
+    app.command("validate")(validate)

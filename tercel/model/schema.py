@@ -1,0 +1,115 @@
+"""JSON Schema (draft-07) of flows, built from the type registry, for editors.
+
+Every registered task, trigger, condition and task-runner class contributes its pydantic
+schema, with `type` as a constant (canonical name or legacy alias); polymorphic fields
+(`tasks`, `triggers`, `conditions`, `inputs`) become an `anyOf` across the types.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel
+
+from tercel.model.flow import Flow
+from tercel.model.inputs import INPUT_CLASSES
+from tercel.model.registry import Category, PluginInfo, registry
+
+SCHEMA_DIALECT = "http://json-schema.org/draft-07/schema#"
+
+#: Base classes whose references mean "any type of this category".
+_UNIONS = {"Task": "task", "Trigger": "trigger", "Condition": "condition", "Input": "input"}
+_CATEGORY_UNION = {
+    Category.TASK: "task",
+    Category.TRIGGER: "trigger",
+    Category.CONDITION: "condition",
+    Category.TASK_RUNNER: "task_runner",
+}
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+def _rewrite(node: Any, renames: dict[str, str]) -> Any:
+    """Point `$ref`s at the merged `definitions`, and base classes at the unions."""
+    if isinstance(node, dict):
+        result: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
+                name = value[len("#/$defs/") :]
+                target = _UNIONS.get(name) or renames.get(name, name)
+                result[key] = f"#/definitions/{target}"
+            else:
+                result[key] = _rewrite(value, renames)
+        return result
+    if isinstance(node, list):
+        return [_rewrite(item, renames) for item in node]
+    return node
+
+
+def _model_schema(
+    cls: type[BaseModel], prefix: str, definitions: dict[str, Any]
+) -> dict[str, Any]:
+    """`cls`'s schema with its `$defs` merged into `definitions` under `prefix`."""
+    raw = cls.model_json_schema(by_alias=True, mode="validation")
+    local = raw.pop("$defs", {})
+    renames = {name: f"{prefix}.{name}" for name in local if name not in _UNIONS}
+    for name, schema in local.items():
+        if name in _UNIONS:
+            continue
+        definitions[renames[name]] = _rewrite(schema, renames)
+    return dict(_rewrite(raw, renames))
+
+
+def _plugin_schema(info: PluginInfo, definitions: dict[str, Any]) -> dict[str, Any]:
+    schema = _model_schema(info.cls, _safe(info.name), definitions)
+    properties = schema.setdefault("properties", {})
+    names = [info.name, *info.aliases]
+    properties["type"] = (
+        {"const": info.name, "description": f"`{info.name}`"}
+        if len(names) == 1
+        else {"enum": names, "description": f"`{info.name}` (or a legacy alias)"}
+    )
+    required = schema.setdefault("required", [])
+    if "type" not in required:
+        required.insert(0, "type")
+    schema["title"] = info.name
+    return schema
+
+
+def flow_schema() -> dict[str, Any]:
+    """The complete JSON Schema of a flow document."""
+    definitions: dict[str, Any] = {}
+    unions: dict[str, list[dict[str, str]]] = {name: [] for name in _CATEGORY_UNION.values()}
+    unions["input"] = []
+    for info in sorted(registry, key=lambda found: found.name):
+        key = _safe(info.name)
+        try:
+            definitions[key] = _plugin_schema(info, definitions)
+        except Exception:  # noqa: BLE001, S112 - one odd plugin must not break the schema
+            continue
+        unions[_CATEGORY_UNION[info.category]].append({"$ref": f"#/definitions/{key}"})
+    for type_name, cls in sorted(INPUT_CLASSES.items()):
+        key = f"input.{type_name}"
+        schema = _model_schema(cls, key, definitions)
+        schema.setdefault("properties", {})["type"] = {"const": type_name}
+        definitions[key] = schema
+        unions["input"].append({"$ref": f"#/definitions/{key}"})
+    for name, members in unions.items():
+        definitions[name] = {"anyOf": members} if members else {"type": "object"}
+    root = _model_schema(Flow, "flow", definitions)
+    root.pop("title", None)
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "title": "Tercel flow (Kestra-compatible YAML)",
+        **root,
+        "definitions": definitions,
+    }
+
+
+def flow_schema_json(indent: int | None = 2) -> str:
+    """`flow_schema()` as JSON text."""
+    return json.dumps(flow_schema(), indent=indent, sort_keys=False)
