@@ -112,7 +112,16 @@ async def _execute(
     except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
         pass
     if live is not None:
-        runtime.executor.listeners.append(lambda ex: live.update(execution_tree(ex)))
+        last = 0.0
+
+        def refresh(current: Execution) -> None:
+            # Rebuilding the tree is O(task runs): at most ~10 times a second.
+            nonlocal last
+            if loop.time() - last >= 0.1:
+                last = loop.time()
+                live.update(execution_tree(current))
+
+        runtime.executor.listeners.append(refresh)
     try:
         return await runtime.wait(tracked)
     finally:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -242,10 +243,10 @@ class Executor:
         execution = tracked.execution
         changed: dict[str, TaskRun] = {}
         effects: list[Any] = []
-        pending = list(events)
+        pending = deque(events)
         finished = False
         while pending:
-            event = pending.pop(0)
+            event = pending.popleft()
             try:
                 decision = self._decide(tracked, event)
             except (ConflictError, InputError) as error:

@@ -192,6 +192,22 @@ class LocalRuntime:
         """Kill a running execution."""
         return self.executor.kill(execution_id)
 
+    def recover(self) -> list[Tracked]:
+        """Resume every execution the store holds unfinished (after a crash or a restart)."""
+        from tercel.runtime.recovery import recover
+
+        self.start()
+        resumed = recover(self.executor, self.flows)
+        return [t for t in (self.executor.tracked(i) for i in resumed) if t is not None]
+
+    async def crash(self) -> None:
+        """Stop as a killed process would: nothing more is decided or written (for tests)."""
+        await self.executor.stop()
+        await self.pool.close()
+        for release in reversed(self._owned):
+            release()
+        self._owned.clear()
+
 
 def open_store(url: str) -> Store:
     """The SQL store at `url` (SQLite or PostgreSQL); the memory store for ``memory://``."""
