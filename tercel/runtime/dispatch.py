@@ -55,6 +55,8 @@ class Dispatcher:
         self.clock = clock
         self.work_root = work_root
         self._wd_tasks: dict[str, asyncio.Task[None]] = {}
+        #: Resumes a paused execution (set by the executor's owner).
+        self.resume: Callable[[str, Mapping[str, Any] | None], None] | None = None
 
     @property
     def kv(self) -> KVStore:
@@ -100,6 +102,8 @@ class Dispatcher:
             services=tracked.services,
             work_root=self.work_root,
             shared_dir=shared_dir,
+            store=self.store,
+            resume=self.resume,
             clock=self.clock,
         )
 

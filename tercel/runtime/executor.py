@@ -26,6 +26,7 @@ from tercel.engine.api import (
     Kill,
     KillSubflow,
     KillTaskRun,
+    Resume,
     RetryExecution,
     RunTask,
     RunWorkingDirectory,
@@ -190,6 +191,13 @@ class Executor:
             return False
         self.send(execution_id, Kill())
         return True
+
+    def resume(self, execution_id: str, inputs: Mapping[str, Any] | None = None) -> None:
+        """Resume a paused execution (ConflictError when this executor does not drive it)."""
+        tracked = self._tracked.get(execution_id)
+        if tracked is None or tracked.execution.state.current is not State.PAUSED:
+            raise ConflictError(f"execution `{execution_id}` is not paused here")
+        self.send(execution_id, Resume(inputs=dict(inputs) if inputs is not None else None))
 
     def tracked(self, execution_id: str) -> Tracked | None:
         """The in-memory state of an execution being driven, if any."""

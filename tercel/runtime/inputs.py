@@ -31,6 +31,11 @@ def _upload(
     if isinstance(value, bytes):
         uri = input_file(flow.namespace, flow.id, execution_id, input_id, input_id)
         return storage.put(uri, value)
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], bytes):
+        # An upload: (file name, content), e.g. a multipart field of the API.
+        name = Path(str(value[0])).name or input_id
+        uri = input_file(flow.namespace, flow.id, execution_id, input_id, name)
+        return storage.put(uri, value[1])
     path = Path(str(value)).expanduser()
     if not path.is_file():
         raise InputError(f"input `{input_id}`: file `{value}` does not exist")
@@ -48,8 +53,9 @@ def resolve_execution_inputs(
 ) -> dict[str, Any]:
     """Typed inputs of a new execution; InputError naming the input when one is wrong.
 
-    FILE values are uploaded first (a local path when `local_files`, bytes, or an existing
-    ``kestra:///`` URI), so that the model's typing sees URIs.
+    FILE values are uploaded first (a local path when `local_files`, bytes, a
+    ``(file name, bytes)`` pair, or an existing ``kestra:///`` URI), so that the model's
+    typing sees URIs.
     """
     values = dict(raw)
     for declared in flow.inputs:
@@ -61,7 +67,7 @@ def resolve_execution_inputs(
             isinstance(value, str) and not local_files and value.startswith("kestra://")
         ):
             continue
-        if local_files or isinstance(value, bytes):
+        if local_files or isinstance(value, bytes | tuple):
             values[input_id] = _upload(flow, execution_id, input_id, value, storage)
     try:
         from tercel.model.input_values import resolve_inputs

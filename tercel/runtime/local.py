@@ -87,6 +87,7 @@ class LocalRuntime:
             clock=clock,
             environment=environment,
         )
+        self.dispatcher.resume = self.executor.resume
         self._owned: list[Callable[[], None]] = []
 
     @classmethod

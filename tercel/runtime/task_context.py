@@ -9,10 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tercel.errors import TaskError
+
 if TYPE_CHECKING:
     from tercel.plugins.context import InternalStorage, KVStore, TaskLogger
     from tercel.runtime.logs import AttemptLogger
     from tercel.runtime.services import ExecutionServices
+    from tercel.store.api import Store
 
 
 class RuntimeTaskContext:
@@ -35,6 +38,8 @@ class RuntimeTaskContext:
         services: ExecutionServices,
         work_root: Path | None = None,
         shared_dir: Path | None = None,
+        store: Store | None = None,
+        resume: Callable[[str, Mapping[str, Any] | None], None] | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.tenant_id = tenant_id
@@ -50,6 +55,9 @@ class RuntimeTaskContext:
         self.storage = storage
         self.services = services
         self.metrics: list[dict[str, Any]] = []
+        #: The store, for tasks that read executions or logs (log.Fetch, execution.Count...).
+        self.store = store
+        self._resume = resume
         self._work_root = work_root
         # A WorkingDirectory's children share one directory, which they must not delete.
         self._working_dir: Path | None = shared_dir
@@ -121,6 +129,12 @@ class RuntimeTaskContext:
     def secret(self, name: str) -> str:
         """A secret's value; it is masked in every log line from now on."""
         return self.services.secret(name)
+
+    def resume_execution(self, execution_id: str, inputs: Mapping[str, Any] | None) -> None:
+        """Resume a paused execution (execution.Resume)."""
+        if self._resume is None:
+            raise TaskError("resuming executions is not available in this runtime")
+        self._resume(execution_id, inputs)
 
     @property
     def cancelled(self) -> bool:
