@@ -50,9 +50,7 @@ def _rewrite(node: Any, renames: dict[str, str]) -> Any:
     return node
 
 
-def _model_schema(
-    cls: type[BaseModel], prefix: str, definitions: dict[str, Any]
-) -> dict[str, Any]:
+def _model_schema(cls: type[BaseModel], prefix: str, definitions: dict[str, Any]) -> dict[str, Any]:
     """`cls`'s schema with its `$defs` merged into `definitions` under `prefix`."""
     raw = cls.model_json_schema(by_alias=True, mode="validation")
     local = raw.pop("$defs", {})
