@@ -44,8 +44,12 @@ async def prepare_python(
         shim = cache_root().parent / "python-shim"
         shim.mkdir(parents=True, exist_ok=True)
         link = shim / "python"
-        if not link.exists():
-            link.symlink_to(find_python(path))
+        target = find_python(path)
+        if not link.is_symlink() or os.readlink(link) != target:
+            temporary = shim / f"python.{os.getpid()}"
+            temporary.unlink(missing_ok=True)
+            temporary.symlink_to(target)
+            temporary.replace(link)
         path = f"{shim}{os.pathsep}{path}"
     env["PATH"] = path
 
