@@ -1,3 +1,10 @@
-"""secrets."""
+"""Secrets: encrypted in the database, or ``SECRET_*`` environment variables; masked in logs."""
 
 from __future__ import annotations
+
+from tercel.secrets.env import EnvSecrets
+from tercel.secrets.masking import MASK, SecretMasker
+from tercel.secrets.resolver import SecretResolver
+from tercel.secrets.store import EncryptedSecrets
+
+__all__ = ["MASK", "EncryptedSecrets", "EnvSecrets", "SecretMasker", "SecretResolver"]

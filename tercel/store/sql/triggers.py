@@ -149,8 +149,10 @@ class SqlTriggers:
             if expected_next is not None:
                 return False
             # Nothing stored yet counts as "no next date": the first writer creates it.
-            inserted = conn.execute(self._insert_if_absent, [row])
-            return inserted.rowcount == 1
+            inserted = conn.execute(
+                self._insert_if_absent.returning(triggers.c.trigger_id), row
+            ).first()
+            return inserted is not None
 
     def lock(
         self,

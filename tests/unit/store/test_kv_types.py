@@ -56,7 +56,8 @@ def test_a_forced_type_parses_the_value(value: object, kv_type: str, expected: o
 
 
 @pytest.mark.parametrize(
-    ("value", "kv_type"), [("abc", "NUMBER"), ("yes", "BOOLEAN"), ("{", "JSON"), ("5 min", "DURATION"), ("x", "NOPE")]
+    ("value", "kv_type"),
+    [("abc", "NUMBER"), ("yes", "BOOLEAN"), ("{", "JSON"), ("5 min", "DURATION"), ("x", "NOPE")],
 )
 def test_values_that_do_not_parse_are_refused(value: object, kv_type: str) -> None:
     with pytest.raises(InputError):

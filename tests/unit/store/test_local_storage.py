@@ -72,8 +72,13 @@ def test_standard_uris_follow_kestra_layout() -> None:
     assert uri.trigger_file("a", "f", "E", "hook", "body.json") == (
         "kestra:///a/f/executions/E/trigger/hook/body.json"
     )
-    assert uri.namespace_file("data.sources", "sql/q.sql") == "kestra:///data/sources/_files/sql/q.sql"
-    assert uri.namespace_file_path("data.sources", "kestra:///data/sources/_files/sql/q.sql") == "sql/q.sql"
+    assert (
+        uri.namespace_file("data.sources", "sql/q.sql") == "kestra:///data/sources/_files/sql/q.sql"
+    )
+    assert (
+        uri.namespace_file_path("data.sources", "kestra:///data/sources/_files/sql/q.sql")
+        == "sql/q.sql"
+    )
 
 
 def test_file_names_with_spaces_round_trip(tmp_path: Path) -> None:

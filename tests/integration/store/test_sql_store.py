@@ -1,0 +1,160 @@
+"""What only the SQL store promises: incremental writes, exclusive claims, migrations, pragmas."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from store_builders import T0, finish, make_execution, make_task_run
+
+from tercel.errors import ConflictError
+from tercel.store.sql import SqlStore
+from tercel.store.sql.migrate import current_revision, downgrade, head_revision, upgrade
+from tercel.store.sql.schema import metadata, task_runs
+
+
+@contextmanager
+def rows_written(store: SqlStore) -> Iterator[Counter[str]]:
+    """Count rows handed to INSERT/UPDATE statements, per table (executemany counts each row)."""
+    written: Counter[str] = Counter()
+
+    def count(conn: Any, clause: Any, multiparams: Any, params: Any, options: Any) -> None:
+        table = getattr(clause, "table", None)
+        if getattr(clause, "is_dml", False) and table is not None:
+            written[table.name] += len(multiparams) if multiparams else 1
+            written["statements"] += 1
+
+    sa.event.listen(store.engine, "before_execute", count)
+    try:
+        yield written
+    finally:
+        sa.event.remove(store.engine, "before_execute", count)
+
+
+def test_a_step_of_a_10000_task_run_execution_writes_only_what_changed(sql_store: SqlStore) -> None:
+    execution = make_execution(tasks=10_000)
+    sql_store.executions.create(execution)
+    with rows_written(sql_store) as written:
+        for step in range(50):
+            at = T0 + timedelta(seconds=step)
+            finish(execution.task_run_list[step], at)
+            new = make_task_run(execution, f"extra{step}", at=at)
+            sql_store.executions.save(execution, [execution.task_run_list[step], new])
+    assert written["task_runs"] == 100, "two task runs per step, never the whole list"
+    assert written["executions"] == 50
+    assert written["statements"] <= 100, "one execution upsert and one task-run upsert per step"
+    loaded = sql_store.executions.get(execution.id)
+    assert len(loaded.task_run_list) == 10_050
+    assert loaded.task_run_list[49].state.current.value == "SUCCESS"
+    assert loaded.task_run_list[-1].task_id == "extra49"
+    with sql_store.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(task_runs)).scalar() == 10_050
+
+
+def test_a_failed_transaction_writes_nothing(sql_store: SqlStore) -> None:
+    execution = make_execution(tasks=1)
+
+    def crash_between_writes() -> None:
+        with sql_store.transaction():
+            sql_store.executions.create(execution)
+            sql_store.jobs.enqueue("task", {"executionId": execution.id})
+            raise RuntimeError("crash between writes")
+
+    with pytest.raises(RuntimeError):
+        crash_between_writes()
+    assert sql_store.executions.find(execution.id) is None
+    assert sql_store.jobs.count() == 0
+
+
+def test_two_concurrent_claimers_never_claim_the_same_job(sql_store: SqlStore) -> None:
+    total = 400
+    for n in range(total):
+        sql_store.jobs.enqueue("task", {"n": n})
+    claimed: dict[str, list[int]] = {"a": [], "b": [], "c": []}
+    errors: list[Exception] = []
+
+    def work(worker: str) -> None:
+        try:
+            while batch := sql_store.jobs.claim(worker, limit=3):
+                claimed[worker].extend(job.id for job in batch)
+        except Exception as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(name,)) for name in claimed]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+    every = [job_id for ids in claimed.values() for job_id in ids]
+    assert len(every) == total
+    assert len(set(every)) == total, "a job was claimed twice"
+
+
+def test_the_execution_lock_serialises_read_modify_write(sql_store: SqlStore) -> None:
+    sql_store.kv.set("ns", "counter", 0)
+
+    def bump() -> None:
+        for _ in range(20):
+            with sql_store.execution_lock("exec-1"):
+                value = sql_store.kv.get("ns", "counter")
+                sql_store.kv.set("ns", "counter", value + 1)
+
+    threads = [threading.Thread(target=bump) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sql_store.kv.get("ns", "counter") == 80
+
+
+def test_creating_an_existing_execution_is_a_conflict(sql_store: SqlStore) -> None:
+    execution = make_execution()
+    sql_store.executions.create(execution)
+    with pytest.raises(ConflictError):
+        sql_store.executions.create(execution)
+
+
+def test_migrations_go_up_from_an_empty_database(sql_store: SqlStore) -> None:
+    downgrade(sql_store.engine, "base")
+    inspector = sa.inspect(sql_store.engine)
+    assert set(inspector.get_table_names()) <= {"alembic_version"}
+    assert current_revision(sql_store.engine) is None
+    upgrade(sql_store.engine)
+    assert current_revision(sql_store.engine) == head_revision()
+    inspector = sa.inspect(sql_store.engine)
+    tables = set(inspector.get_table_names())
+    assert {table.name for table in metadata.sorted_tables} <= tables
+    for table in metadata.sorted_tables:
+        columns = {column["name"]: column for column in inspector.get_columns(table.name)}
+        assert "tenant_id" in columns, f"{table.name} has no tenant_id"
+    upgrade(sql_store.engine)  # already at head: nothing to do
+
+
+def test_opening_twice_is_harmless(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'home' / 'tercel.db'}"
+    first = SqlStore.open(url)
+    first.kv.set("ns", "k", "v")
+    second = SqlStore.open(url)
+    assert second.kv.get("ns", "k") == "v"
+    first.close()
+    second.close()
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    store = SqlStore.open_home(tmp_path / "home")
+    assert (tmp_path / "home" / "tercel.db").exists()
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+    store.close()
