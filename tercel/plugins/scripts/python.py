@@ -45,7 +45,7 @@ async def prepare_python(
         shim.mkdir(parents=True, exist_ok=True)
         link = shim / "python"
         target = find_python(path)
-        if not link.is_symlink() or os.readlink(link) != target:
+        if not link.is_symlink() or str(link.readlink()) != target:
             temporary = shim / f"python.{os.getpid()}"
             temporary.unlink(missing_ok=True)
             temporary.symlink_to(target)
