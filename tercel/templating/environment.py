@@ -45,27 +45,26 @@ class KestraUndefined(StrictUndefined):
         raise MissingVariableError(name, self._undefined_message)
 
 
-
 # Jinja binds its dunder methods to the base implementation at class creation; rebind them
 # so every failing operation (print, iterate, compare, call...) raises the named error.
 for _name in dir(StrictUndefined):
     if getattr(StrictUndefined, _name, None) is StrictUndefined._fail_with_undefined_error:
         setattr(KestraUndefined, _name, KestraUndefined._fail_with_undefined_error)
-KestraUndefined.__getitem__ = KestraUndefined._fail_with_undefined_error  # type: ignore[method-assign]
 
 
 class PebbleLoop(LoopContext):
     """Pebble's loop variable: ``loop.index`` and ``loop.revindex`` count from 0."""
 
     @property
-    def index(self) -> int:  # type: ignore[override]
+    def index(self) -> int:
         """0-based position, as in Pebble."""
         return self.index0
 
     @property
-    def revindex(self) -> int:  # type: ignore[override]
+    def revindex(self) -> int:
         """0-based position from the end, as in Pebble."""
-        return self.revindex0
+        # Not `revindex0`: Jinja computes it from `index`, which is 0-based here.
+        return self.length - self.index0 - 1
 
 
 def _java_truncating_div(left: int, right: int) -> int:
@@ -87,7 +86,7 @@ class PebbleEnvironment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"+", "*", "/", "//", "%", "**"})
 
     #: Java-like methods reachable on plain values, e.g. ``inputs.name.toUpperCase()``.
-    methods: ClassVar[dict[type, dict[str, Callable[..., Any]]]] = {}
+    methods: dict[type, dict[str, Callable[..., Any]]] = {}  # noqa: RUF012 - set per instance
 
     def __init__(self) -> None:
         super().__init__(
@@ -106,7 +105,7 @@ class PebbleEnvironment(ImmutableSandboxedEnvironment):
     # -- parsing ------------------------------------------------------------------------
 
     @property
-    def lexer(self) -> Lexer:  # type: ignore[override]
+    def lexer(self) -> Lexer:
         """Pebble's lexer (Jinja's, with the extra operators)."""
         return self._lexer
 
@@ -179,7 +178,8 @@ class PebbleEnvironment(ImmutableSandboxedEnvironment):
         return None
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
-        """Call a function, filter result or method; results are size-checked."""
+        """Call a function or method; undefined arguments fail, results are size-checked."""
+        fail_on_undefined(args, kwargs)
         return limits.check_result(super().call(__context, __obj, *args, **kwargs))
 
     # -- operators ---------------------------------------------------------------------------
@@ -234,20 +234,24 @@ class PebbleEnvironment(ImmutableSandboxedEnvironment):
         return value
 
     def pebble_test_defined(self, value: Callable[[], Any]) -> bool:
-        """``a.b is defined``, false when any part is missing."""
+        """``a.b is defined``: false when any part is missing or the value is null (Pebble)."""
         try:
             result = value()
         except UndefinedError:
             return False
-        return not isinstance(result, Undefined)
+        return result is not None and not isinstance(result, Undefined)
 
-    def pebble_test_null(self, value: Callable[[], Any]) -> bool:
-        """``a is null``: true for null, and (leniently) for a missing value."""
+    def pebble_default(self, value: Callable[[], Any], *defaults: Any) -> Any:
+        """``x | default(y)``: like Pebble, a missing `x` counts as empty rather than failing."""
+        from tercel.templating.predicates import is_empty
+
         try:
             result = value()
         except UndefinedError:
-            return True
-        return result is None or isinstance(result, Undefined)
+            result = None
+        if isinstance(result, Undefined) or is_empty(result):
+            return defaults[0] if defaults else None
+        return result
 
     def pebble_boolean(self, value: Any) -> bool:
         """``and``/``or`` give booleans in Pebble, not one of their operands."""
@@ -270,6 +274,32 @@ class PebbleEnvironment(ImmutableSandboxedEnvironment):
         text = to_text(left) + to_text(right)
         limits.check_length(len(text))
         return text
+
+
+def fail_on_undefined(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+    """Strict mode: passing an undefined value to a function or filter is an error."""
+    for value in args:
+        if isinstance(value, Undefined):
+            value._fail_with_undefined_error()
+    for value in kwargs.values():
+        if isinstance(value, Undefined):
+            value._fail_with_undefined_error()
+
+
+def strict_filter(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a filter: undefined input fails (strict), results are size-checked."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        fail_on_undefined(args, kwargs)
+        return limits.check_result(function(*args, **kwargs))
+
+    wrapper.__name__ = getattr(function, "__name__", "filter")
+    wrapper.__doc__ = function.__doc__
+    wrapper.__wrapped__ = function  # type: ignore[attr-defined]
+    for marker in ("jinja_pass_arg",):
+        if hasattr(function, marker):
+            setattr(wrapper, marker, getattr(function, marker))
+    return wrapper
 
 
 _DATE_FIELDS = frozenset(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -45,7 +45,7 @@ def format_instant(value: datetime) -> str:
     offset = value.utcoffset()
     if offset is None:
         return base
-    if offset == timedelta(0) and value.tzinfo in (timezone.utc, None) or _is_utc(value):
+    if (offset == timedelta(0) and value.tzinfo in (UTC, None)) or _is_utc(value):
         return base + "Z"
     return base + _format_offset(offset)
 
@@ -115,6 +115,6 @@ def finalize(value: Any) -> Any:
 
     Undefined values are passed through so that strict undefined still raises on print.
     """
-    if isinstance(value, str) or isinstance(value, Undefined):
+    if isinstance(value, (str, Undefined)):
         return value
     return to_text(value)

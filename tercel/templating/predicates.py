@@ -68,13 +68,15 @@ def is_json(value: Any) -> bool:
 
 
 def is_null(value: Any) -> bool:
-    """Null (eager form; the parser normally compiles ``is null`` lazily)."""
-    return value is None or isinstance(value, Undefined)
+    """Null. Strict like Pebble: testing a missing variable is an error."""
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()
+    return value is None
 
 
 def is_defined(value: Any) -> bool:
-    """Defined (eager form; the parser normally compiles ``is defined`` lazily)."""
-    return not isinstance(value, Undefined)
+    """Defined and not null (eager form; the parser compiles ``is defined`` lazily)."""
+    return value is not None and not isinstance(value, Undefined)
 
 
 TESTS: dict[str, Callable[..., bool]] = {

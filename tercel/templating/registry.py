@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tercel.templating.environment import PebbleEnvironment
+from tercel.templating.environment import PebbleEnvironment, strict_filter
 from tercel.templating.filters import FILTERS
 from tercel.templating.functions import FUNCTIONS
 from tercel.templating.methods import METHODS
@@ -13,7 +13,7 @@ def build_environment() -> PebbleEnvironment:
     """A fresh `PebbleEnvironment` speaking Kestra's functions, filters and tests."""
     env = PebbleEnvironment()
     env.globals.update(FUNCTIONS)
-    env.filters.update(FILTERS)
+    env.filters.update({name: strict_filter(function) for name, function in FILTERS.items()})
     env.tests.update(TESTS)
     env.methods = METHODS
     return env

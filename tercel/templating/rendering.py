@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import Template
-from jinja2.sandbox import SecurityError
+from jinja2.exceptions import SecurityError
 
 from tercel.errors import (
     TemplateError,
@@ -54,7 +54,7 @@ def _compile_expression(source: str) -> Template:
     env = environment()
     expr = env.parse_expression(source)
     body = [jinja2.nodes.Assign(jinja2.nodes.Name("result", "store"), expr, lineno=1)]
-    return env.from_string(jinja2.nodes.Template(body, lineno=1))  # type: ignore[arg-type]
+    return env.from_string(jinja2.nodes.Template(body, lineno=1))
 
 
 def compile_template(source: str) -> Template:
@@ -65,7 +65,7 @@ def compile_template(source: str) -> Template:
         )
     try:
         return _compile(source)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - every engine failure becomes a TemplateError
         raise _translate(error, source, state.current().location) from None
 
 
@@ -86,14 +86,24 @@ def render(
         compiled = compile_template(template)
         try:
             return _render_compiled(compiled, context)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - every engine failure becomes a TemplateError  # noqa: BLE001 - every engine failure becomes a TemplateError
             raise _translate(error, template, current.location) from None
+
+
+def render_in_state(template: str, context: Mapping[str, Any]) -> str:
+    """Render inside the current render state (used by nested ``render()`` calls)."""
+    compiled = compile_template(template)
+    try:
+        return _render_compiled(compiled, context)
+    except Exception as error:  # noqa: BLE001 - every engine failure becomes a TemplateError
+        raise _translate(error, template, None) from None
 
 
 def _render_compiled(compiled: Template, context: Mapping[str, Any]) -> str:
     total = 0
     parts: list[str] = []
-    for part in compiled.root_render_func(compiled.new_context(dict(context))):
+    jinja_context = compiled.new_context(context)  # type: ignore[arg-type]
+    for part in compiled.root_render_func(jinja_context):
         total += len(part)
         if total > limits.MAX_STRING_LENGTH:
             limits.check_length(total, "rendered text")
@@ -124,7 +134,7 @@ def render_typed(
             compiled = _compile_expression(match["expr"])
             module = compiled.make_module(dict(context))
             return getattr(module, "result", None)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - every engine failure becomes a TemplateError  # noqa: BLE001 - every engine failure becomes a TemplateError
             raise _translate(error, expression, current.location) from None
 
 
@@ -198,6 +208,5 @@ def _translate(error: Exception, source: str, location: str | None) -> TercelErr
     if isinstance(error, jinja2.TemplateError):
         return TemplateError(f"{error} in `{_shorten(source)}`{_suffix(location)}")
     return TemplateError(
-        f"{type(error).__name__}: {error} in the expression `{_shorten(source)}`"
-        f"{_suffix(location)}"
+        f"{type(error).__name__}: {error} in the expression `{_shorten(source)}`{_suffix(location)}"
     )

@@ -224,7 +224,7 @@ class PebbleParser(Parser):
         if key == "name:contains":
             return helper_call("contains", [left, right], lineno)
         if key in _MATH:
-            return _MATH[key](left, right, lineno=lineno)  # type: ignore[no-any-return]
+            return _MATH[key](left, right, lineno=lineno)
         if key == "tilde":
             # Not a Jinja `Concat` node: Jinja would constant-fold it with Python's str().
             return helper_call("concat", [left, right], lineno)
@@ -235,22 +235,39 @@ class PebbleParser(Parser):
         # undefcoalesce
         return helper_call("undefined_coalesce", [left, right], lineno)
 
+    def parse_filter(
+        self, node: nodes.Expr | None, start_inline: bool = False
+    ) -> nodes.Expr | None:
+        """Filters, with ``default`` evaluated lazily (a missing input is empty, as in Pebble)."""
+        return _lazy_default(super().parse_filter(node, start_inline))
+
     def _parse_test(self, left: nodes.Expr) -> nodes.Expr:
         tested = self.parse_test(left)
         negated = isinstance(tested, nodes.Not)
         test = tested.node if isinstance(tested, nodes.Not) else tested
         assert isinstance(test, nodes.Test)
-        if test.name in ("defined", "null") and not test.args:
+        if test.name == "defined" and not test.args:
             # Evaluated lazily so that `a.b.c is defined` does not fail on a missing `a`.
-            lazy: nodes.Expr = helper_call(f"test_{test.name}", [test.node], test.lineno)
+            lazy: nodes.Expr = helper_call("test_defined", [test.node], test.lineno)
             return nodes.Not(lazy, lineno=test.lineno) if negated else lazy
         return tested
 
 
+def _lazy_default(node: nodes.Expr | None) -> nodes.Expr | None:
+    if not isinstance(node, nodes.Filter) or node.node is None:
+        return node
+    inner = _lazy_default(node.node)
+    assert inner is not None
+    node.node = inner
+    if node.name == "default" and not node.kwargs and not node.dyn_args and not node.dyn_kwargs:
+        return helper_call("default", [inner, *node.args], node.lineno or 1)
+    return node
+
+
 # -- code generator ------------------------------------------------------------------------
 
-#: Helpers whose arguments are evaluated lazily (passed as lambdas).
-_LAZY_HELPERS = frozenset({"coalesce", "undefined_coalesce", "test_defined", "test_null"})
+#: Helpers whose first N arguments are evaluated lazily (passed as lambdas).
+_LAZY_ARGUMENTS = {"coalesce": 2, "undefined_coalesce": 2, "test_defined": 1, "default": 1}
 
 
 class PebbleCodeGenerator(CodeGenerator):
@@ -262,19 +279,21 @@ class PebbleCodeGenerator(CodeGenerator):
         if x.startswith("from jinja2.runtime import "):
             super().writeline("LoopContext = environment.loop_context_class")
 
-    def visit_Call(self, node: nodes.Call, frame: Frame, forward_caller: bool = False) -> None:
+    def visit_Call(  # noqa: N802 - Jinja's visitor naming
+        self, node: nodes.Call, frame: Frame, forward_caller: bool = False
+    ) -> None:
         """Helper calls become ``environment.<helper>(...)``; others as Jinja does."""
         target = node.node
         if isinstance(target, nodes.InternalName) and target.name.startswith(HELPER_PREFIX):
             helper = target.name[len(HELPER_PREFIX) :]
-            lazy = helper in _LAZY_HELPERS
+            lazy = _LAZY_ARGUMENTS.get(helper, 0)
             self.write(f"environment.pebble_{helper}(")
             for index, arg in enumerate(node.args):
                 if index:
                     self.write(", ")
-                if lazy:
+                if index < lazy:
                     self.write("lambda: ")
                 self.visit(arg, frame)
             self.write(")")
             return
-        super().visit_Call(node, frame, forward_caller)
+        super().visit_Call(node, frame, forward_caller=forward_caller)
