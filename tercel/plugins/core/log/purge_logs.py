@@ -1,0 +1,66 @@
+"""`log.PurgeLogs`: delete the log lines of past executions."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from tercel.model.registry import plugin
+from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
+from tercel.plugins.core.execution.access import (
+    matching_executions,
+    render_instant,
+    require_store,
+)
+from tercel.plugins.core.log.levels import LEVELS
+from tercel.plugins.core.templating.properties import Text, render_list, render_str
+
+PURGE_LOGS = "io.kestra.plugin.core.log.PurgeLogs"
+
+
+@plugin(PURGE_LOGS)
+class PurgeLogs(RunnableTask):
+    """Delete the logs of executions that started between `startDate` and `endDate`.
+
+    The current execution's logs are never purged. With `logLevels`, only lines of those
+    levels are counted as purged and the others are written back.
+    """
+
+    namespace: Text | None = Field(default=None, description="Only this namespace (prefix).")
+    flow_id: Text | None = Field(default=None, description="Only this flow.")
+    log_levels: list[Text] | str | None = Field(
+        default=None, description=f"Only lines of these levels ({', '.join(LEVELS)})."
+    )
+    start_date: Text | None = Field(default=None, description="ISO-8601 lower bound.")
+    end_date: Text = Field(description="ISO-8601 upper bound (required).")
+
+    async def run(self, ctx: TaskContext) -> TaskResult:
+        """Output ``{"count": lines deleted}``."""
+        repository = require_store(ctx, PURGE_LOGS)
+        levels = {str(level).upper() for level in render_list(ctx, self.log_levels, "logLevels")}
+        executions = list(
+            matching_executions(
+                ctx,
+                repository,
+                namespace=render_str(ctx, self.namespace) or None,
+                flow_id=render_str(ctx, self.flow_id) or None,
+                states=None,
+                start=render_instant(ctx, self.start_date, "startDate"),
+                end=render_instant(ctx, self.end_date, "endDate"),
+            )
+        )
+        count = 0
+        for execution in executions:
+            if execution.id == ctx.execution_id:
+                continue
+            if not levels:
+                count += repository.logs.delete(execution.id, tenant=ctx.tenant_id)
+                continue
+            lines = repository.logs.list(execution.id, tenant=ctx.tenant_id)
+            kept = [line for line in lines if line.level not in levels]
+            if len(kept) != len(lines):
+                # The repository deletes per execution: remove all, then restore the others.
+                with repository.transaction():
+                    repository.logs.delete(execution.id, tenant=ctx.tenant_id)
+                    repository.logs.append(kept)
+                count += len(lines) - len(kept)
+        return TaskResult(outputs={"count": count})
