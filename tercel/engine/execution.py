@@ -189,6 +189,8 @@ class Execution:
     attempt_number: int = 1
     original_created_date: datetime | None = None
     schedule_date: datetime | None = None
+    #: The engine's derived index of this execution (rebuilt when absent; never persisted).
+    engine_state: Any = field(default=None, repr=False, compare=False)
 
     def find_task_run(self, task_run_id: str) -> TaskRun:
         """The task run with this id (KeyError if none)."""

@@ -1,0 +1,133 @@
+"""Finishing an owner: a flowable task run's final state, or the execution's end (§6.2).
+
+A flowable's state is `guessFinalState` over its normal children, with its allowances; a loop
+(LoopUntil/WaitFor) may instead start another iteration. The flow's end renders and types
+the flow `outputs` (failure ⇒ FAILED and no outputs), emits `ExecutionEnded`, then starts
+the `afterExecution` tasks, which never change the state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tercel.engine.api import RetryExecution, ScheduleTimer, TimerFired
+from tercel.engine.dispatch import next_token, plan_context
+from tercel.engine.plan import Plan, Slot
+from tercel.engine.rendering import render_value
+from tercel.engine.scheduler import LaneRun
+from tercel.engine.state import State
+from tercel.engine.states import worst_state
+from tercel.engine.typed import parse_typed
+from tercel.errors import TercelError
+
+if TYPE_CHECKING:
+    from tercel.engine.executor import Executor
+
+
+def finish_owner(executor: Executor, owner: str | None, run: LaneRun) -> None:
+    """`run` is complete: end its owner."""
+    from tercel.engine.executor import AFTER
+
+    index = executor.index
+    index.finished_owners.add(owner)
+    if owner == AFTER:
+        return
+    if owner is None:
+        end_execution(executor, run)
+        return
+    task_run = index.by_id[owner]
+    task = executor.task_of(task_run)
+    if task is None or task_run.state.current.is_terminated:
+        return
+    state = run.normal_state()
+    external = index.external_states.pop(owner, None)
+    if external is not None:
+        state = worst_state((state, external))
+    if executor.killing:
+        state = State.KILLED
+    elif state not in (State.FAILED, State.KILLED) and index.exit_state is None:
+        loop = getattr(task, "next_iteration", None)
+        if callable(loop):
+            iteration = run.plan.iteration or 1
+            started = index.loop_started.get(owner, executor.now)
+            try:
+                step = loop(
+                    plan_context(executor, task_run, task), iteration, executor.now - started
+                )
+            except TercelError as error:
+                executor.fail(task_run, task, str(error))
+                return
+            if step.outputs:
+                executor.set_outputs(task_run, step.outputs)
+            if step.again:
+                index.finished_owners.discard(owner)
+                token = next_token(executor, owner)
+                executor.emit(
+                    ScheduleTimer(executor.now + step.delay, TimerFired(owner, "loop", token))
+                )
+                return
+            state = worst_state((state, step.state))
+    final_outputs = getattr(task, "final_outputs", None)
+    if callable(final_outputs):
+        try:
+            outputs = final_outputs(plan_context(executor, task_run, task))
+        except TercelError as error:
+            executor.fail(task_run, task, str(error))
+            return
+        executor.set_outputs(task_run, outputs)
+    executor.end_task_run(task_run, executor.final_state(task, state, plan=run.plan))
+
+
+def render_flow_outputs(executor: Executor) -> dict[str, Any]:
+    """The flow `outputs`, rendered in the execution's context and typed."""
+    context = executor.base_context()
+    rendered: dict[str, Any] = {}
+    for output in executor.flow.outputs:
+        declared: Any = output
+        if isinstance(declared, dict):
+            output_id, output_type, value = declared["id"], declared["type"], declared.get("value")
+        else:
+            output_id, output_type, value = declared.id, declared.type, declared.value
+        value = render_value(executor.renderer, value, context)
+        rendered[output_id] = parse_typed(str(getattr(output_type, "value", output_type)), value)
+    return rendered
+
+
+def end_execution(executor: Executor, run: LaneRun) -> None:
+    """Every top-level list is done: the execution's final state, outputs, afterExecution."""
+    index = executor.index
+    if executor.killing:
+        state = State.KILLED
+    elif index.exit_state is not None:
+        state = index.exit_state
+    else:
+        state = run.normal_state()
+    if state not in (State.KILLED,) and executor.flow.outputs:
+        try:
+            executor.execution.outputs = render_flow_outputs(executor)
+        except (TercelError, ValueError, KeyError, TypeError) as error:
+            executor.log("ERROR", f"Failed to render the flow outputs: {error}")
+            executor.execution.outputs = None
+            state = State.FAILED
+    if state is State.FAILED and index.retry_execution_at is not None:
+        state = State.RETRIED
+        executor.emit(
+            RetryExecution(
+                index.retry_execution_at,
+                executor.execution.id,
+                executor.execution.attempt_number + 1,
+            )
+        )
+    executor.execution_ended(state)
+    start_after_execution(executor)
+
+
+def start_after_execution(executor: Executor) -> None:
+    """Queue the `afterExecution` tasks (they see the final `execution.state`)."""
+    from tercel.engine.executor import AFTER
+
+    tasks = [task for task in executor.flow.after_execution if not task.disabled]
+    if not tasks or executor.index.after_run is not None:
+        return
+    executor.index.after_run = LaneRun.of(Plan(slots=[Slot(task) for task in tasks]))
+    executor.enqueue(AFTER)

@@ -1,0 +1,42 @@
+"""`onResume` inputs of a Pause: validated and typed like flow inputs (§4.2, §13.14)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tercel.engine.typed import parse_typed
+from tercel.errors import InputError
+from tercel.model.task import Task
+
+
+def _field(declaration: Any, name: str, default: Any = None) -> Any:
+    if isinstance(declaration, Mapping):
+        return declaration.get(name, default)
+    return getattr(declaration, name, default)
+
+
+def resume_outputs(task: Task, inputs: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """`{"onResume": {...}}` for a Pause with `onResume`; InputError when one is invalid."""
+    declarations = getattr(task, "on_resume", None) or []
+    if not declarations:
+        return None
+    given = dict(inputs or {})
+    typed: dict[str, Any] = {}
+    for declaration in declarations:
+        input_id = str(_field(declaration, "id"))
+        input_type = _field(declaration, "type")
+        type_name = str(getattr(input_type, "value", input_type))
+        value = given.get(input_id, _field(declaration, "defaults"))
+        if value is None:
+            if _field(declaration, "required", True):
+                raise InputError(
+                    f"Invalid input for `{input_id}`, missing required input, but received `null`"
+                )
+            typed[input_id] = None
+            continue
+        try:
+            typed[input_id] = parse_typed(type_name, value)
+        except ValueError as error:
+            raise InputError(f"Invalid input for `{input_id}`: {error}") from error
+    return {"onResume": typed}
