@@ -102,8 +102,9 @@ def _walk(
         return current
     names = _names(type_name)
     matching = [entry for entry in entries if any(matches(entry.type, n) for n in names)]
-    # First declared wins: apply in reverse so earlier entries are merged last.
-    for entry in reversed([e for e in matching if not e.forced]):
+    # First declared wins. The plugin's own values beat non-forced defaults, so those are
+    # merged in order (what is set stays); forced ones beat everything, so in reverse.
+    for entry in [e for e in matching if not e.forced]:
         current = _merge(dict(entry.values), current, path, entry.origin, positions, False)
     for entry in reversed([e for e in matching if e.forced]):
         current = _merge(current, dict(entry.values), path, entry.origin, positions, True)

@@ -8,10 +8,12 @@ context to point at one property of the model instead of the whole map.
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
+from pydantic_core.core_schema import ErrorType
 
 from tercel.errors import Problem
 from tercel.model.hints import input_type_hint, model_at, property_hint, type_hint
@@ -93,7 +95,10 @@ def problems_from_error(
             ctx = details.get("ctx") or {}
             type_name = str(ctx.get("type_name", "?"))
             category_name = ctx.get("category", Category.TASK.value)
-            message = f"unknown type `{type_name}`"
+            noun = ctx.get("noun")
+            message = (
+                f"unknown {noun} type `{type_name}`" if noun else f"unknown type `{type_name}`"
+            )
             if category_name == "input":
                 hint = input_type_hint(type_name)
             else:
@@ -108,7 +113,8 @@ def problems_from_error(
             message = _message(details)
             if kind == "too_short" and (details.get("ctx") or {}).get("min_length") == 1:
                 message = "must not be empty"
-            if location and isinstance(location[-1], str) and kind not in _SELF_DESCRIBING:
+            builtin = kind in _BUILTIN_ERRORS and kind not in _SELF_DESCRIBING
+            if location and isinstance(location[-1], str) and builtin:
                 message = f"`{location[-1]}`: {message}"
         entries.append((location, message, position, hint, from_union))
     return _merge(entries, path_name)
@@ -153,6 +159,8 @@ def _merge(entries: list[tuple[Path, str, Any, str | None, bool]], path_name: st
     return sorted(problems, key=lambda problem: (problem.line, problem.column))
 
 
+#: pydantic's own error types: their messages do not say which property they are about.
+_BUILTIN_ERRORS = frozenset(typing.get_args(ErrorType))
 #: Error types whose message already names what is wrong.
 _SELF_DESCRIBING = frozenset({"value_error", "assertion_error"})
 
