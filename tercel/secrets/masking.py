@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import Any
 
 #: What a secret value is replaced with.
 MASK = "******"
@@ -12,10 +13,11 @@ MASK = "******"
 class SecretMasker:
     """Replaces every registered secret value in a text with `MASK`.
 
-    One compiled alternation (longest value first, so that a secret containing another is
-    masked whole) scans the text once: cost is linear in the text, whatever the number of
-    secrets. Multi-line values are also masked line by line, because tools often print
-    them one line at a time.
+    The values are compiled into one regular expression shaped like a trie (shared
+    prefixes are matched once, longer continuations are tried first, so a secret that
+    contains another is masked whole): the text is scanned once, and the cost per
+    character barely grows with the number of secrets. Multi-line values are also masked
+    line by line, because tools often print them one line at a time.
     """
 
     def __init__(self, values: list[str] | None = None) -> None:
@@ -35,8 +37,7 @@ class SecretMasker:
             if candidates <= self._values:
                 return
             self._values |= candidates
-            ordered = sorted(self._values, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
+            self._pattern = re.compile(_trie_pattern(self._values))
 
     def mask(self, text: str) -> str:
         """`text` with every registered value replaced by `MASK`."""
@@ -50,3 +51,37 @@ class SecretMasker:
 
     def __contains__(self, value: object) -> bool:
         return value in self._values
+
+
+_END = ""
+
+
+def _trie_pattern(values: set[str]) -> str:
+    """A regex matching any of `values`, longest match preferred, prefixes shared."""
+    root: dict[str, Any] = {}
+    for value in values:
+        node = root
+        for char in value:
+            node = node.setdefault(char, {})
+        node[_END] = {}
+    return _node_pattern(root)
+
+
+def _node_pattern(node: dict[str, Any]) -> str:
+    # Walk single-child chains iteratively: a long secret (a PEM key) must not recurse deep.
+    literal: list[str] = []
+    while len(node) == 1 and _END not in node:
+        char, node = next(iter(node.items()))
+        literal.append(re.escape(char))
+    branches = [
+        re.escape(char) + _node_pattern(child)
+        for char, child in sorted(node.items())
+        if char != _END
+    ]
+    prefix = "".join(literal)
+    if not branches:
+        return prefix
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if _END in node:
+        body = "(?:" + body + ")?"
+    return prefix + body

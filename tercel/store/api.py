@@ -425,18 +425,38 @@ class DelayRepository(Protocol):
 
 
 class Store(Protocol):
-    """Every repository of one database."""
+    """Every repository of one database (read-only attributes, so implementations may
+    use their own repository classes)."""
 
-    flows: FlowRepository
-    executions: ExecutionRepository
-    logs: LogRepository
-    metrics: MetricRepository
-    kv: KVRepository
-    namespaces: NamespaceRepository
-    secrets: SecretRepository
-    triggers: TriggerRepository
-    jobs: JobQueue
-    delays: DelayRepository
+    @property
+    def flows(self) -> FlowRepository: ...
+
+    @property
+    def executions(self) -> ExecutionRepository: ...
+
+    @property
+    def logs(self) -> LogRepository: ...
+
+    @property
+    def metrics(self) -> MetricRepository: ...
+
+    @property
+    def kv(self) -> KVRepository: ...
+
+    @property
+    def namespaces(self) -> NamespaceRepository: ...
+
+    @property
+    def secrets(self) -> SecretRepository: ...
+
+    @property
+    def triggers(self) -> TriggerRepository: ...
+
+    @property
+    def jobs(self) -> JobQueue: ...
+
+    @property
+    def delays(self) -> DelayRepository: ...
 
     def transaction(self) -> AbstractContextManager[None]:
         """Group the calls made inside into one atomic transaction (re-entrant)."""

@@ -12,6 +12,7 @@ import os
 import sqlalchemy as sa
 from alembic import context
 
+from tercel.store.sql.dialect import normalise_url
 from tercel.store.sql.schema import metadata
 
 config = context.config
@@ -37,7 +38,7 @@ def run_migrations_online() -> None:
     url = os.environ.get("TERCEL_DATABASE_URL") or config.get_main_option("sqlalchemy.url")
     if not url:
         raise RuntimeError("set TERCEL_DATABASE_URL (or sqlalchemy.url) to migrate")
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(normalise_url(url))
     with engine.connect() as opened:
         _run(opened)
         opened.commit()

@@ -7,6 +7,7 @@ throw-away server and sets it.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from tercel.store.api import Store
 from tercel.store.memory import MemoryStore
 from tercel.store.sql import SqlStore
 from tercel.store.sql.schema import metadata
+
+# Tests import the builders module next to this file (pytest runs in importlib mode).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 NO_PG = "TEST_DATABASE_URL is not set: run under scripts/with-postgres.sh to test PostgreSQL"

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from store_builders import T0, finish, make_execution, make_task_run
 
 from tercel.errors import ConflictError
@@ -137,6 +139,13 @@ def test_migrations_go_up_from_an_empty_database(sql_store: SqlStore) -> None:
         columns = {column["name"]: column for column in inspector.get_columns(table.name)}
         assert "tenant_id" in columns, f"{table.name} has no tenant_id"
     upgrade(sql_store.engine)  # already at head: nothing to do
+
+
+def test_the_migrations_create_exactly_the_tables_the_code_queries(sql_store: SqlStore) -> None:
+    with sql_store.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        differences = compare_metadata(context, metadata)
+    assert differences == [], "schema.py changed without a migration"
 
 
 def test_opening_twice_is_harmless(tmp_path: Path) -> None:

@@ -1,0 +1,18 @@
+"""Static proof that the implementations satisfy the Protocols (checked by mypy, never run)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tercel.plugins.context import InternalStorage, KVStore
+    from tercel.storage.local import LocalStorage
+    from tercel.store.api import Store
+    from tercel.store.memory import MemoryStore
+    from tercel.store.sql import SqlStore
+
+    def _implementations_conform(memory: MemoryStore, sql: SqlStore, disk: LocalStorage) -> None:
+        stores: list[Store] = [memory, sql]
+        key_values: list[KVStore] = [memory.kv, sql.kv]
+        storage: InternalStorage = disk
+        del stores, key_values, storage
