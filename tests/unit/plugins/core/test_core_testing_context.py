@@ -89,3 +89,13 @@ async def test_run_task_parses_aliases_and_runs(tmp_path: Path) -> None:
     assert parse_task({"id": "r", "type": "io.kestra.core.tasks.debugs.Return"}).type == (
         "io.kestra.plugin.core.debug.Return"
     )
+
+
+def test_templates_can_call_kv_secret_and_read(tmp_path: Path) -> None:
+    ctx = FakeTaskContext(tmp_path, secrets={"TOKEN": "s3cr3t"})
+    ctx.kv.set("company.team", "my-key", "kv-value")
+    ctx.storage.put("kestra:///company/team/_files/hello.txt", b"file content")
+    assert ctx.render("{{ kv('my-key') }}") == "kv-value"
+    assert ctx.render("{{ secret('token') }}") == "s3cr3t"
+    assert ctx.render("{{ read('hello.txt') }}") == "file content"
+    assert ctx.mask("token s3cr3t") == "token ******"
