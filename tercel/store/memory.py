@@ -17,25 +17,18 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from tercel.engine.execution import Execution, LogEntry, TaskRun
+from tercel.engine.execution import Execution, TaskRun
 from tercel.engine.state import State
 from tercel.errors import ConflictError, NotFoundError
-from tercel.store.memory_state import (
-    MemoryDelays,
-    MemoryJobs,
-    MemoryKV,
-    MemoryNamespaces,
-    MemorySecrets,
-    MemoryTriggers,
-)
+from tercel.store.memory_logs import MemoryLogs, MemoryMetrics
+from tercel.store.memory_queue import MemoryDelays, MemoryJobs, MemoryTriggers
+from tercel.store.memory_state import MemoryKV, MemoryNamespaces, MemorySecrets
 from tercel.store.positions import PositionIndex
 from tercel.store.records import (
     DEFAULT_TENANT,
     FlowIdentity,
     FlowRecord,
-    MetricEntry,
     Page,
-    level_number,
     namespace_matches,
 )
 
@@ -341,80 +334,6 @@ class MemoryExecutions:
 def _newest_first(stored: _StoredExecution) -> tuple[float, str]:
     start = stored.header.state.start_date
     return (-(start.timestamp() if start else 0.0), stored.header.id)
-
-
-class MemoryLogs:
-    """Log lines per execution, in insertion order."""
-
-    def __init__(self, lock: threading.RLock) -> None:
-        self._lock = lock
-        self._lines: dict[str, list[LogEntry]] = {}
-
-    def append(self, entries: Sequence[LogEntry]) -> None:
-        """See `LogRepository.append`."""
-        with self._lock:
-            for entry in entries:
-                self._lines.setdefault(entry.execution_id or "", []).append(copy.copy(entry))
-
-    def list(
-        self,
-        execution_id: str,
-        *,
-        min_level: str | None = None,
-        task_id: str | None = None,
-        task_run_id: str | None = None,
-        attempt: int | None = None,
-        offset: int = 0,
-        limit: int | None = None,
-        tenant: str | None = None,
-    ) -> list[LogEntry]:
-        """See `LogRepository.list`."""
-        floor = level_number(min_level) if min_level else None
-        with self._lock:
-            found = [
-                copy.copy(entry)
-                for entry in self._lines.get(execution_id, [])
-                if (tenant is None or entry.tenant_id == tenant)
-                and (floor is None or level_number(entry.level) >= floor)
-                and (task_id is None or entry.task_id == task_id)
-                and (task_run_id is None or entry.task_run_id == task_run_id)
-                and (attempt is None or entry.attempt_number == attempt)
-            ]
-        found = found[offset:]
-        return found if limit is None else found[:limit]
-
-    def delete(self, execution_id: str, *, tenant: str | None = None) -> int:
-        """See `LogRepository.delete`."""
-        with self._lock:
-            return len(self._lines.pop(execution_id, []))
-
-
-class MemoryMetrics:
-    """Metrics per execution."""
-
-    def __init__(self, lock: threading.RLock) -> None:
-        self._lock = lock
-        self._entries: dict[str, list[MetricEntry]] = {}
-
-    def append(self, entries: Sequence[MetricEntry]) -> None:
-        """See `MetricRepository.append`."""
-        with self._lock:
-            for entry in entries:
-                self._entries.setdefault(entry.execution_id or "", []).append(entry)
-
-    def list(self, execution_id: str, *, tenant: str | None = None) -> list[MetricEntry]:
-        """See `MetricRepository.list`."""
-        with self._lock:
-            return [
-                entry
-                for entry in self._entries.get(execution_id, [])
-                if tenant is None or entry.tenant_id == tenant
-            ]
-
-    def delete(self, execution_id: str) -> None:
-        """Forget an execution's metrics."""
-        with self._lock:
-            self._entries.pop(execution_id, None)
 
 
 class MemoryStore:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -167,3 +169,32 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
     store.close()
+
+
+CLAIMER = """
+import sys
+from tercel.store.sql import SqlStore
+store = SqlStore.open(sys.argv[1], migrate=False)
+claimed = []
+while batch := store.jobs.claim(sys.argv[2], limit=2):
+    claimed.extend(job.id for job in batch)
+print(" ".join(map(str, claimed)))
+"""
+
+
+def test_claimers_in_separate_processes_never_claim_the_same_job(sql_store: SqlStore) -> None:
+    total = 300
+    for n in range(total):
+        sql_store.jobs.enqueue("task", {"n": n})
+    url = sql_store.engine.url.render_as_string(hide_password=False)
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", CLAIMER, url, f"w{i}"], stdout=subprocess.PIPE, text=True
+        )
+        for i in range(3)
+    ]
+    outputs = [worker.communicate(timeout=120)[0] for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0, 0]
+    every = [int(job_id) for output in outputs for job_id in output.split()]
+    assert len(every) == total
+    assert len(set(every)) == total, "a job was claimed by two processes"
