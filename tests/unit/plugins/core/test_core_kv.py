@@ -89,3 +89,18 @@ async def test_delete_reports_whether_it_deleted(tmp_path: Path) -> None:
     assert (await run_task(_task("Delete", key="k"), ctx)).outputs == {"deleted": False}
     with pytest.raises(TaskError, match="does not exist"):
         await run_task(_task("Delete", key="k", errorOnMissing=True), ctx)
+
+
+async def test_kv_type_forces_the_stored_type(tmp_path: Path) -> None:
+    ctx = FakeTaskContext(tmp_path)
+    await run_task(_task("Set", key="n", value="42", kvType="NUMBER"), ctx)
+    await run_task(_task("Set", key="j", value='{"a": [1]}', kvType="json"), ctx)
+    assert ctx.kv.get("company.team", "n") == 42
+    assert ctx.kv.get("company.team", "j") == {"a": [1]}
+    with pytest.raises(TaskError, match="BOOLEAN"):
+        await run_task(_task("Set", key="b", value="maybe", kvType="BOOLEAN"), ctx)
+
+
+async def test_invalid_key_fails_with_what_is_allowed(tmp_path: Path) -> None:
+    with pytest.raises(TaskError, match="letters, digits"):
+        await run_task(_task("Set", key="bad key!", value=1), FakeTaskContext(tmp_path))
