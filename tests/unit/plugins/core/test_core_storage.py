@@ -205,3 +205,17 @@ async def test_purge_current_execution_files(ctx: FakeTaskContext) -> None:
     assert result.outputs == {"uris": [mine]}
     assert not ctx.storage.exists(mine)
     assert ctx.storage.exists(other)
+
+
+async def test_files_of_another_execution_are_refused(ctx: FakeTaskContext) -> None:
+    other = ctx.storage.put("kestra:///company/team/flow/executions/other/tasks/t/r/a.txt", b"x")
+    with pytest.raises(TaskError, match="belongs to execution `other`"):
+        await run_task(_task("Size", uri=other), ctx)
+    with pytest.raises(TaskError, match="belongs to execution `other`"):
+        await run_task(_task("Concat", files=[other]), ctx)
+
+
+async def test_files_of_the_triggering_execution_are_allowed(tmp_path: Path) -> None:
+    ctx = FakeTaskContext(tmp_path, variables={"trigger": {"executionId": "parent"}})
+    uri = ctx.storage.put("kestra:///company/team/flow/executions/parent/tasks/t/r/a.txt", b"xy")
+    assert (await run_task(_task("Size", uri=uri), ctx)).outputs == {"size": 2}
