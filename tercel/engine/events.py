@@ -32,6 +32,9 @@ CORRELATION_ID = "system.correlationId"
 def on_start(executor: Executor, event: Start) -> None:
     """CREATED/QUEUED → RUNNING (or QUEUED/CANCELLED/FAILED under `concurrency`)."""
     execution = executor.execution
+    if execution.state.current is State.RESTARTED:
+        continue_restarted(executor)
+        return
     if execution.state.current not in (State.CREATED, State.QUEUED):
         return
     if not any(label.key == CORRELATION_ID for label in execution.labels):
@@ -49,6 +52,24 @@ def on_start(executor: Executor, event: Start) -> None:
             executor.set_execution_state(State.QUEUED)
         return
     executor.set_execution_state(State.RUNNING)
+    executor.enqueue(None)
+
+
+def continue_restarted(executor: Executor) -> None:
+    """RESTARTED → RUNNING: restarted task runs run again (flowables re-plan their children)."""
+    executor.set_execution_state(State.RUNNING)
+    for task_run in list(executor.execution.task_run_list):
+        if task_run.state.current is not State.RESTARTED:
+            continue
+        task = executor.task_of(task_run)
+        if task is None:
+            continue
+        if task.kind is TaskKind.FLOWABLE:
+            executor.set_state(task_run, State.RUNNING)
+            executor.enqueue(task_run.id)
+        else:
+            executor.set_state(task_run, State.CREATED)
+            dispatch(executor, task_run, task)
     executor.enqueue(None)
 
 

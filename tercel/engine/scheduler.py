@@ -175,7 +175,8 @@ class LaneRun:
 
     def ended(self, task_run_id: str, state: State) -> None:
         """A child reached its final state (after retries and allowances)."""
-        where = self.lane_of_child.get(task_run_id)
+        # Popped, so that a child reported twice (e.g. after a rebuild) counts once.
+        where = self.lane_of_child.pop(task_run_id, None)
         if where is None:
             return
         phase, lane = where

@@ -177,10 +177,6 @@ class ForEachItem(FlowableTask):
 
     def hidden_tasks(self) -> list[Task]:
         """The three hidden children, built from this task's properties."""
-        common: dict[str, Any] = {
-            "allow_failure": self.allow_failure,
-            "allow_warning": self.allow_warning,
-        }
         split = ForEachItemSplit(
             id=self.id + SPLIT_SUFFIX,
             type=f"{self.type}$ForEachItemSplit",
@@ -201,7 +197,6 @@ class ForEachItem(FlowableTask):
             transmit_failed=self.transmit_failed,
             inherit_labels=self.inherit_labels,
             schedule_date=self.schedule_date,
-            **common,
         )
         merge = ForEachItemMergeOutputs(
             id=self.id + MERGE_SUFFIX,
@@ -220,8 +215,6 @@ class ForEachItem(FlowableTask):
             slots=[Slot(task) for task in self.hidden_tasks()],
             errors=[task for task in self.errors if not task.disabled],
             finally_=[task for task in self.finally_ if not task.disabled],
-            allow_failure=self.allow_failure,
-            allow_warning=self.allow_warning,
         )
 
     def final_outputs(self, ctx: PlanContext) -> dict[str, Any] | None:
