@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.live import Live
+from rich.text import Text
 
 from tercel.engine.execution import Execution, Label, LogEntry
 from tercel.engine.state import State, StateTrail
@@ -63,21 +64,13 @@ def _load(path: Path) -> Flow:
 
 def _log_printer(console: Console) -> Callable[[LogEntry], None]:
     def echo(entry: LogEntry) -> None:
-        where = entry.task_id or "execution"
-        style = LEVEL_STYLES.get(entry.level, "")
-        console.print(
-            f"[dim]{entry.timestamp:%H:%M:%S}[/] [{style}]{entry.level:<5}[/] "
-            f"[bold]{where}[/] {_escape(entry.message)}",
-            highlight=False,
-        )
+        line = Text(f"{entry.timestamp:%H:%M:%S} ", style="dim")
+        line.append(f"{entry.level:<5} ", style=LEVEL_STYLES.get(entry.level, ""))
+        line.append(f"{entry.task_id or 'execution'} ", style="bold")
+        line.append(entry.message)
+        console.print(line, highlight=False)
 
     return echo
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 
 async def _execute(

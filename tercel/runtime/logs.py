@@ -7,6 +7,7 @@ registered so far, keeps the line in memory and writes lines to the log store in
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -15,6 +16,8 @@ from tercel.engine.execution import LogEntry
 
 if TYPE_CHECKING:
     from tercel.secrets.masking import SecretMasker
+
+_log = logging.getLogger(__name__)
 
 #: Kestra's level names, lowest first.
 LEVELS: tuple[str, ...] = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
@@ -66,7 +69,10 @@ class LogWriter:
         entry.message = self.masker.mask(entry.message)
         self._buffer.append(entry)
         if self.echo is not None:
-            self.echo(entry)
+            try:
+                self.echo(entry)
+            except Exception:  # noqa: BLE001 - a display problem must never fail a task
+                _log.exception("could not display a log line")
         if len(self._buffer) >= self._batch_size:
             self.flush()
 

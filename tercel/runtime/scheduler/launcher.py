@@ -1,0 +1,112 @@
+"""Creating executions for triggers, and finding the flows that have a kind of trigger."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from tercel.engine.execution import Execution, ExecutionTrigger, Label
+from tercel.errors import FlowValidationError
+from tercel.ids import short_id
+from tercel.model.flow import Flow
+from tercel.model.loader import load_flow
+from tercel.model.trigger import Trigger
+
+if TYPE_CHECKING:
+    from tercel.server import ServerRuntime
+    from tercel.store.api import Store
+
+_log = logging.getLogger(__name__)
+T = TypeVar("T", bound=Trigger)
+
+#: How long the list of triggered flows is reused before the store is read again.
+INDEX_SECONDS = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Triggered:
+    """One trigger of one flow of one tenant."""
+
+    tenant: str
+    flow: Flow
+    trigger: Trigger
+
+
+class TriggerIndex:
+    """Current flows with their triggers, parsed once per revision, refreshed each second."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._parsed: dict[tuple[str, str, str, int], Flow | None] = {}
+        self._items: list[Triggered] = []
+        self._loaded_at = -1.0
+
+    def refresh(self, *, force: bool = False) -> list[Triggered]:
+        """Every (tenant, flow, trigger), re-read from the store at most once a second."""
+        now = time.monotonic()
+        if not force and now - self._loaded_at < INDEX_SECONDS:
+            return self._items
+        items: list[Triggered] = []
+        for record in self.store.flows.list(None, tenant=None):
+            key = (record.tenant, record.namespace, record.id, record.revision)
+            if key not in self._parsed:
+                try:
+                    flow = load_flow(record.source, f"{record.namespace}/{record.id}")
+                    self._parsed[key] = flow.model_copy(update={"revision": record.revision})
+                except FlowValidationError:
+                    _log.warning("stored flow %s.%s is invalid", record.namespace, record.id)
+                    self._parsed[key] = None
+            flow_ = self._parsed[key]
+            if flow_ is None or flow_.disabled:
+                continue
+            items.extend(Triggered(record.tenant, flow_, t) for t in flow_.triggers)
+        self._items = items
+        self._loaded_at = now
+        return items
+
+    def of_type(self, cls: type[T]) -> list[tuple[str, Flow, T]]:
+        """The enabled triggers of one class."""
+        return [
+            (item.tenant, item.flow, item.trigger)
+            for item in self.refresh()
+            if isinstance(item.trigger, cls) and not item.trigger.disabled
+        ]
+
+
+def render_inputs(trigger: Trigger, context: Mapping[str, Any]) -> dict[str, Any]:
+    """The trigger's `inputs`, rendered (flow defaults are applied when typed)."""
+    if not trigger.inputs:
+        return {}
+    from tercel.templating import render_value
+
+    rendered = render_value(dict(trigger.inputs), context)
+    return dict(rendered) if isinstance(rendered, Mapping) else {}
+
+
+def launch(
+    runtime: ServerRuntime,
+    tenant: str,
+    flow: Flow,
+    trigger: Trigger,
+    variables: Mapping[str, Any],
+    *,
+    context: Mapping[str, Any] | None = None,
+    schedule_date: datetime | None = None,
+) -> Execution:
+    """Create and start an execution of `flow` for `trigger` (`trigger.*` = `variables`)."""
+    render_context = {"trigger": dict(variables), **(context or {})}
+    inputs = render_inputs(trigger, render_context)
+    labels = [Label(key, str(value)) for key, value in trigger.labels.items()]
+    return runtime.start_now(
+        flow,
+        inputs,
+        labels,
+        execution_id=short_id(),
+        tenant=tenant,
+        trigger=ExecutionTrigger(trigger.id, trigger.type, dict(variables)),
+        schedule_date=schedule_date,
+    )

@@ -1,0 +1,171 @@
+"""The scheduler: fires Schedule triggers at their cron dates (Kestra §7.2).
+
+Each tick reads every enabled Schedule trigger's state and fires the dates that are due.
+Firing is a compare-and-set on the stored next date (`TriggerRepository.advance`), so two
+schedulers on one database never fire a date twice. Dates missed while no scheduler ran
+follow `recoverMissedSchedules` (ALL, LAST or NONE); `lateMaximumDelay` drops dates that
+are too late; conditions that judge the date skip it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from tercel.errors import TercelError
+from tercel.model.durations import parse_duration
+from tercel.plugins.core.trigger.schedule import RecoverMissedSchedules, Schedule
+from tercel.runtime.scheduler.conditions import ConditionContext, ConditionError, evaluate_all
+from tercel.runtime.scheduler.cron import next_date, previous_date
+from tercel.runtime.scheduler.launcher import TriggerIndex, launch
+from tercel.store.records import TriggerState
+
+if TYPE_CHECKING:
+    from tercel.engine.execution import Execution
+    from tercel.model.flow import Flow
+    from tercel.server import ServerRuntime
+    from tercel.store.api import Store
+
+_log = logging.getLogger(__name__)
+
+#: A due date older than this was *missed* (the scheduler was down or the trigger disabled).
+GRACE = timedelta(seconds=5)
+#: At most this many dates of one trigger are fired per tick (catching up is spread out).
+MAX_PER_TICK = 50
+
+
+def utc_now() -> datetime:
+    """The scheduler's clock."""
+    return datetime.now(UTC)
+
+
+def schedule_variables(trigger: Schedule, date: datetime) -> dict[str, str | None]:
+    """`trigger.date`, `trigger.next`, `trigger.previous` (zoned ISO-8601)."""
+    previous = previous_date(trigger, date)
+    return {
+        "date": date.isoformat(),
+        "next": next_date(trigger, date).isoformat(),
+        "previous": previous.isoformat() if previous is not None else None,
+    }
+
+
+class Scheduler:
+    """Evaluates Schedule triggers every `interval` seconds."""
+
+    def __init__(
+        self,
+        store: Store,
+        runtime: ServerRuntime,
+        *,
+        owner: str = "scheduler",
+        interval: float = 1.0,
+        clock: Callable[[], datetime] = utc_now,
+        index: TriggerIndex | None = None,
+    ) -> None:
+        self.store = store
+        self.runtime = runtime
+        self.owner = owner
+        self.interval = interval
+        self.clock = clock
+        self.index = index or TriggerIndex(store)
+
+    async def run(self) -> None:
+        """Tick until cancelled; an error in one tick is logged, not fatal."""
+        while True:
+            try:
+                self.tick()
+            except Exception:  # noqa: BLE001 - the scheduler must outlive one bad trigger
+                _log.exception("scheduler tick failed")
+            await asyncio.sleep(self.interval)
+
+    def tick(self, now: datetime | None = None) -> list[Execution]:
+        """Fire every due date; the executions created."""
+        now = (now or self.clock()).replace(microsecond=0)
+        created: list[Execution] = []
+        for tenant, flow, trigger in self.index.of_type(Schedule):
+            try:
+                created.extend(self._evaluate(tenant, flow, trigger, now))
+            except TercelError as error:
+                _log.warning("trigger %s.%s.%s: %s", flow.namespace, flow.id, trigger.id, error)
+        return created
+
+    def _state(self, tenant: str, flow: Flow, trigger: Schedule, now: datetime) -> TriggerState:
+        state = self.store.triggers.find(flow.namespace, flow.id, trigger.id, tenant=tenant)
+        if state is None:
+            state = TriggerState(
+                tenant, flow.namespace, flow.id, trigger.id, next_execution_date=None
+            )
+        if state.next_execution_date is None:
+            # A new trigger starts from now: past dates are not owed.
+            state.next_execution_date = next_date(trigger, now)
+            self.store.triggers.save(state)
+        return state
+
+    def _evaluate(
+        self, tenant: str, flow: Flow, trigger: Schedule, now: datetime
+    ) -> list[Execution]:
+        state = self._state(tenant, flow, trigger, now)
+        if state.disabled:
+            return []
+        created: list[Execution] = []
+        policy = trigger.recover_missed_schedules or RecoverMissedSchedules.ALL
+        for _ in range(MAX_PER_TICK):
+            due = state.next_execution_date
+            if due is None or due.astimezone(UTC) > now:
+                break
+            date = due
+            missed = due.astimezone(UTC) < now - GRACE
+            fire = True
+            if missed and policy is RecoverMissedSchedules.NONE:
+                fire = False
+                following = next_date(trigger, now)
+            elif missed and policy is RecoverMissedSchedules.LAST:
+                last = previous_date(trigger, now + timedelta(seconds=1)) or due
+                date = last if last.astimezone(UTC) >= due.astimezone(UTC) else due
+                following = next_date(trigger, date)
+            else:
+                following = next_date(trigger, date)
+            fire = fire and self._should_fire(flow, trigger, date, now)
+            advanced = dataclasses.replace(
+                state, date=date if fire else state.date, next_execution_date=following
+            )
+            if not self.store.triggers.advance(advanced, due, now=now):
+                break  # another scheduler fired this date first
+            state = advanced
+            if fire:
+                execution = launch(
+                    self.runtime,
+                    tenant,
+                    flow,
+                    trigger,
+                    {**schedule_variables(trigger, date)},
+                    schedule_date=date,
+                )
+                created.append(execution)
+                state.execution_id = execution.id
+                self.store.triggers.save(state)
+        return created
+
+    def _should_fire(self, flow: Flow, trigger: Schedule, date: datetime, now: datetime) -> bool:
+        if trigger.late_maximum_delay is not None:
+            delay = parse_duration(trigger.late_maximum_delay)
+            if date.astimezone(UTC) + delay < now:
+                _log.info("schedule %s of %s.%s is too late: skipped", date, flow.id, trigger.id)
+                return False
+        conditions = [
+            c for c in [*trigger.conditions, *trigger.schedule_conditions] if c.schedule_capable
+        ]
+        if not conditions:
+            return True
+        variables = schedule_variables(trigger, date)
+        try:
+            return evaluate_all(
+                conditions, ConditionContext(flow=flow, date=date, variables=variables)
+            )
+        except (ConditionError, TercelError) as error:
+            _log.warning("conditions of %s.%s failed: %s", flow.id, trigger.id, error)
+            return False
