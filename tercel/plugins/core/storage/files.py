@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -63,3 +63,11 @@ def new_file(ctx: TaskContext, suffix: str) -> Path:
 def store(ctx: TaskContext, path: Path) -> str:
     """Store a local file under the task run's folder; return its ``kestra:///`` URI."""
     return ctx.storage.put(ctx.file_uri(path.name), path)
+
+
+def read_lines(path: Path, encoding: str = "utf-8") -> Iterator[str]:
+    """The lines of a text file, streamed, without their line breaks (``\n``, ``\r\n``
+    or ``\r``), as Java's `readLine` gives them: a final line break adds no empty line."""
+    with path.open(encoding=encoding, newline=None) as source:
+        for line in source:
+            yield line[:-1] if line.endswith("\n") else line

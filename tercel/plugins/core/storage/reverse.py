@@ -7,16 +7,23 @@ from pydantic import Field
 from tercel.errors import TaskError
 from tercel.model.registry import plugin
 from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
-from tercel.plugins.core.storage.files import extension, local_file, new_file, render_uri, store
+from tercel.plugins.core.storage.files import (
+    extension,
+    local_file,
+    new_file,
+    read_lines,
+    render_uri,
+    store,
+)
 from tercel.plugins.core.templating.properties import Text, render_str
 
 
 @plugin("io.kestra.plugin.core.storage.Reverse", aliases=("io.kestra.core.tasks.storages.Reverse",))
 class Reverse(RunnableTask):
-    """Write the items (lines) of `from` in reverse order to a new file."""
+    """Write the lines of `from` in reverse order, each followed by `separator`."""
 
     from_: str = Field(alias="from", description="The file's internal storage URI.")
-    separator: Text = Field(default="\n", description="What separates two items.")
+    separator: Text = Field(default="\n", description="Written after each line.")
     charset: Text = Field(default="UTF-8", description="The file's character set.")
 
     async def run(self, ctx: TaskContext) -> TaskResult:
@@ -24,14 +31,11 @@ class Reverse(RunnableTask):
         uri = render_uri(ctx, self.from_, "from")
         separator = render_str(ctx, self.separator) or "\n"
         charset = render_str(ctx, self.charset) or "UTF-8"
+        source = local_file(ctx, uri)
+        target = new_file(ctx, extension(uri, ".tmp"))
         try:
-            text = local_file(ctx, uri).read_text(encoding=charset)
-        except (LookupError, UnicodeDecodeError) as error:
+            lines = list(read_lines(source, charset))
+            target.write_text("".join(line + separator for line in reversed(lines)), charset)
+        except (LookupError, UnicodeError) as error:
             raise TaskError(f"cannot read `{uri}` as {charset}: {error}") from None
-        items = text.split(separator)
-        # A trailing separator ends the last item; it does not start an empty one.
-        if items and items[-1] == "":
-            items.pop()
-        target = new_file(ctx, extension(uri))
-        target.write_text("".join(item + separator for item in reversed(items)), encoding=charset)
         return TaskResult(outputs={"uri": store(ctx, target)})

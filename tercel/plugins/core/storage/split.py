@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -13,7 +13,13 @@ from tercel.errors import TaskError
 from tercel.ids import short_id
 from tercel.model.registry import plugin
 from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
-from tercel.plugins.core.storage.files import extension, local_file, render_uri, store
+from tercel.plugins.core.storage.files import (
+    extension,
+    local_file,
+    read_lines,
+    render_uri,
+    store,
+)
 from tercel.plugins.core.templating.properties import Text, render_int, render_str
 
 _SIZE = re.compile(r"^\s*(\d+)\s*([KMGT]?B?)\s*$", re.IGNORECASE)
@@ -29,21 +35,14 @@ def parse_size(text: str) -> int:
     return int(match.group(1)) * _UNITS[unit]
 
 
-def _items(path: Path, separator: str) -> Iterator[str]:
-    """The items of a text file, streamed; a trailing separator adds no empty item."""
-    buffer = ""
-    with path.open(encoding="utf-8", newline="") as source:
-        while chunk := source.read(1024 * 1024):
-            buffer += chunk
-            *complete, buffer = buffer.split(separator)
-            yield from complete
-    if buffer:
-        yield buffer
-
-
 @plugin("io.kestra.plugin.core.storage.Split", aliases=("io.kestra.core.tasks.storages.Split",))
 class Split(RunnableTask):
-    """Split `from` into files of at most `bytes`, into `partitions` files, or every `rows`."""
+    """Split the lines of `from` into several files, each line followed by `separator`.
+
+    Exactly one way: `bytes` (start a new file once a file holds that much), `partitions`
+    (deal lines to that many files in turn), `rows` (lines per file) or `regexPattern` (one
+    file per value of the pattern's first group; lines that do not match are dropped).
+    """
 
     from_: str = Field(alias="from", description="The file's internal storage URI.")
     bytes: Text | int | None = Field(
@@ -52,14 +51,18 @@ class Split(RunnableTask):
     partitions: int | str | None = Field(
         default=None, description="Number of files; items are dealt to them in turn."
     )
-    rows: int | str | None = Field(default=None, description="Number of items per file.")
-    separator: Text = Field(default="\n", description="What separates two items.")
+    rows: int | str | None = Field(default=None, description="Number of lines per file.")
+    regex_pattern: Text | None = Field(
+        default=None,
+        description="Route each line to the file of its first capture group's value.",
+    )
+    separator: Text = Field(default="\n", description="Written after each line.")
 
     @model_validator(mode="after")
     def _exactly_one_way(self) -> Split:
-        chosen = [v for v in (self.bytes, self.partitions, self.rows) if v is not None]
-        if len(chosen) != 1:
-            raise ValueError("set exactly one of `bytes`, `partitions` or `rows`")
+        ways = (self.bytes, self.partitions, self.rows, self.regex_pattern)
+        if sum(way is not None for way in ways) != 1:
+            raise ValueError("set exactly one of `bytes`, `partitions`, `rows` or `regexPattern`")
         return self
 
     async def run(self, ctx: TaskContext) -> TaskResult:
@@ -68,7 +71,7 @@ class Split(RunnableTask):
         separator = render_str(ctx, self.separator) or "\n"
         source = local_file(ctx, uri)
         stem = short_id()
-        suffix = extension(uri)
+        suffix = extension(uri, ".tmp")
         paths: list[Path] = []
 
         def open_part() -> IO[str]:
@@ -80,11 +83,13 @@ class Split(RunnableTask):
             count = self._positive(render_int(ctx, self.partitions, "partitions"), "partitions")
             outputs = [open_part() for _ in range(count)]
             try:
-                for index, item in enumerate(_items(source, separator)):
-                    outputs[index % count].write(item + separator)
+                for index, line in enumerate(read_lines(source)):
+                    outputs[index % count].write(line + separator)
             finally:
                 for output in outputs:
                     output.close()
+        elif self.regex_pattern is not None:
+            self._split_by_regex(ctx, source, separator, open_part)
         else:
             if self.rows is not None:
                 limit = self._positive(render_int(ctx, self.rows, "rows"), "rows")
@@ -100,22 +105,46 @@ class Split(RunnableTask):
     def _split_sequentially(
         self, source: Path, separator: str, limit: int, open_part: Callable[[], IO[str]]
     ) -> None:
-        """Fill a file until `limit` items (rows) or bytes, then start the next one."""
+        """Start a new file once the current one holds `limit` lines (rows) or bytes."""
         output: IO[str] | None = None
         filled = 0
         try:
-            for item in _items(source, separator):
-                text = item + separator
-                size = 1 if self.rows is not None else len(text.encode("utf-8"))
-                if output is None or (filled > 0 and filled + size > limit):
+            for line in read_lines(source):
+                text = line + separator
+                if output is None or filled >= limit:
                     if output is not None:
                         output.close()
                     output = open_part()
                     filled = 0
                 output.write(text)
-                filled += size
+                filled += 1 if self.rows is not None else len(text.encode("utf-8"))
         finally:
             if output is not None:
+                output.close()
+
+    def _split_by_regex(
+        self, ctx: TaskContext, source: Path, separator: str, open_part: Callable[[], IO[str]]
+    ) -> None:
+        """One file per value of the first capture group, in order of first appearance."""
+        text = render_str(ctx, self.regex_pattern) or ""
+        try:
+            pattern = re.compile(text)
+        except re.error as error:
+            raise TaskError(f"property `regexPattern` is not a valid regex: {error}") from None
+        if pattern.groups < 1:
+            raise TaskError("property `regexPattern` needs a capture group, e.g. `^(\\w+),`")
+        outputs: dict[str, IO[str]] = {}
+        try:
+            for line in read_lines(source):
+                match = pattern.search(line)
+                if match is None or match.group(1) is None:
+                    continue
+                key = match.group(1)
+                if key not in outputs:
+                    outputs[key] = open_part()
+                outputs[key].write(line + separator)
+        finally:
+            for output in outputs.values():
                 output.close()
 
     @staticmethod

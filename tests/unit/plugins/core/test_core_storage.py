@@ -219,3 +219,42 @@ async def test_files_of_the_triggering_execution_are_allowed(tmp_path: Path) -> 
     ctx = FakeTaskContext(tmp_path, variables={"trigger": {"executionId": "parent"}})
     uri = ctx.storage.put("kestra:///company/team/flow/executions/parent/tasks/t/r/a.txt", b"xy")
     assert (await run_task(_task("Size", uri=uri), ctx)).outputs == {"size": 2}
+
+
+async def test_split_reads_lines_and_writes_the_separator_after_each(
+    ctx: FakeTaskContext,
+) -> None:
+    uri = _put(ctx, "rows", b"a\r\nb\r\nc")
+    result = await run_task(_task("Split", rows=2, separator=";", **{"from": uri}), ctx)
+    assert result.outputs is not None
+    assert [_text(ctx, u) for u in result.outputs["uris"]] == ["a;b;", "c;"]
+    assert all(u.endswith(".tmp") for u in result.outputs["uris"])
+
+
+async def test_split_by_bytes_starts_a_new_file_once_the_limit_is_reached(
+    ctx: FakeTaskContext,
+) -> None:
+    uri = _put(ctx, "rows.txt", b"aaaa\nbb\ncccccc\nd\n")
+    result = await run_task(_task("Split", bytes=6, **{"from": uri}), ctx)
+    assert result.outputs is not None
+    assert [_text(ctx, u) for u in result.outputs["uris"]] == ["aaaa\nbb\n", "cccccc\n", "d\n"]
+
+
+async def test_split_by_regex_routes_lines_by_the_first_group(ctx: FakeTaskContext) -> None:
+    uri = _put(ctx, "rows.csv", b"eu,1\nus,2\neu,3\nnoise\n")
+    result = await run_task(_task("Split", regexPattern=r"^(\w+),", **{"from": uri}), ctx)
+    assert result.outputs is not None
+    assert [_text(ctx, u) for u in result.outputs["uris"]] == ["eu,1\neu,3\n", "us,2\n"]
+
+
+async def test_split_regex_needs_a_group(ctx: FakeTaskContext) -> None:
+    uri = _put(ctx, "rows.csv", b"a\n")
+    with pytest.raises(TaskError, match="capture group"):
+        await run_task(_task("Split", regexPattern="a", **{"from": uri}), ctx)
+
+
+async def test_reverse_with_a_separator(ctx: FakeTaskContext) -> None:
+    uri = _put(ctx, "lines.txt", b"1\r\n2\r\n3")
+    result = await run_task(_task("Reverse", separator=",", **{"from": uri}), ctx)
+    assert result.outputs is not None
+    assert _text(ctx, result.outputs["uri"]) == "3,2,1,"
