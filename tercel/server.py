@@ -18,12 +18,17 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 
 from tercel.api.app import create_app
+from tercel.api.secret_box import SecretBox
 from tercel.config import Settings
 from tercel.engine.api import Resume
 from tercel.engine.state import State
 from tercel.errors import ConflictError
+from tercel.runtime.services import SecretSource, secrets_from_env
+from tercel.store.records import namespace_hierarchy
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from tercel.engine.execution import Execution, ExecutionTrigger, Label
     from tercel.model.flow import Flow
     from tercel.runtime.local import LocalRuntime
@@ -42,7 +47,7 @@ class ServerRuntime:
         self.runtime = runtime
         self.store: Store = runtime.store
 
-    async def start(
+    def start_now(
         self,
         flow: Flow,
         inputs: Mapping[str, Any],
@@ -51,6 +56,7 @@ class ServerRuntime:
         execution_id: str,
         tenant: str,
         trigger: ExecutionTrigger | None = None,
+        schedule_date: datetime | None = None,
     ) -> Execution:
         """Create (typed inputs, InputError when wrong) and start an execution."""
         execution = self.runtime.factory.new_execution(
@@ -61,8 +67,25 @@ class ServerRuntime:
             execution_id=execution_id,
             tenant_id=tenant,
         )
+        if schedule_date is not None:
+            execution.schedule_date = schedule_date
         tracked = self.runtime.submit(flow, execution)
         return tracked.execution
+
+    async def start(
+        self,
+        flow: Flow,
+        inputs: Mapping[str, Any],
+        labels: list[Label],
+        *,
+        execution_id: str,
+        tenant: str,
+        trigger: ExecutionTrigger | None = None,
+    ) -> Execution:
+        """See `start_now` (the API's async entry point)."""
+        return self.start_now(
+            flow, inputs, labels, execution_id=execution_id, tenant=tenant, trigger=trigger
+        )
 
     async def wait(self, execution_id: str, timeout: float | None = None) -> Execution:
         """Wait until the execution is terminated or paused for good."""
@@ -109,21 +132,55 @@ class ServerRuntime:
         return replay(execution_id, task_run_id)
 
     def recover(self) -> int:
-        """Resume the executions a previous process left unfinished (when the runtime can)."""
-        recover: Callable[[], int] | None = getattr(self.runtime, "recover", None)
-        if recover is None:
-            return 0
-        return recover()
+        """Resume the executions a previous process left unfinished; how many."""
+        return len(self.runtime.recover())
+
+
+class StoredSecrets:
+    """Looks a secret up in a namespace, then in its parents, decrypting it."""
+
+    def __init__(self, store: Store, box: SecretBox) -> None:
+        self.store = store
+        self.box = box
+
+    def lookup(self, tenant: str, namespace: str, name: str) -> str | None:
+        """The value of `name` in the nearest namespace that has it, else None."""
+        for candidate in reversed(namespace_hierarchy(namespace)):
+            record = self.store.secrets.find(candidate, name, tenant=tenant)
+            if record is not None:
+                return self.box.open(tenant, candidate, name, record.ciphertext)
+        return None
 
 
 class Server:
     """Everything `tercel server local` runs, wired together."""
 
-    def __init__(self, settings: Settings, runtime: LocalRuntime) -> None:
+    def __init__(
+        self, settings: Settings, runtime: LocalRuntime, *, scheduler: bool = True
+    ) -> None:
+        from tercel.runtime.scheduler.flow_triggers import FlowTriggers
+        from tercel.runtime.scheduler.launcher import TriggerIndex
+        from tercel.runtime.scheduler.schedules import Scheduler
+
         self.settings = settings
         self.runtime = runtime
+        key = settings.encryption_key_bytes()
+        if key is not None:
+            # Stored secrets first, then SECRET_* variables (Kestra's OSS behaviour).
+            stored = StoredSecrets(runtime.store, SecretBox(key))
+            runtime.secrets = SecretSource(secrets_from_env(), stored.lookup)
+            runtime.factory.secrets = runtime.secrets
         self.server_runtime = ServerRuntime(runtime)
+        index = TriggerIndex(runtime.store)
+        self.scheduler = (
+            Scheduler(runtime.store, self.server_runtime, index=index) if scheduler else None
+        )
+        self.flow_triggers = FlowTriggers(runtime.store, self.server_runtime, index)
+        runtime.executor.listeners.append(self.flow_triggers.on_step)
+        #: Async generators run for the server's lifetime (the scheduler...).
         self.background: list[Callable[[], AsyncIterator[None]]] = []
+        #: Called once everything is started and requests are served.
+        self.on_ready: list[Callable[[], None]] = []
         self.app: FastAPI = create_app(
             runtime.store,
             settings,
@@ -155,10 +212,21 @@ class Server:
         recovered = self.server_runtime.recover()
         if recovered:
             _log.info("resumed %d unfinished execution(s)", recovered)
+        ticking = (
+            asyncio.get_running_loop().create_task(self.scheduler.run(), name="tercel-scheduler")
+            if self.scheduler is not None
+            else None
+        )
         async with contextlib.AsyncExitStack() as stack:
             for factory in self.background:
                 await stack.enter_async_context(contextlib.asynccontextmanager(factory)())
+            for callback in self.on_ready:
+                callback()
             try:
                 yield
             finally:
+                if ticking is not None:
+                    ticking.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await ticking
                 await self.runtime.close()

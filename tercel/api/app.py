@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from tercel import __version__
-from tercel.api import executions, flows, health, kv, logs, namespaces, secrets, triggers
+from tercel.api import (
+    executions,
+    flows,
+    health,
+    kv,
+    logs,
+    namespaces,
+    secrets,
+    triggers,
+    webhooks,
+)
 from tercel.api.auth import AuthMiddleware
 from tercel.api.context import ApiContext, ExecutionRuntime
 from tercel.api.errors import install_error_handlers
@@ -22,7 +32,8 @@ if TYPE_CHECKING:
     from tercel.plugins.context import InternalStorage
     from tercel.store.api import Store
 
-ROUTERS = (health, flows, executions, logs, namespaces, kv, secrets, triggers)
+# The webhook router comes before executions: its paths would match executions' routes.
+ROUTERS = (health, flows, webhooks, executions, logs, namespaces, kv, secrets, triggers)
 
 
 def create_app(

@@ -87,20 +87,19 @@ async def read_inputs(
     """Inputs from a multipart/urlencoded form (files stored) or a JSON object; {} if none."""
     content_type = request.headers.get("content-type", "").lower()
     if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
-        form = await request.form()
         inputs: dict[str, Any] = {}
-        for key in form:
-            values = form.getlist(key)
-            converted = []
-            for value in values:
-                if isinstance(value, UploadFile):
-                    content = await value.read()
-                    name = value.filename or key
-                    uri = input_file(namespace, flow_id, execution_id, key, name)
-                    converted.append(ctx.require_storage().put(uri, content))
-                else:
-                    converted.append(value)
-            inputs[key] = converted[0] if len(converted) == 1 else converted
+        async with request.form() as form:
+            for key in form:
+                converted = []
+                for value in form.getlist(key):
+                    if isinstance(value, UploadFile):
+                        content = await value.read()
+                        name = value.filename or key
+                        uri = input_file(namespace, flow_id, execution_id, key, name)
+                        converted.append(ctx.require_storage().put(uri, content))
+                    else:
+                        converted.append(value)
+                inputs[key] = converted[0] if len(converted) == 1 else converted
         return inputs
     raw = await request.body()
     if not raw.strip():

@@ -9,7 +9,15 @@ import typer
 from tercel import __version__
 
 #: Command modules under `tercel.cli`, each exposing `register(app: typer.Typer) -> None`.
-COMMAND_MODULES: tuple[str, ...] = ("run", "validate", "schema")
+COMMAND_MODULES: tuple[str, ...] = (
+    "run",
+    "validate",
+    "schema",
+    "server",
+    "flow",
+    "execution",
+    "logs",
+)
 
 app = typer.Typer(
     name="tercel",

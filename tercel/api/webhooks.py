@@ -1,0 +1,70 @@
+"""``/api/v1/{tenant}/executions/webhook/{namespace}/{flowId}/{key}``: start a flow by HTTP.
+
+Answers 404 for an unknown flow or key, 204 when the trigger's conditions are false, 422
+for bad inputs, else 200 with the execution (its outputs with `returnOutputs`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from tercel.api.context import Ctx
+from tercel.api.executions import execution_json
+from tercel.api.flows import parse_record
+from tercel.engine.execution import ExecutionTrigger, Label
+from tercel.errors import NotFoundError
+from tercel.ids import short_id
+from tercel.runtime.scheduler.conditions import ConditionContext, evaluate_all
+from tercel.runtime.scheduler.launcher import render_inputs
+from tercel.runtime.scheduler.webhook import find_webhook, webhook_variables
+
+router = APIRouter(prefix="/api/v1/{tenant}/executions/webhook", tags=["Executions"])
+
+
+async def webhook(
+    *, tenant: str, namespace: str, flow_id: str, key: str, request: Request, ctx: Ctx
+) -> Response:
+    """Create an execution with `trigger.body`, `trigger.headers` and `trigger.parameters`."""
+    record = ctx.store.flows.find(namespace, flow_id, tenant=tenant)
+    flow = parse_record(record) if record is not None else None
+    trigger = find_webhook(flow, key) if flow is not None and not flow.disabled else None
+    if flow is None or trigger is None:
+        # Same answer for an unknown flow and a wrong key: the key is a secret.
+        raise NotFoundError(f"no webhook `{namespace}.{flow_id}` with this key")
+    variables = webhook_variables(
+        await request.body(),
+        request.headers.items(),
+        request.query_params.multi_items(),
+    )
+    condition_ctx = ConditionContext(flow=flow, variables=variables)
+    if trigger.conditions and not evaluate_all(trigger.conditions, condition_ctx):
+        return Response(status_code=204)
+    runtime = ctx.require_runtime()
+    execution = await runtime.start(
+        flow,
+        render_inputs(trigger, {"trigger": variables}),
+        [Label(k, str(v)) for k, v in trigger.labels.items()],
+        execution_id=short_id(),
+        tenant=tenant,
+        trigger=ExecutionTrigger(trigger.id, trigger.type, variables),
+    )
+    if trigger.wait:
+        execution = await runtime.wait(execution.id)
+        if trigger.return_outputs:
+            outputs: Any = execution.outputs or {}
+            return JSONResponse(outputs)
+    return JSONResponse(execution_json(ctx, execution, url=True))
+
+
+for _method in ("GET", "POST", "PUT"):
+    # One route per method: OpenAPI needs a distinct operation id for each.
+    router.add_api_route(
+        "/{namespace}/{flow_id}/{key}",
+        webhook,
+        methods=[_method],
+        operation_id=f"webhook_{_method.lower()}",
+        summary="Start a flow through its Webhook trigger",
+    )

@@ -1,0 +1,207 @@
+"""Executions over HTTP on a real runtime: create with inputs, wait, search, logs, kill."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tercel.config import Settings
+from tercel.runtime.local import LocalRuntime
+from tercel.server import Server
+from tercel.storage.local import LocalStorage
+from tercel.store.sql import SqlStore
+from tests.integration.api.conftest import HELLO, KEY, TestClient
+
+FLOWS = "/api/v1/main/flows"
+EXECUTIONS = "/api/v1/main/executions"
+YAML = {"Content-Type": "application/x-yaml"}
+
+SLEEPY = """\
+id: sleepy
+namespace: company.team
+tasks:
+  - id: first
+    type: io.kestra.plugin.core.log.Log
+    message: starting
+  - id: wait
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT30S
+"""
+
+FILE_INPUT = """\
+id: reader
+namespace: company.team
+inputs:
+  - id: data
+    type: FILE
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "got {{ inputs.data }}"
+"""
+
+SECRET_FLOW = """\
+id: secretive
+namespace: company.team.app
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "token={{ secret('API_TOKEN') }}"
+"""
+
+
+@pytest.fixture
+def server_client(tmp_path: Path) -> Iterator[TestClient]:
+    """A client of a full server (executor and workers) on SQLite."""
+    store = SqlStore.open(f"sqlite:///{tmp_path / 'tercel.db'}")
+    runtime = LocalRuntime(store=store, storage=LocalStorage(tmp_path / "storage"))
+    runtime._owned.append(store.close)
+    server = Server(Settings(home=tmp_path, encryption_key=KEY), runtime)
+    with TestClient(server.app) as client:
+        yield client
+
+
+def push(client: TestClient, source: str) -> None:
+    response = client.post(FLOWS, content=source, headers=YAML)
+    assert response.status_code == 200, response.text
+
+
+def wait_for(client: TestClient, execution_id: str, states: set[str]) -> dict:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        body = client.get(f"{EXECUTIONS}/{execution_id}").json()
+        if body["state"]["current"] in states:
+            return body
+        time.sleep(0.05)
+    raise AssertionError(f"execution never reached {states}: {body['state']['current']}")
+
+
+def test_execution_with_multipart_inputs_and_wait(server_client: TestClient) -> None:
+    push(server_client, HELLO)
+    response = server_client.post(
+        f"{EXECUTIONS}/company.team/hello",
+        params={"wait": "true", "labels": ["team:data"]},
+        files={"user": (None, "Ada")},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["state"]["current"] == "SUCCESS"
+    assert body["inputs"] == {"user": "Ada"}
+    assert {"key": "team", "value": "data"} in body["labels"]
+    assert body["url"].endswith(f"/executions/company.team/hello/{body['id']}")
+    logs = server_client.get(f"/api/v1/main/logs/{body['id']}").json()
+    assert any(entry["message"] == "Hello Ada" for entry in logs)
+    text = server_client.get(f"/api/v1/main/logs/{body['id']}/download").text
+    assert "Hello Ada" in text
+
+
+def test_execution_without_body_uses_defaults_and_search_finds_it(
+    server_client: TestClient,
+) -> None:
+    push(server_client, HELLO)
+    created = server_client.post(f"{EXECUTIONS}/company.team/hello").json()
+    done = wait_for(server_client, created["id"], {"SUCCESS"})
+    assert done["inputs"] == {"user": "world"}
+    found = server_client.get(
+        f"{EXECUTIONS}/search", params={"namespace": "company", "state": "SUCCESS"}
+    ).json()
+    assert [e["id"] for e in found["results"]] == [created["id"]]
+    none = server_client.get(f"{EXECUTIONS}/search", params={"state": "FAILED"}).json()
+    assert none["total"] == 0
+
+
+def test_file_input_is_stored_and_readable(server_client: TestClient) -> None:
+    push(server_client, FILE_INPUT)
+    body = server_client.post(
+        f"{EXECUTIONS}/company.team/reader",
+        params={"wait": "true"},
+        files={"data": ("data.csv", b"a,b\n1,2\n", "text/csv")},
+    ).json()
+    assert body["state"]["current"] == "SUCCESS"
+    uri = body["inputs"]["data"]
+    assert uri.endswith("/inputs/data/data.csv")
+    content = server_client.get(f"{EXECUTIONS}/{body['id']}/file", params={"path": uri})
+    assert content.content == b"a,b\n1,2\n"
+    outside = server_client.get(
+        f"{EXECUTIONS}/{body['id']}/file", params={"path": "kestra:///other/file"}
+    )
+    assert outside.status_code == 422
+
+
+def test_kill_a_running_execution(server_client: TestClient) -> None:
+    push(server_client, SLEEPY)
+    created = server_client.post(f"{EXECUTIONS}/company.team/sleepy").json()
+    wait_for(server_client, created["id"], {"RUNNING"})
+    assert server_client.delete(f"{EXECUTIONS}/{created['id']}/kill").status_code == 202
+    killed = wait_for(server_client, created["id"], {"KILLED"})
+    assert killed["state"]["current"] == "KILLED"
+    again = server_client.delete(f"{EXECUTIONS}/{created['id']}/kill")
+    assert again.status_code == 409
+
+
+def test_stored_secret_is_used_and_masked(server_client: TestClient) -> None:
+    response = server_client.put(
+        "/api/v1/main/namespaces/company.team/secrets",
+        json={"key": "API_TOKEN", "value": "tok-987654"},
+    )
+    assert response.status_code == 204
+    push(server_client, SECRET_FLOW)
+    body = server_client.post(
+        f"{EXECUTIONS}/company.team.app/secretive", params={"wait": "true"}
+    ).json()
+    assert body["state"]["current"] == "SUCCESS"
+    logs = server_client.get(f"/api/v1/main/logs/{body['id']}").text
+    assert "token=" in logs
+    assert "tok-987654" not in logs
+
+
+def test_labels_and_change_status_on_a_terminated_execution(server_client: TestClient) -> None:
+    push(server_client, HELLO)
+    body = server_client.post(f"{EXECUTIONS}/company.team/hello", params={"wait": "true"}).json()
+    labelled = server_client.post(
+        f"{EXECUTIONS}/{body['id']}/labels", json=[{"key": "reviewed", "value": "yes"}]
+    )
+    assert labelled.status_code == 200
+    assert {"key": "reviewed", "value": "yes"} in labelled.json()["labels"]
+    changed = server_client.post(
+        f"{EXECUTIONS}/{body['id']}/change-status", params={"status": "FAILED"}
+    )
+    assert changed.json()["state"]["current"] == "FAILED"
+    bad = server_client.post(f"{EXECUTIONS}/{body['id']}/change-status", params={"status": "NOPE"})
+    assert bad.status_code == 422
+    assert "status" in bad.json()["message"]
+
+
+def test_bad_execution_requests_are_4xx(server_client: TestClient) -> None:
+    missing = server_client.post(f"{EXECUTIONS}/company.team/ghost")
+    assert missing.status_code == 404
+    push(server_client, FILE_INPUT)
+    required = server_client.post(f"{EXECUTIONS}/company.team/reader")
+    assert required.status_code == 422
+    assert "data" in required.json()["message"]
+    bad_label = server_client.post(
+        f"{EXECUTIONS}/company.team/reader", params={"labels": "nocolon"}
+    )
+    assert bad_label.status_code == 422
+    assert "labels" in bad_label.json()["message"]
+    assert server_client.get(f"{EXECUTIONS}/nope").status_code == 404
+    bad_state = server_client.get(f"{EXECUTIONS}/search", params={"state": "SLEEPING"})
+    assert bad_state.status_code == 422
+    bad_level = server_client.get("/api/v1/main/logs/nope", params={"minLevel": "LOUD"})
+    assert bad_level.status_code in (404, 422)
+
+
+def test_follow_streams_until_terminated(server_client: TestClient) -> None:
+    push(server_client, HELLO)
+    created = server_client.post(f"{EXECUTIONS}/company.team/hello").json()
+    with server_client.stream("GET", f"{EXECUTIONS}/{created['id']}/follow") as stream:
+        text = "".join(stream.iter_text())
+    assert "event: execution" in text
+    assert '"SUCCESS"' in text
+    with server_client.stream("GET", f"/api/v1/main/logs/{created['id']}/follow") as stream:
+        logs = "".join(stream.iter_text())
+    assert "Hello world" in logs
+    assert "event: end" in logs

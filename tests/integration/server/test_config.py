@@ -1,0 +1,35 @@
+"""Settings from the environment and flags, and the refusal to serve the world unauthenticated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tercel.config import ConfigError, Settings
+
+
+def test_environment_then_flags() -> None:
+    env = {"TERCEL_HOME": "/srv/t", "TERCEL_PORT": "9000", "TERCEL_API_TOKENS": "a, b"}
+    settings = Settings.from_env(env, port=9100)
+    assert settings.home == Path("/srv/t")
+    assert settings.port == 9100
+    assert settings.api_tokens == ("a", "b")
+    assert settings.effective_database_url == f"sqlite:///{Path('/srv/t/tercel.db').resolve()}"
+
+
+def test_malformed_settings_name_the_variable() -> None:
+    with pytest.raises(ConfigError, match="TERCEL_PORT"):
+        Settings.from_env({"TERCEL_PORT": "eighty"})
+    with pytest.raises(ConfigError, match="TERCEL_ENCRYPTION_KEY"):
+        Settings.from_env({"TERCEL_ENCRYPTION_KEY": "c2hvcnQ="})
+    with pytest.raises(ConfigError, match="both"):
+        Settings.from_env({"TERCEL_BASIC_AUTH_USER": "admin"})
+
+
+def test_public_address_without_auth_is_refused() -> None:
+    Settings.from_env({}, host="127.0.0.1").check_bind()
+    Settings.from_env({}, host="::1").check_bind()
+    with pytest.raises(ConfigError, match="without authentication"):
+        Settings.from_env({}, host="0.0.0.0").check_bind()
+    Settings.from_env({"TERCEL_API_TOKENS": "t"}, host="0.0.0.0").check_bind()
