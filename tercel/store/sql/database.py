@@ -1,8 +1,11 @@
 """Connections and transactions shared by the SQL repositories.
 
 Each repository method runs in its own transaction unless a `Database.transaction()` block
-is open on this thread/task, in which case it joins it: that is how several writes (an
-execution, its task runs and the jobs they start) commit together.
+is open in this context (thread or task), in which case it joins it: that is how several
+writes (an execution, its task runs and the jobs they start) commit together.
+
+Driver errors leave this module as Tercel errors: a unique-key violation is a
+`ConflictError`, anything else the database reports is a `StoreError` naming the backend.
 """
 
 from __future__ import annotations
@@ -13,7 +16,15 @@ from contextvars import ContextVar
 
 import sqlalchemy as sa
 
+from tercel.errors import ConflictError, StoreError
 from tercel.store.sql.dialect import POSTGRESQL
+
+
+def translate(error: sa.exc.DBAPIError, backend: str) -> Exception:
+    """The Tercel error for a driver error (the original stays chained as the cause)."""
+    if isinstance(error, sa.exc.IntegrityError):
+        return ConflictError(f"it already exists (or violates a constraint): {error.orig}")
+    return StoreError(f"the {backend} database failed: {error.orig}")
 
 
 class Database:
@@ -31,6 +42,11 @@ class Database:
         """True on PostgreSQL (row locks across processes), False on SQLite."""
         return self.dialect == POSTGRESQL
 
+    @property
+    def in_transaction(self) -> bool:
+        """True inside a `transaction()` block of this context."""
+        return self._current.get() is not None
+
     @contextmanager
     def transaction(self) -> Iterator[sa.Connection]:
         """A write transaction; joins the one already open in this context."""
@@ -38,12 +54,15 @@ class Database:
         if current is not None:
             yield current
             return
-        with self.engine.begin() as connection:
-            token = self._current.set(connection)
-            try:
-                yield connection
-            finally:
-                self._current.reset(token)
+        try:
+            with self.engine.begin() as connection:
+                token = self._current.set(connection)
+                try:
+                    yield connection
+                finally:
+                    self._current.reset(token)
+        except sa.exc.DBAPIError as error:
+            raise translate(error, self.dialect) from error
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
@@ -52,6 +71,9 @@ class Database:
         if current is not None:
             yield current
             return
-        with self.engine.connect() as connection:
-            connection.execution_options(tercel_read=True)
-            yield connection
+        try:
+            with self.engine.connect() as connection:
+                connection.execution_options(tercel_read=True)
+                yield connection
+        except sa.exc.DBAPIError as error:
+            raise translate(error, self.dialect) from error

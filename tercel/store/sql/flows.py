@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tercel.errors import NotFoundError
+from tercel.errors import ConflictError, NotFoundError
 from tercel.store.records import DEFAULT_TENANT, FlowIdentity, FlowRecord, Page
 from tercel.store.sql.database import Database
 from tercel.store.sql.schema import flow_revisions, flows
@@ -47,6 +47,17 @@ class SqlFlows:
     ) -> FlowRecord:
         """See `FlowRepository.save`."""
         moment = now or datetime.now(UTC)
+        for attempt in range(3):
+            try:
+                return self._save(source, flow, tenant, moment)
+            except ConflictError:
+                # Two first saves of one flow raced for revision 1: the loser tries again
+                # (unless it runs inside a caller's transaction, which is now aborted).
+                if self._db.in_transaction or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _save(self, source: str, flow: FlowIdentity, tenant: str, moment: datetime) -> FlowRecord:
         with self._db.transaction() as conn:
             key = (flows.c.tenant_id == tenant) & (flows.c.namespace == flow.namespace)
             key &= flows.c.id == flow.id

@@ -198,3 +198,27 @@ def test_claimers_in_separate_processes_never_claim_the_same_job(sql_store: SqlS
     every = [int(job_id) for output in outputs for job_id in output.split()]
     assert len(every) == total
     assert len(set(every)) == total, "a job was claimed by two processes"
+
+
+def test_concurrent_first_saves_of_a_flow_get_distinct_revisions(sql_store: SqlStore) -> None:
+    class Ref:
+        namespace = "company"
+        id = "raced"
+
+    revisions: list[int] = []
+    errors: list[Exception] = []
+
+    def save(n: int) -> None:
+        try:
+            revisions.append(sql_store.flows.save(f"id: raced # {n}\n", Ref()).revision)
+        except Exception as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(revisions) == [1, 2, 3, 4]
+    assert [r.revision for r in sql_store.flows.revisions("company", "raced")] == [1, 2, 3, 4]
