@@ -1,0 +1,127 @@
+"""`tercel validate` and `tercel schema` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from model_helpers import FIXTURES
+from typer.testing import CliRunner
+
+from tercel.cli.app import app
+from tercel.model.loader import load_flow
+from tercel.model.yaml_source import parse_documents
+
+VALID = "id: a\nnamespace: n\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+runner = CliRunner()
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_valid_folder_exits_zero_with_a_summary_on_stderr(tmp_path: Path) -> None:
+    write(tmp_path, "a.yml", VALID)
+    write(tmp_path, "sub/b.yaml", VALID.replace("id: a", "id: b"))
+    write(tmp_path, "notes.txt", "not a flow")
+    result = runner.invoke(app, ["validate", str(tmp_path)])
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "2/2 flow(s) valid in 2 file(s), 0 error(s)" in result.stderr
+
+
+def test_problems_are_printed_as_path_line_column_message_hint(tmp_path: Path) -> None:
+    bad = write(tmp_path, "bad.yml", VALID + "    mesage: typo\n")
+    result = runner.invoke(app, ["validate", str(bad)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{bad}:7:5: unknown property `mesage` (did you mean `message`?)"
+    ]
+    assert "0/1 flow(s) valid" in result.stderr
+
+
+def test_multi_document_file_reports_each_document(tmp_path: Path) -> None:
+    path = write(tmp_path, "multi.yml", VALID + "---\n" + VALID.replace("message: hi", "msg: hi"))
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{path}:11:5: missing required property `message`",
+        f"{path}:13:5: unknown property `msg`",
+    ]
+    assert "1/2 flow(s) valid in 1 file(s), 2 error(s)" in result.stderr
+
+
+def test_unreadable_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "binary.yml"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f"{path}:1:1: cannot read file")
+
+
+def test_missing_path_fails(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", str(tmp_path / "nope.yml")])
+    assert result.exit_code == 1
+    assert "no such file or folder" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, object]:
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    loaded: dict[str, object] = json.loads(result.stdout)
+    return loaded
+
+
+def test_schema_declares_each_type_with_a_constant_type(schema: dict[str, object]) -> None:
+    definitions = schema["definitions"]
+    assert isinstance(definitions, dict)
+    log = definitions["io.kestra.plugin.core.log.Log"]
+    assert log["properties"]["type"]["enum"][0] == "io.kestra.plugin.core.log.Log"
+    assert "message" in log["properties"]
+    assert log["additionalProperties"] is False
+    trigger = definitions["trigger"]
+    assert "io.kestra.plugin.core.trigger.Schedule" in trigger["properties"]["type"]["enum"]
+    assert {
+        "if": {
+            "properties": {
+                "type": {
+                    "enum": [
+                        "io.kestra.plugin.core.trigger.Schedule",
+                        "io.kestra.core.models.triggers.types.Schedule",
+                    ]
+                }
+            },
+            "required": ["type"],
+        },
+        "then": {"$ref": "#/definitions/io.kestra.plugin.core.trigger.Schedule"},
+    } in trigger["allOf"]
+
+
+def test_valid_flows_validate_against_the_schema(schema: dict[str, object]) -> None:
+    validator = jsonschema.Draft7Validator(schema)
+    for path in sorted((FIXTURES / "kestra" / "valids").glob("*.yaml")):
+        source = path.read_text(encoding="utf-8")
+        load_flow(source)
+        data = parse_documents(source)[0].data
+        errors = [error.message for error in validator.iter_errors(data)]
+        assert errors == [], path.name
+
+
+def test_schema_rejects_an_unknown_property(schema: dict[str, object]) -> None:
+    data = parse_documents(VALID + "    mesage: typo\n")[0].data
+    assert not jsonschema.Draft7Validator(schema).is_valid(data)
+
+
+def test_schema_file_can_be_written(tmp_path: Path) -> None:
+    target = tmp_path / "flow.schema.json"
+    result = runner.invoke(app, ["schema", "--output", str(target)])
+    assert result.exit_code == 0
+    assert json.loads(target.read_text(encoding="utf-8"))["$schema"].startswith(
+        "http://json-schema"
+    )
