@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from pydantic import Field
@@ -35,20 +34,17 @@ class DeduplicateItems(RunnableTask):
         """Output ``{"uri", "numKeys", "processedItemsTotal", "droppedItemsTotal"}``."""
         source = local_file(ctx, render_uri(ctx, self.from_, "from"))
         last_index: dict[str, int] = {}
-        for index, row in enumerate(ion.iter_rows(source)):
+        for index, (_, row) in enumerate(ion.iter_lines(source)):
             last_index[self._key(ctx, row, index)] = index
-        kept_indexes = set(last_index.values())
-        processed = 0
-
-        def kept(rows: Iterator[Any]) -> Iterator[Any]:
-            nonlocal processed
-            for index, row in enumerate(rows):
-                processed += 1
-                if index in kept_indexes:
-                    yield row
-
+        kept = set(last_index.values())
+        processed = written = 0
         target = new_file(ctx, ".ion")
-        written = ion.write_rows(target, kept(ion.iter_rows(source)))
+        with target.open("w", encoding="utf-8") as output:
+            for index, (line, _) in enumerate(ion.iter_lines(source)):
+                processed += 1
+                if index in kept:
+                    output.write(line + "\n")
+                    written += 1
         return TaskResult(
             outputs={
                 "uri": store(ctx, target),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from pydantic import Field
@@ -52,23 +51,20 @@ class FilterItems(RunnableTask):
         on_error = render_enum(
             ctx, self.error_or_null_behavior, "errorOrNullBehavior", ("FAIL", "INCLUDE", "EXCLUDE")
         )
-        counts = {"processed": 0, "dropped": 0}
-
-        def kept(rows: Iterator[Any]) -> Iterator[Any]:
-            for row in rows:
-                counts["processed"] += 1
-                if self._keep(ctx, row, include == "INCLUDE", on_error, counts["processed"]):
-                    yield row
-                else:
-                    counts["dropped"] += 1
-
+        processed = dropped = 0
         target = new_file(ctx, ".ion")
-        ion.write_rows(target, kept(ion.iter_rows(local_file(ctx, uri))))
+        with target.open("w", encoding="utf-8") as output:
+            for line, row in ion.iter_lines(local_file(ctx, uri)):
+                processed += 1
+                if self._keep(ctx, row, include == "INCLUDE", on_error, processed):
+                    output.write(line + "\n")
+                else:
+                    dropped += 1
         return TaskResult(
             outputs={
                 "uri": store(ctx, target),
-                "processedItemsTotal": counts["processed"],
-                "droppedItemsTotal": counts["dropped"],
+                "processedItemsTotal": processed,
+                "droppedItemsTotal": dropped,
             }
         )
 

@@ -23,7 +23,7 @@ from amazon.ion.simple_types import IonPyNull
 
 from tercel.errors import TaskError
 
-__all__ = ["dump_rows", "dumps", "iter_rows", "loads", "to_plain", "write_rows"]
+__all__ = ["dump_rows", "dumps", "iter_lines", "iter_rows", "loads", "to_plain", "write_rows"]
 
 _PLAIN_MODEL = (
     simpleion.IonPyValueModel.MAY_BE_BARE
@@ -118,6 +118,26 @@ def iter_rows(path: Path) -> Iterator[Any]:
     """The values of an Ion file one by one, without reading it all into memory."""
     with path.open("rb") as source:
         yield from _iterate(source, path.name)
+
+
+def iter_lines(path: Path) -> Iterator[tuple[str, Any]]:
+    """Each non-blank line of a row file with the value it holds: ``(line, value)``.
+
+    Row files hold one value per line; tasks that keep or drop rows (FilterItems,
+    DeduplicateItems) write the original line back, byte for byte, as Kestra does.
+    """
+    with path.open(encoding="utf-8") as source:
+        for number, line in enumerate(source, start=1):
+            text = line.rstrip("\r\n")
+            if not text.strip():
+                continue
+            values = list(_iterate(io.BytesIO(text.encode("utf-8")), f"{path.name}:{number}"))
+            if len(values) != 1:
+                raise TaskError(
+                    f"`{path.name}` line {number} holds {len(values)} values; row files hold "
+                    "exactly one value per line"
+                )
+            yield text, values[0]
 
 
 def _iterate(source: BinaryIO, name: str) -> Iterator[Any]:

@@ -258,3 +258,19 @@ async def test_reverse_with_a_separator(ctx: FakeTaskContext) -> None:
     result = await run_task(_task("Reverse", separator=",", **{"from": uri}), ctx)
     assert result.outputs is not None
     assert _text(ctx, result.outputs["uri"]) == "3,2,1,"
+
+
+async def test_filter_items_writes_kept_lines_back_unchanged(ctx: FakeTaskContext) -> None:
+    uri = _put(ctx, "in.ion", b'{ n: 1, note: "a" }\n\n{n:5,amount:12.30}\n')
+    result = await run_task(
+        _task("FilterItems", filterCondition="{{ n > 2 }}", **{"from": uri}), ctx
+    )
+    assert result.outputs is not None
+    assert _text(ctx, result.outputs["uri"]) == "{n:5,amount:12.30}\n"
+    assert result.outputs["processedItemsTotal"] == 2
+
+
+async def test_row_files_need_one_value_per_line(ctx: FakeTaskContext) -> None:
+    uri = _put(ctx, "in.ion", b"{n:1} {n:2}\n")
+    with pytest.raises(TaskError, match="one value per line"):
+        await run_task(_task("DeduplicateItems", expr="{{ n }}", **{"from": uri}), ctx)
