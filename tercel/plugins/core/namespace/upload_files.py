@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import Field, model_validator
@@ -33,11 +33,12 @@ CONFLICTS = ("OVERWRITE", "ERROR", "SKIP")
 class UploadFiles(NamespaceFilesTask):
     """Upload files matching `files` (from the working directory) or the map `filesMap`."""
 
-    files: list[Text] | str | None = Field(
+    files: list[Text] | dict[str, Any] | str | None = Field(
         default=None,
         description=(
             "Patterns of working-directory files to upload (`glob:**/dbt/**`, `regex:...` "
-            "or a bare glob)."
+            "or a bare glob) and kestra:/// URIs (stored under their file name); a map is "
+            "read as `filesMap`."
         ),
     )
     files_map: dict[str, Any] | str | None = Field(
@@ -65,16 +66,23 @@ class UploadFiles(NamespaceFilesTask):
         destination = (render_str(ctx, self.destination) or "/").strip("/")
         conflict = render_enum(ctx, self.conflict, "conflict", CONFLICTS)
         sources: dict[str, Path] = {}
-        if self.files is not None:
-            patterns = [compile_pattern(str(p)) for p in render_list(ctx, self.files, "files")]
+        mapping = self.files_map if self.files_map is not None else self.files
+        if isinstance(mapping, dict) or self.files_map is not None:
+            for target, source in render_map(ctx, mapping, "filesMap").items():
+                sources[target] = self._source_path(ctx, str(source))
+        else:
+            patterns = []
+            for item in render_list(ctx, self.files, "files"):
+                text = str(item)
+                if text.startswith("kestra://"):
+                    sources[PurePosixPath(text).name] = local_file(ctx, text)
+                else:
+                    patterns.append(compile_pattern(text))
             base = ctx.working_dir
-            for path in sorted(base.rglob("*")):
+            for path in sorted(base.rglob("*")) if patterns else []:
                 relative = path.relative_to(base).as_posix()
                 if path.is_file() and matches(patterns, relative):
                     sources[relative] = path
-        else:
-            for target, source in render_map(ctx, self.files_map, "filesMap").items():
-                sources[target] = self._source_path(ctx, str(source))
         written: dict[str, str] = {}
         for relative, path in sources.items():
             target = normalize(f"{destination}/{relative}")

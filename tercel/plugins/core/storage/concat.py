@@ -16,32 +16,31 @@ from tercel.plugins.core.templating.properties import Text, render_list, render_
 
 @plugin("io.kestra.plugin.core.storage.Concat", aliases=("io.kestra.core.tasks.storages.Concat",))
 class Concat(RunnableTask):
-    """Write the files of `files` one after the other (with `separator` between) to `uri`."""
+    """Write the files of `files` one after the other, each followed by `separator`."""
 
     files: list[Text] | str = Field(
         description="URIs to concatenate, as a list or a string holding a JSON list."
     )
     separator: Text | None = Field(
-        default=None, description="Text written between two files (e.g. a newline)."
+        default=None, description="Text written after each file (e.g. a newline)."
     )
     extension: Text = Field(default=".tmp", description="Extension of the result file.")
 
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Output ``{"uri": ...}``."""
         uris: list[Any] = render_list(ctx, self.files, "files")
-        if not uris:
-            raise TaskError("`files` is empty: nothing to concatenate")
         separator = render_str(ctx, self.separator)
         suffix = render_str(ctx, self.extension) or ".tmp"
         if not suffix.startswith("."):
             suffix = "." + suffix
         target = new_file(ctx, suffix)
         with target.open("wb") as output:
-            for index, uri in enumerate(uris):
+            for uri in uris:
                 if not isinstance(uri, str) or not uri.startswith("kestra://"):
                     raise TaskError(f"`files` must hold internal storage URIs, got `{uri}`")
                 with local_file(ctx, uri).open("rb") as source:
                     shutil.copyfileobj(source, output)
-                if separator and index < len(uris) - 1:
+                # Kestra writes the separator after every file, the last one included.
+                if separator:
                     output.write(separator.encode("utf-8"))
         return TaskResult(outputs={"uri": store(ctx, target)})

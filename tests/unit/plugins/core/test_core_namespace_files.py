@@ -90,3 +90,10 @@ async def test_delete_files(tmp_path: Path) -> None:
     result = await run_task(_task("DeleteFiles", files=["*.sql"]), ctx)
     assert result.outputs == {"files": ["/a.sql"]}
     assert ctx.storage.list(FILES) == [FILES + "keep.txt"]
+
+
+async def test_upload_files_as_a_map_or_with_uris_in_the_list(ctx: FakeTaskContext) -> None:
+    uri = ctx.storage.put(ctx.file_uri("report.csv"), b"r")
+    await run_task(_task("UploadFiles", files={"/scripts/main.py": uri}), ctx)
+    await run_task(_task("UploadFiles", files=[uri], destination="/data"), ctx)
+    assert ctx.storage.list(FILES) == [FILES + "data/report.csv", FILES + "scripts/main.py"]

@@ -67,7 +67,7 @@ async def test_concat_with_separator_and_extension(ctx: FakeTaskContext) -> None
     result = await run_task(_task("Concat", files=[a, b], separator="\n", extension=".csv"), ctx)
     assert result.outputs is not None
     assert result.outputs["uri"].endswith(".csv")
-    assert _text(ctx, result.outputs["uri"]) == "A\nB"
+    assert _text(ctx, result.outputs["uri"]) == "A\nB\n"
 
 
 async def test_concat_files_from_a_json_string(ctx: FakeTaskContext) -> None:
