@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tercel.model.loader import flow_files, validate_source  # noqa: E402
+from tercel.model.loader import flow_files, validate_source
 
 TARGET_MS = 10.0
 

@@ -7,6 +7,7 @@ reported with the position of the *second* key, and every value gets a `Position
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import math
 from collections.abc import Iterator
@@ -243,12 +244,8 @@ def _yaml() -> YAML:
     return yaml
 
 
-try:
-    import _ruamel_yaml  # noqa: F401 - only probing for the C extension
-
-    _HAS_CLIB = True
-except ImportError:  # pragma: no cover - depends on the platform's wheels
-    _HAS_CLIB = False
+#: Whether ruamel's C extension (package `ruamel.yaml.clib`) is installed.
+_HAS_CLIB = importlib.util.find_spec("_ruamel_yaml") is not None
 
 
 def _syntax_problem(error: Exception, path_name: str) -> Problem:
