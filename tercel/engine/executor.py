@@ -67,12 +67,12 @@ class Executor:
         self.renderer = render
         self.random = random
         self.environment = environment or {}
+        self._environment_key = id(environment) if environment else 0
         self.index = ExecutionIndex.of(flow, execution)
         self.decision = Decision()
         self.changed: dict[str, TaskRun] = {}
         self.queue: deque[str | None] = deque()
         self.queued: set[str | None] = set()
-        self._base: dict[str, Any] | None = None
 
     # -- entry point --------------------------------------------------------------------
 
@@ -119,14 +119,19 @@ class Executor:
         self.changed[task_run.id] = task_run
 
     def base_context(self) -> dict[str, Any]:
-        """The execution-wide render context (cached for this decision)."""
-        if self._base is None:
-            self._base = execution_context(self.flow, self.execution, self.index, self.environment)
-        return self._base
+        """The execution-wide render context (cached on the index until it changes)."""
+        index = self.index
+        key = (self.execution.state.current, len(self.execution.labels), self._environment_key)
+        if index.base_context is None or index.base_key != key:
+            index.base_context = execution_context(
+                self.flow, self.execution, index, self.environment
+            )
+            index.base_key = key
+        return index.base_context
 
     def invalidate_context(self) -> None:
         """Labels or the execution state changed: rebuild the base context on next use."""
-        self._base = None
+        self.index.base_context = None
 
     def context_of(self, task_run: TaskRun, task: Task) -> dict[str, Any]:
         """The render context of one task run."""

@@ -92,6 +92,9 @@ class ExecutionIndex:
     #: Set when a failure asked for a new execution (`CREATE_NEW_EXECUTION`): when.
     retry_execution_at: Any = None
     after_run: LaneRun | None = None
+    #: The execution-wide render context, valid while `base_key` matches.
+    base_context: dict[str, Any] | None = None
+    base_key: tuple[Any, ...] = ()
 
     # -- building -----------------------------------------------------------------------
 

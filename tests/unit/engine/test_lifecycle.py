@@ -1,0 +1,246 @@
+"""Concurrency, kill, restart and replay, and scheduling limits, fed event by event."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from engine_driver import Driver, load, parse, run_flow
+
+from tercel.engine.api import ExecutionEnded, Kill, RunTask, Start, TaskRunStarted
+from tercel.engine.lifecycle import replay, restart
+from tercel.engine.state import State
+from tercel.errors import ConflictError
+
+
+@pytest.mark.parametrize(
+    ("fixture", "state"),
+    [
+        ("flow-concurrency-queue.yml", State.QUEUED),
+        ("flow-concurrency-cancel.yml", State.CANCELLED),
+        ("flow-concurrency-fail.yml", State.FAILED),
+    ],
+)
+def test_concurrency_limit_reached_at_start(fixture: str, state: State, tmp_path: Path) -> None:
+    driver = Driver(load(fixture), tmp_path, running_count=1)
+    execution = driver.run()
+    assert execution.state.current is state
+    assert execution.task_run_list == []
+    assert driver.ended == ([] if state is State.QUEUED else [state])
+
+
+def test_queued_execution_starts_when_a_slot_frees(tmp_path: Path) -> None:
+    driver = Driver(load("flow-concurrency-queue.yml"), tmp_path, running_count=1)
+    driver.run()
+    driver.running_count = 0
+    execution = driver.run()
+    assert execution.state.current is State.SUCCESS
+    states = [h.state for h in execution.state.histories]
+    assert states[:3] == [State.CREATED, State.QUEUED, State.RUNNING]
+
+
+def test_kill_kills_created_and_stops_running_task_runs(tmp_path: Path) -> None:
+    flow = parse(
+        """
+id: k
+namespace: t
+tasks:
+  - id: par
+    type: io.kestra.plugin.core.flow.Parallel
+    concurrent: 1
+    tasks:
+      - {id: a, type: io.kestra.plugin.core.log.Log, message: a}
+      - {id: b, type: io.kestra.plugin.core.log.Log, message: b}
+  - {id: after, type: io.kestra.plugin.core.log.Log, message: c}
+errors:
+  - {id: err, type: io.kestra.plugin.core.log.Log, message: e}
+"""
+    )
+    driver = Driver(flow, tmp_path, auto=False)
+    driver.run()
+    (job,) = driver.running.values()
+    driver.send(TaskRunStarted(job.task_run.id))
+    driver.send(Kill())
+    assert driver.execution.state.current is State.KILLING
+    driver.run(start=False)
+    execution = driver.execution
+    assert execution.state.current is State.KILLED
+    assert [tr.task_id for tr in execution.task_run_list] == ["par", "a"]
+    assert driver.state_of("a") is State.KILLED
+    assert driver.state_of("par") is State.KILLED
+    assert driver.ended == [State.KILLED]
+
+
+def test_kill_of_a_paused_execution_kills_the_pause(tmp_path: Path) -> None:
+    driver = Driver(load("pause.yaml"), tmp_path)
+    driver.run()
+    driver.send(Kill())
+    assert driver.execution.state.current is State.KILLED
+    assert driver.state_of("pause") is State.KILLED
+
+
+def test_parallel_respects_concurrent(tmp_path: Path) -> None:
+    flow = parse(
+        """
+id: p
+namespace: t
+tasks:
+  - id: par
+    type: io.kestra.plugin.core.flow.Parallel
+    concurrent: 2
+    tasks:
+      - {id: a, type: io.kestra.plugin.core.log.Log, message: a}
+      - {id: b, type: io.kestra.plugin.core.log.Log, message: b}
+      - {id: c, type: io.kestra.plugin.core.log.Log, message: c}
+"""
+    )
+    driver = Driver(flow, tmp_path, auto=False)
+    driver.run()
+    assert sorted(job.task.id for job in driver.running.values()) == ["a", "b"]
+    first = next(iter(driver.running))
+    driver.finish(first, State.SUCCESS)
+    assert sorted(job.task.id for job in driver.running.values()) == ["b", "c"]
+
+
+def test_foreach_concurrency_limit_runs_groups_in_parallel_tasks_in_sequence(
+    tmp_path: Path,
+) -> None:
+    driver = Driver(load("foreach-concurrent.yaml"), tmp_path, auto=False)
+    driver.run()
+    running = sorted((job.task.id, job.task_run.value) for job in driver.running.values())
+    assert running == [("log", "value 1"), ("log", "value 2")]
+    first = next(tid for tid, job in driver.running.items() if job.task_run.value == "value 1")
+    driver.finish(first, State.SUCCESS)
+    running = sorted((job.task.id, job.task_run.value) for job in driver.running.values())
+    assert running == [("log", "value 2"), ("shell", "value 1")]
+
+
+def test_dag_starts_a_task_once_its_dependencies_are_done(tmp_path: Path) -> None:
+    driver = Driver(load("dag.yaml"), tmp_path, auto=False)
+    driver.run()
+    assert [job.task.id for job in driver.running.values()] == ["task1"]
+    driver.finish(next(iter(driver.running)), State.SUCCESS)
+    assert sorted(job.task.id for job in driver.running.values()) == ["task2", "task3"]
+
+
+def test_run_task_carries_the_timeout(tmp_path: Path) -> None:
+    flow = parse(
+        """
+id: t
+namespace: t
+tasks:
+  - {id: a, type: io.kestra.plugin.core.log.Log, message: a, timeout: PT5M}
+"""
+    )
+    driver = Driver(flow, tmp_path, auto=False)
+    driver.run()
+    (job,) = driver.running.values()
+    assert isinstance(job, RunTask)
+    assert job.timeout == timedelta(minutes=5)
+    assert job.context["taskrun"]["attemptsCount"] == 0
+
+
+def test_disabled_tasks_get_no_task_run_and_all_disabled_is_success(tmp_path: Path) -> None:
+    flow = parse(
+        """
+id: d
+namespace: t
+tasks:
+  - id: seq
+    type: io.kestra.plugin.core.flow.Sequential
+    tasks:
+      - {id: a, type: io.kestra.plugin.core.log.Log, message: a, disabled: true}
+"""
+    )
+    execution, _ = run_flow(flow, tmp_path)
+    assert execution.state.current is State.SUCCESS
+    assert [tr.task_id for tr in execution.task_run_list] == ["seq"]
+
+
+def test_restart_resets_the_failed_task_run_and_keeps_the_id(tmp_path: Path) -> None:
+    driver = Driver(load("restart_last_failed.yaml"), tmp_path)
+    execution = driver.run()
+    assert execution.state.current is State.FAILED
+    assert len(execution.task_run_list) == 3
+    reset = restart(driver.flow, execution, driver.now)
+    assert [tr.task_id for tr in reset] == ["c"]
+    assert execution.state.current is State.RESTARTED
+    assert execution.attempt_number == 2
+    driver.run()
+    assert execution.state.current is State.SUCCESS
+    assert len(execution.task_run_list) == 4
+    assert len(execution.task_run_list[2].attempts) == 2
+
+
+def test_restart_drops_error_branch_task_runs_and_runs_them_again(tmp_path: Path) -> None:
+    driver = Driver(load("restart_always_failed.yaml"), tmp_path)
+    execution = driver.run()
+    assert len(execution.task_run_list) == 2
+    restart(driver.flow, execution, driver.now)
+    assert len(execution.task_run_list) == 1
+    driver.run()
+    assert execution.state.current is State.FAILED
+    assert len(execution.task_run_list) == 2
+    assert len(execution.task_run_list[0].attempts) == 2
+
+
+def test_restart_with_local_errors(tmp_path: Path) -> None:
+    driver = Driver(load("restart_local_errors.yaml"), tmp_path)
+    execution = driver.run()
+    assert len(execution.task_run_list) == 5
+    restart(driver.flow, execution, driver.now)
+    assert len(execution.task_run_list) == 4
+    driver.run()
+    assert execution.state.current is State.FAILED
+    assert len(execution.task_run_list) == 5
+    assert len(driver.task_runs("failStep")[0].attempts) == 2
+
+
+def test_restart_of_a_running_execution_is_refused(tmp_path: Path) -> None:
+    driver = Driver(load("pause.yaml"), tmp_path, auto=False)
+    with pytest.raises(ConflictError):
+        restart(driver.flow, driver.execution, driver.now)
+
+
+def test_replay_from_scratch_and_from_a_task_run(tmp_path: Path) -> None:
+    driver = Driver(load("logs.yaml"), tmp_path)
+    execution = driver.run()
+    fresh = replay(execution, None, driver.now, new_id=lambda: "new")
+    assert fresh.state.current is State.CREATED
+    assert fresh.task_run_list == []
+    assert fresh.original_id == execution.id
+    partial = replay(
+        execution,
+        execution.task_run_list[1].id,
+        driver.now,
+        new_id=iter(["r", "x1", "x2"]).__next__,
+    )
+    assert partial.state.current is State.RESTARTED
+    assert len(partial.task_run_list) == 2
+    assert partial.task_run_list[1].state.current is State.RESTARTED
+
+
+def test_replay_inside_a_loop_copies_earlier_task_runs_with_new_ids(tmp_path: Path) -> None:
+    driver = Driver(load("restart-each.yaml"), tmp_path)
+    execution = driver.run()
+    assert execution.state.current is State.SUCCESS
+    assert len(execution.task_run_list) == 20
+    counter = iter(range(1000))
+    replayed = replay(
+        execution, execution.task_run_list[19].id, driver.now, new_id=lambda: f"n{next(counter)}"
+    )
+    assert len(replayed.task_run_list) == 20
+    assert replayed.task_run_list[19].state.current is State.RESTARTED
+    assert not {tr.id for tr in replayed.task_run_list} & {tr.id for tr in execution.task_run_list}
+    follow = Driver(driver.flow, tmp_path)
+    follow.execution = replayed
+    assert follow.run().state.current is State.SUCCESS
+
+
+def test_start_twice_is_ignored(tmp_path: Path) -> None:
+    driver = Driver(load("return.yaml"), tmp_path, auto=False)
+    driver.run()
+    decision = driver.send(Start())
+    assert decision.effects == []
+    assert not any(isinstance(e, ExecutionEnded) for e in decision.effects)
