@@ -129,9 +129,10 @@ class LineBatcher:
                 self._state.stderr_lines += 1
                 self._stderr_tail.append(text)
             self._append([LogLine(now, level, text, stream)])
-        if len(self._batch) >= BATCH_LINES or (
-            self._batch and now - self._first_at >= BATCH_SECONDS
-        ):
+            if len(self._batch) >= BATCH_LINES:
+                # Bounded batches keep each (synchronous) sink call short for the event loop.
+                await self.flush()
+        if self._batch and now - self._first_at >= BATCH_SECONDS:
             await self.flush()
 
     def _append(self, lines: list[LogLine]) -> None:
@@ -153,6 +154,9 @@ class LineBatcher:
             result = self._sink(batch)
             if inspect.isawaitable(result):
                 await result
+            else:
+                # Let other tasks run between two batches of a chatty child.
+                await asyncio.sleep(0)
 
     async def flush_periodically(self) -> None:
         """Run until cancelled: flush lines that waited too long (a quiet child)."""
