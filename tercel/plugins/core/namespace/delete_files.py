@@ -24,12 +24,13 @@ class DeleteFiles(NamespaceFilesTask):
     )
 
     async def run(self, ctx: TaskContext) -> TaskResult:
-        """Output ``{"files": [deleted namespace paths]}``."""
+        """Output ``{"files": {deleted namespace path: its former URI}}``; metric `deleted`."""
         namespace = self.files_namespace(ctx)
         patterns = [compile_pattern(str(p)) for p in render_list(ctx, self.files, "files")]
-        deleted = [
-            "/" + relative
+        deleted = {
+            "/" + relative: uri
             for relative, uri in list_files(ctx, namespace).items()
             if matches(patterns, relative) and ctx.storage.delete(uri)
-        ]
+        }
+        ctx.metric("deleted", "counter", float(len(deleted)))
         return TaskResult(outputs={"files": deleted})

@@ -41,4 +41,5 @@ class DownloadFiles(NamespaceFilesTask):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(ctx.storage.get(uri))
             downloaded["/" + relative] = ctx.storage.put(ctx.file_uri(local_name), target)
+        ctx.metric("downloaded", "counter", float(len(downloaded)))
         return TaskResult(outputs={"files": downloaded})

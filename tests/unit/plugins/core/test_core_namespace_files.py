@@ -88,7 +88,9 @@ async def test_delete_files(tmp_path: Path) -> None:
     ctx.storage.put(FILES + "a.sql", b"")
     ctx.storage.put(FILES + "keep.txt", b"")
     result = await run_task(_task("DeleteFiles", files=["*.sql"]), ctx)
-    assert result.outputs == {"files": ["/a.sql"]}
+    assert result.outputs == {"files": {"/a.sql": FILES + "a.sql"}}
+    assert ctx.metrics[0]["name"] == "deleted"
+    assert ctx.metrics[0]["value"] == 1
     assert ctx.storage.list(FILES) == [FILES + "keep.txt"]
 
 

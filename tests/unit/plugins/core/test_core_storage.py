@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
+from tercel.engine.execution import Execution
+from tercel.engine.state import StateTrail
 from tercel.errors import TaskError
 from tercel.plugins.core.storage import ion
 from tercel.testing import FakeTaskContext, parse_task, run_task
@@ -274,3 +277,20 @@ async def test_row_files_need_one_value_per_line(ctx: FakeTaskContext) -> None:
     uri = _put(ctx, "in.ion", b"{n:1} {n:2}\n")
     with pytest.raises(TaskError, match="one value per line"):
         await run_task(_task("DeduplicateItems", expr="{{ n }}", **{"from": uri}), ctx)
+
+
+async def test_purge_can_include_states_and_child_executions(ctx: FakeTaskContext) -> None:
+    child = Execution(
+        id="child",
+        namespace="company.sub",
+        flow_id="kid",
+        flow_revision=1,
+        state=StateTrail.start(datetime(2024, 1, 1, tzinfo=UTC)),
+        parent_id=ctx.execution_id,
+    )
+    ctx.store.executions.create(child)
+    state = ctx.storage.put("kestra:///company/team/flow/states/default/_.json", b"{}")
+    child_file = ctx.storage.put("kestra:///company/sub/kid/executions/child/tasks/t/r/x", b"x")
+    task = _task("PurgeCurrentExecutionFiles", includeStates=True, includeChildExecutions=True)
+    result = await run_task(task, ctx)
+    assert result.outputs == {"uris": [child_file, state]}
