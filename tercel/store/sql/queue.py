@@ -25,7 +25,7 @@ from tercel.store.records import (
 )
 from tercel.store.sql.database import Database
 from tercel.store.sql.dialect import lock_for_claim
-from tercel.store.sql.schema import delays, jobs
+from tercel.store.sql.schema import UtcDateTime, delays, jobs
 
 
 def _job(row: Any) -> Job:
@@ -48,6 +48,7 @@ class SqlJobs:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._claims: dict[tuple[str, ...] | None, Any] = {}
 
     def enqueue(
         self,
@@ -85,24 +86,39 @@ class SqlJobs:
         now: datetime | None = None,
     ) -> list[Job]:
         """See `JobQueue.claim`."""
-        candidates = sa.select(jobs.c.id).where(jobs.c.status == JOB_QUEUED)
+        statement = self._claim_statement(tuple(sorted(kinds)) if kinds is not None else None)
+        values = {"worker": worker_id, "now": now or datetime.now(UTC), "limit": limit}
+        with self._db.transaction() as conn:
+            claimed = [_job(row) for row in conn.execute(statement, values)]
+        return sorted(claimed, key=lambda job: job.id)
+
+    def _claim_statement(self, kinds: tuple[str, ...] | None) -> Any:
+        # Built once per set of kinds: composing the statement costs more than running it.
+        cached = self._claims.get(kinds)
+        if cached is not None:
+            return cached
+        # The status is written inline, not bound: only then can SQLite use the partial
+        # index of queued jobs (a bound parameter hides that the index applies).
+        queued = jobs.c.status == sa.literal_column(f"'{JOB_QUEUED}'")
+        candidates = sa.select(jobs.c.id).where(queued)
         if kinds is not None:
-            candidates = candidates.where(jobs.c.kind.in_(list(kinds)))
-        candidates = lock_for_claim(candidates.order_by(jobs.c.id).limit(limit), self._db.dialect)
+            candidates = candidates.where(jobs.c.kind.in_(kinds))
+        candidates = candidates.order_by(jobs.c.id).limit(sa.bindparam("limit", type_=sa.Integer))
+        candidates = lock_for_claim(candidates, self._db.dialect)
         statement = (
             jobs.update()
             .where(jobs.c.id.in_(candidates.scalar_subquery()))
             .values(
                 status=JOB_RUNNING,
-                claimed_by=worker_id,
-                heartbeat=now or datetime.now(UTC),
+                claimed_by=sa.bindparam("worker", type_=sa.String),
+                heartbeat=sa.bindparam("now", type_=UtcDateTime),
                 attempts=jobs.c.attempts + 1,
             )
             .returning(*jobs.c)
         )
-        with self._db.transaction() as conn:
-            claimed = [_job(row) for row in conn.execute(statement)]
-        return sorted(claimed, key=lambda job: job.id)
+        if len(self._claims) < 64:
+            self._claims[kinds] = statement
+        return statement
 
     def heartbeat(self, job_ids: Iterable[int], worker_id: str, now: datetime | None = None) -> int:
         """See `JobQueue.heartbeat`."""

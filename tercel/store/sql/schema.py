@@ -266,7 +266,13 @@ jobs = sa.Table(
         postgresql_where=sa.text("status = 'QUEUED'"),
         sqlite_where=sa.text("status = 'QUEUED'"),
     ),
-    sa.Index(None, "status", "heartbeat"),
+    # Finding a dead worker's jobs scans only running ones.
+    sa.Index(
+        "ix_jobs_running",
+        "heartbeat",
+        postgresql_where=sa.text("status = 'RUNNING'"),
+        sqlite_where=sa.text("status = 'RUNNING'"),
+    ),
 )
 
 delays = sa.Table(
