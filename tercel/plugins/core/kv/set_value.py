@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from pydantic import Field
@@ -15,6 +16,7 @@ from tercel.plugins.core.templating.properties import (
     render_bool,
     render_duration,
     render_enum,
+    render_str,
     require_str,
 )
 
@@ -34,6 +36,9 @@ class Set(KVTask):
     )
     ttl: str | None = Field(
         default=None, description="Time to live as an ISO-8601 duration (e.g. PT1H)."
+    )
+    kv_description: Text | None = Field(
+        default=None, description="A description stored with the entry."
     )
     kv_type: str | None = Field(
         default=None,
@@ -55,6 +60,11 @@ class Set(KVTask):
         if ttl is not None and ttl.total_seconds() <= 0:
             raise TaskError(f"`ttl` must be a positive duration, got `{self.ttl}`")
         kv_type = render_enum(ctx, self.kv_type, "kvType", KV_TYPES) if self.kv_type else None
+        extra: dict[str, Any] = {}
+        description = render_str(ctx, self.kv_description)
+        # The store's repositories keep descriptions; a minimal KVStore may not take one.
+        if description and "description" in inspect.signature(ctx.kv.set).parameters:
+            extra["description"] = description
         if not overwrite and ctx.kv.get(namespace, key) is not None:
             raise TaskError(_exists_message(key, namespace))
         try:
@@ -66,6 +76,7 @@ class Set(KVTask):
                     ttl_seconds=ttl.total_seconds() if ttl is not None else None,
                     kv_type=kv_type,
                     overwrite=overwrite,
+                    **extra,
                 )
             )
         except TaskError as error:

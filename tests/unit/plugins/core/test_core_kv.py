@@ -104,3 +104,11 @@ async def test_kv_type_forces_the_stored_type(tmp_path: Path) -> None:
 async def test_invalid_key_fails_with_what_is_allowed(tmp_path: Path) -> None:
     with pytest.raises(TaskError, match="letters, digits"):
         await run_task(_task("Set", key="bad key!", value=1), FakeTaskContext(tmp_path))
+
+
+async def test_set_stores_a_description(tmp_path: Path) -> None:
+    ctx = FakeTaskContext(tmp_path)
+    await run_task(_task("Set", key="k", value=1, kvDescription="the {{ flow.id }} key"), ctx)
+    entry = ctx.store.kv.entry("company.team", "k")
+    assert entry is not None
+    assert entry.description == "the flow key"
