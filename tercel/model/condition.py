@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
+from pydantic import SerializeAsAny
+
 from tercel.model.base import KestraModel
 from tercel.model.polymorphic import typed_field
 from tercel.model.registry import Category
@@ -24,4 +26,4 @@ class Condition(KestraModel):
     type: str
 
 
-AnyCondition = Annotated[Condition, typed_field(Category.CONDITION, "condition")]
+AnyCondition = Annotated[SerializeAsAny[Condition], typed_field(Category.CONDITION, "condition")]

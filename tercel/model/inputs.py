@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     Field,
+    SerializeAsAny,
     ValidationInfo,
     ValidatorFunctionWrapHandler,
     WrapValidator,
@@ -335,4 +336,4 @@ def _dispatch_input(value: Any, handler: ValidatorFunctionWrapHandler, info: Val
     return cls.model_validate(value, context=info.context)
 
 
-AnyInput = Annotated[Input, WrapValidator(_dispatch_input)]
+AnyInput = Annotated[SerializeAsAny[Input], WrapValidator(_dispatch_input)]

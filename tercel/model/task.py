@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     Field,
+    SerializeAsAny,
     ValidationInfo,
     ValidatorFunctionWrapHandler,
     WrapValidator,
@@ -117,4 +118,4 @@ def _dispatch_task(value: Any, handler: ValidatorFunctionWrapHandler, info: Vali
     return found.cls.model_validate(data, context=info.context)
 
 
-AnyTask = Annotated[Task, WrapValidator(_dispatch_task)]
+AnyTask = Annotated[SerializeAsAny[Task], WrapValidator(_dispatch_task)]

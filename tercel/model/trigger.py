@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, SerializeAsAny, field_validator
 
 from tercel.model.base import KestraModel
 from tercel.model.condition import AnyCondition
@@ -50,4 +50,4 @@ class PollingTrigger(Trigger):
         return value
 
 
-AnyTrigger = Annotated[Trigger, typed_field(Category.TRIGGER, "trigger")]
+AnyTrigger = Annotated[SerializeAsAny[Trigger], typed_field(Category.TRIGGER, "trigger")]
