@@ -42,6 +42,9 @@ class PurgeExecutions(RunnableTask):
     purge_log: bool | str = Field(default=True, description="Delete their log lines.")
     purge_metric: bool | str = Field(default=True, description="Delete their metrics.")
     purge_storage: bool | str = Field(default=True, description="Delete their files.")
+    batch_size: int | str = Field(
+        default=100, description="Accepted for compatibility; deletion is per execution."
+    )
 
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Output ``{"executionsCount", "logsCount", "metricsCount", "storagesCount"}``."""

@@ -12,6 +12,7 @@ from tercel.model.registry import plugin
 from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
 from tercel.plugins.core.execution.access import optional_store, require_resume
 from tercel.plugins.core.templating.properties import Text, render_map, render_str
+from tercel.store.api import Store
 
 RESUME = "io.kestra.plugin.core.execution.Resume"
 
@@ -23,7 +24,11 @@ class Resume(RunnableTask):
     namespace: Text | None = Field(default=None, description="The execution's namespace.")
     flow_id: Text | None = Field(default=None, description="The execution's flow.")
     execution_id: Text | None = Field(
-        default=None, description="The execution to resume; the current one by default."
+        default=None,
+        description=(
+            "The execution to resume; with only `namespace` and `flowId`, that flow's latest "
+            "PAUSED execution; the current execution otherwise."
+        ),
     )
     inputs: dict[str, Any] | str | None = Field(
         default=None, description="Values of the Pause task's `onResume` inputs."
@@ -32,15 +37,18 @@ class Resume(RunnableTask):
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Ask the runtime to resume; no outputs."""
         resumer = require_resume(ctx, RESUME)
-        execution_id = render_str(ctx, self.execution_id) or ctx.execution_id
-        inputs = render_map(ctx, self.inputs, "inputs") if self.inputs is not None else None
         repository = optional_store(ctx)
+        namespace = render_str(ctx, self.namespace)
+        flow_id = render_str(ctx, self.flow_id)
+        execution_id = render_str(ctx, self.execution_id)
+        if not execution_id and namespace and flow_id and repository is not None:
+            execution_id = self._paused_execution_of(ctx, repository, namespace, flow_id)
+        execution_id = execution_id or ctx.execution_id
+        inputs = render_map(ctx, self.inputs, "inputs") or None
         if repository is not None:
             execution = repository.executions.find(execution_id, tenant=ctx.tenant_id)
             if execution is None:
                 raise TaskError(f"cannot resume: execution `{execution_id}` does not exist")
-            namespace = render_str(ctx, self.namespace)
-            flow_id = render_str(ctx, self.flow_id)
             if (namespace and namespace != execution.namespace) or (
                 flow_id and flow_id != execution.flow_id
             ):
@@ -58,3 +66,20 @@ class Resume(RunnableTask):
         except TercelError as error:
             raise TaskError(f"cannot resume execution `{execution_id}`: {error}") from None
         return TaskResult()
+
+    @staticmethod
+    def _paused_execution_of(
+        ctx: TaskContext, repository: Store, namespace: str, flow_id: str
+    ) -> str:
+        """The most recent PAUSED execution of a flow (no `executionId` given)."""
+        page = repository.executions.search(
+            tenant=ctx.tenant_id,
+            namespace=namespace,
+            flow_id=flow_id,
+            states=[State.PAUSED],
+            size=1,
+            with_task_runs=False,
+        )
+        if not page.items:
+            raise TaskError(f"no PAUSED execution of flow `{namespace}.{flow_id}` to resume")
+        return page.items[0].id

@@ -258,3 +258,17 @@ async def test_purge_logs_by_level(ctx: FakeTaskContext) -> None:
     result = await run_task({**task, "logLevels": None}, ctx)
     assert result.outputs == {"count": 1}
     assert ctx.store.logs.list("old") == []
+
+
+async def test_resume_finds_the_paused_execution_of_a_flow(ctx: FakeTaskContext) -> None:
+    _execution(ctx, "waiting", flow="approval", state=State.PAUSED)
+    task = {
+        "id": "r",
+        "type": "io.kestra.plugin.core.execution.Resume",
+        "namespace": "company.team",
+        "flowId": "approval",
+    }
+    await run_task(task, ctx)
+    assert ctx.resumed == [("waiting", None)]
+    with pytest.raises(TaskError, match="no PAUSED execution"):
+        await run_task({**task, "flowId": "other"}, ctx)
