@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
+from tercel.errors import TaskError
 from tercel.model.base import KestraModel
 from tercel.model.registry import plugin
 from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
@@ -52,6 +53,8 @@ class Count(RunnableTask):
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Output ``{"results": [{namespace, flowId, count}], "total": sum of those counts}``."""
         repository = require_store(ctx, COUNT)
+        if self.flows is None and self.namespaces is None:
+            raise TaskError("set `flows` or `namespaces`: which executions should be counted?")
         filters: dict[str, Any] = {
             "states": render_states(ctx, self.states),
             "start": render_instant(ctx, self.start_date, "startDate"),

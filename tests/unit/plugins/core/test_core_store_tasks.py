@@ -272,3 +272,14 @@ async def test_resume_finds_the_paused_execution_of_a_flow(ctx: FakeTaskContext)
     assert ctx.resumed == [("waiting", None)]
     with pytest.raises(TaskError, match="no PAUSED execution"):
         await run_task({**task, "flowId": "other"}, ctx)
+
+
+async def test_count_needs_flows_or_namespaces(ctx: FakeTaskContext) -> None:
+    task = {
+        "id": "c",
+        "type": "io.kestra.core.tasks.executions.Counts",
+        "startDate": "2024-01-01T00:00:00Z",
+        "expression": "{{ count > 0 }}",
+    }
+    with pytest.raises(TaskError, match="`flows` or `namespaces`"):
+        await run_task(task, ctx)
