@@ -174,6 +174,7 @@ async def test_count_rejects_a_bad_date(ctx: FakeTaskContext) -> None:
     task = {
         "id": "c",
         "type": "io.kestra.plugin.core.execution.Count",
+        "namespaces": ["x"],
         "startDate": "yesterday",
         "expression": "{{ true }}",
     }
