@@ -9,7 +9,6 @@ but cannot roll back.
 from __future__ import annotations
 
 import builtins
-import copy
 import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -20,6 +19,7 @@ from typing import TypeVar
 from tercel.engine.execution import Execution, TaskRun
 from tercel.engine.state import State
 from tercel.errors import ConflictError, NotFoundError
+from tercel.store.copying import copy_header, copy_task_run
 from tercel.store.memory_logs import MemoryLogs, MemoryMetrics
 from tercel.store.memory_queue import MemoryDelays, MemoryJobs, MemoryTriggers
 from tercel.store.memory_state import MemoryKV, MemoryNamespaces, MemorySecrets
@@ -202,7 +202,7 @@ class MemoryExecutions:
 
     def save(self, execution: Execution, changed_task_runs: Iterable[TaskRun] | None) -> None:
         """See `ExecutionRepository.save`."""
-        header = copy.deepcopy(dataclasses.replace(execution, task_run_list=[]))
+        header = copy_header(execution)
         with self._lock:
             stored = self._rows.get(execution.id)
             if changed_task_runs is None:
@@ -219,7 +219,7 @@ class MemoryExecutions:
             for position, task_run in zip(positions, changed, strict=True):
                 old = stored.runs.get(task_run.id)
                 kept = old[0] if old is not None else position
-                stored.runs[task_run.id] = (kept, copy.deepcopy(task_run))
+                stored.runs[task_run.id] = (kept, copy_task_run(task_run))
 
     def get(self, execution_id: str, *, tenant: str | None = None) -> Execution:
         """See `ExecutionRepository.get`."""
@@ -238,10 +238,10 @@ class MemoryExecutions:
 
     @staticmethod
     def _materialise(stored: _StoredExecution, *, with_task_runs: bool) -> Execution:
-        execution = copy.deepcopy(stored.header)
+        execution = copy_header(stored.header)
         if with_task_runs:
             ordered = sorted(stored.runs.values(), key=lambda pair: pair[0])
-            execution.task_run_list = [copy.deepcopy(task_run) for _, task_run in ordered]
+            execution.task_run_list = [copy_task_run(task_run) for _, task_run in ordered]
         return execution
 
     def _matching(

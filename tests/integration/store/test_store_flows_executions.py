@@ -106,6 +106,22 @@ def test_saved_executions_are_copies_not_live_objects(store: Store) -> None:
     store.executions.create(execution)
     execution.task_run_list[0].outputs = {"changed": True}
     assert store.executions.get(execution.id).task_run_list[0].outputs is None
+    finish(execution.task_run_list[0], T0)
+    execution.inputs = {"nested": {"list": [1]}}
+    store.executions.save(execution, execution.task_run_list)
+    execution.task_run_list[0].outputs["value"] = "mutated"  # type: ignore[index]
+    execution.task_run_list[0].state.set(State.FAILED, T0 + timedelta(seconds=9))
+    execution.task_run_list[0].attempts[0].state.set(State.FAILED, T0 + timedelta(seconds=9))
+    execution.inputs["nested"]["list"].append(2)
+    execution.state.set(State.KILLED, T0 + timedelta(seconds=9))
+    loaded = store.executions.get(execution.id)
+    assert loaded.task_run_list[0].outputs == {"value": "t0"}
+    assert loaded.task_run_list[0].state.current is State.SUCCESS
+    assert loaded.task_run_list[0].attempts[0].state.current is State.SUCCESS
+    assert loaded.inputs == {"nested": {"list": [1]}}
+    assert loaded.state.current is State.CREATED
+    loaded.task_run_list[0].state.set(State.KILLED, T0 + timedelta(seconds=10))
+    assert store.executions.get(execution.id).task_run_list[0].state.current is State.SUCCESS
 
 
 def test_saving_changed_task_runs_updates_them_and_keeps_the_others(store: Store) -> None:
