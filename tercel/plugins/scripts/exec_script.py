@@ -10,12 +10,14 @@ output protocol and the outputs Kestra returns (`exitCode`, `vars`, `outputFiles
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import Field
 
+from tercel.engine.execution import format_duration
 from tercel.errors import ScriptError, TaskError
 from tercel.model.base import KestraModel
 from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
@@ -91,29 +93,37 @@ class ExecScript(RunnableTask):
     async def prepare(self, ctx: TaskContext, env: dict[str, str], on_lines: LineSink) -> None:
         """Last step before the run (e.g. install dependencies); may change `env`."""
 
+    def container_setup_commands(self, ctx: TaskContext) -> list[str]:
+        """Lines run first inside a container (e.g. installing Python `dependencies`)."""
+        return []
+
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Run the script and return Kestra's script outputs; raise `ScriptError` on failure."""
+        timeout = self._timeout_seconds()
+        # The timeout covers the whole task (staging files, installing dependencies too).
+        deadline = None if timeout is None else time.monotonic() + timeout
         working_dir = ctx.working_dir
         output_dir = working_dir / OUTPUT_DIR_NAME
         output_dir.mkdir(parents=True, exist_ok=True)
         extra = {"workingDir": str(working_dir), "outputDir": str(output_dir)}
+        runner_model = self._runner_model()
+        in_container = runner_type(runner_model) == DOCKER_TYPE
         self._stage_files(ctx)
         env = self._environment(ctx, working_dir, output_dir)
-        script = self._script(ctx, extra)
+        setup = self.container_setup_commands(ctx) if in_container else []
+        script = self._script(ctx, extra, setup)
         interpreter = render_list(ctx, self.interpreter, "interpreter") or DEFAULT_INTERPRETER
         command = [str(part) for part in interpreter] + [script]
-        runner_model = self._runner_model()
         limits = runner_limits(ctx, runner_model)
-        timeout = self._timeout_seconds()
         on_lines = _log_sink(ctx)
-        if runner_type(runner_model) == DOCKER_TYPE:
+        if in_container:
             result = await self._run_in_container(
                 ctx,
                 runner_model=runner_model,
                 command=command,
                 env=env,
                 limits=limits,
-                timeout=timeout,
+                timeout=_left(deadline),
                 on_lines=on_lines,
             )
         else:
@@ -124,7 +134,7 @@ class ExecScript(RunnableTask):
                 env={**os.environ, **env},
                 on_lines=on_lines,
                 limits=limits,
-                timeout=timeout,
+                timeout=_left(deadline),
                 cancelled=lambda: ctx.cancelled,
             )
         return self._result(ctx, result, limits, output_dir)
@@ -149,9 +159,9 @@ class ExecScript(RunnableTask):
         env["OUTPUT_DIR"] = str(output_dir)
         return env
 
-    def _script(self, ctx: TaskContext, extra: Mapping[str, Any]) -> str:
+    def _script(self, ctx: TaskContext, extra: Mapping[str, Any], setup: list[str]) -> str:
         before = [str(line) for line in render_lines(ctx, self.before_commands, extra)]
-        lines = [*before, *self.main_commands(ctx, extra)]
+        lines = [*setup, *before, *self.main_commands(ctx, extra)]
         if render_bool(ctx, self.fail_fast, "failFast", True):
             lines.insert(0, "set -e")
         text = "\n".join(lines)
@@ -223,7 +233,9 @@ class ExecScript(RunnableTask):
             "stdErrLineCount": result.stderr_lines,
         }
         if result.timed_out:
-            raise ScriptError(f"timed out after {self.timeout}", outputs)
+            assert self.timeout is not None
+            limit = parse_duration(self.timeout)
+            raise ScriptError(f"timed out after {format_duration(limit)}", outputs)
         if result.memory_exceeded and limits.memory_bytes is not None:
             raise ScriptError(limits.memory_exceeded_message(), outputs)
         if result.cancelled:
@@ -233,6 +245,11 @@ class ExecScript(RunnableTask):
         if result.exit_code != 0:
             raise ScriptError(f"Command failed with {describe_exit(result.exit_code)}", outputs)
         return TaskResult(outputs=outputs)
+
+
+def _left(deadline: float | None) -> float | None:
+    """Seconds left until `deadline` (at least a tick, so the runner reports the timeout)."""
+    return None if deadline is None else max(0.001, deadline - time.monotonic())
 
 
 def render_lines(

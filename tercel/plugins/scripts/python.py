@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 from typing import ClassVar
 
@@ -54,6 +55,15 @@ async def prepare_python(
     env["PATH"] = path
 
 
+def container_install(ctx: TaskContext, dependencies: list[str] | str | None) -> list[str]:
+    """In a container, dependencies are installed by the script itself, before it runs."""
+    requirements = [str(line) for line in render_list(ctx, dependencies, "dependencies")]
+    if not requirements:
+        return []
+    quoted = " ".join(shlex.quote(line) for line in requirements)
+    return [f"python -m pip install --quiet --disable-pip-version-check --no-input {quoted}"]
+
+
 @plugin("io.kestra.plugin.scripts.python.Commands")
 class PythonCommands(CommandsTask):
     """Shell commands that run Python (`python main.py`), with optional `dependencies`."""
@@ -68,6 +78,10 @@ class PythonCommands(CommandsTask):
     async def prepare(self, ctx: TaskContext, env: dict[str, str], on_lines: LineSink) -> None:
         """Install dependencies into a cached environment put first on PATH."""
         await prepare_python(ctx, env, on_lines, self.dependencies, self.dependency_cache_enabled)
+
+    def container_setup_commands(self, ctx: TaskContext) -> list[str]:
+        """`pip install` the dependencies inside the container first."""
+        return container_install(ctx, self.dependencies)
 
 
 @plugin("io.kestra.plugin.scripts.python.Script")
@@ -86,3 +100,7 @@ class PythonScript(ScriptTask):
     async def prepare(self, ctx: TaskContext, env: dict[str, str], on_lines: LineSink) -> None:
         """Install dependencies into a cached environment put first on PATH."""
         await prepare_python(ctx, env, on_lines, self.dependencies, self.dependency_cache_enabled)
+
+    def container_setup_commands(self, ctx: TaskContext) -> list[str]:
+        """`pip install` the dependencies inside the container first."""
+        return container_install(ctx, self.dependencies)

@@ -95,3 +95,22 @@ async def test_container_timeout_fails_with_the_kestra_message(tmp_path: Path) -
             },
             ctx,
         )
+
+
+async def test_python_dependencies_are_installed_inside_the_container(tmp_path: Path) -> None:
+    ctx = FakeTaskContext(tmp_path)
+    # The test image has no pip: the install line must run in the container and fail there.
+    with pytest.raises(ScriptError, match="exit code 1"):
+        await run_task(
+            {
+                "id": "deps",
+                "type": "io.kestra.plugin.scripts.python.Script",
+                "containerImage": PYTHON,
+                "taskRunner": DOCKER,
+                "dependencies": ["requests"],
+                "script": "print('never')",
+            },
+            ctx,
+        )
+    assert "never" not in ctx.messages()
+    assert any("No module named pip" in line for line in ctx.messages("ERROR"))
