@@ -1,0 +1,63 @@
+"""YAML reading: YAML 1.2 scalars, anchors and merge keys, positions of keys and values."""
+
+from __future__ import annotations
+
+import math
+
+from tercel.model.yaml_source import Position, format_path, parse_documents
+
+
+def test_yaml_1_2_scalars() -> None:
+    document = parse_documents(
+        "a: yes\nb: no\nc: on\nd: 2024-01-31\ne: 0o17\nf: 0x1F\ng: ~\nh: 1.5\ni: .inf\n"
+        "j: true\nk: '12'\nl: 1_000\n"
+    )[0]
+    assert document.data == {
+        "a": "yes", "b": "no", "c": "on", "d": "2024-01-31", "e": 15, "f": 31, "g": None,
+        "h": 1.5, "i": math.inf, "j": True, "k": "12", "l": 1000,
+    }  # fmt: skip
+
+
+def test_numeric_and_boolean_keys_are_strings() -> None:
+    assert parse_documents("1: a\ntrue: b\n")[0].data == {"1": "a", "true": "b"}
+
+
+def test_anchors_aliases_and_merge_keys() -> None:
+    data = parse_documents("base: &b {x: 1, y: 2}\nuse:\n  <<: *b\n  y: 3\nsame: *b\n")[0].data
+    assert data["use"] == {"x": 1, "y": 3}
+    assert data["same"] == {"x": 1, "y": 2}
+
+
+def test_positions_of_keys_and_values_are_one_based() -> None:
+    document = parse_documents("tasks:\n  - id: a\n    message: |\n      hi\n")[0]
+    assert document.positions.key(("tasks", 0, "message")) == Position(3, 5)
+    assert document.positions.value(("tasks", 0, "message")) == Position(3, 14)
+    assert document.positions.value(("tasks", 0)) == Position(2, 5)
+    # Unknown paths fall back to the nearest known ancestor.
+    assert document.positions.value(("tasks", 0, "nope", 3)) == Position(2, 5)
+
+
+def test_duplicate_keys_are_reported_at_the_second_key_in_nested_maps() -> None:
+    document = parse_documents("a:\n  b: 1\n  c: 2\n  b: 3\n")[0]
+    assert document.data == {"a": {"b": 1, "c": 2}}
+    assert [(p.message, p.line, p.column) for p in document.problems] == [
+        ("duplicate key `a.b`", 4, 3)
+    ]
+
+
+def test_documents_keep_their_absolute_lines() -> None:
+    documents = parse_documents("a: 1\n---\nb: x\nc: 2\nc: 3\n")
+    assert [d.data for d in documents] == [{"a": 1}, {"b": "x", "c": 2}]
+    assert [(p.line, p.column) for p in documents[1].problems] == [(5, 1)]
+
+
+def test_syntax_error_becomes_a_problem_with_its_position() -> None:
+    documents = parse_documents("a: 1\nb: [1, 2\nc: 3\n", "f.yml")
+    problem = documents[-1].problems[0]
+    assert problem.path == "f.yml"
+    assert problem.message.startswith("invalid YAML")
+    assert problem.line == 3
+
+
+def test_format_path_joins_keys_and_indexes() -> None:
+    assert format_path(("tasks", 2, "then", 0, "id")) == "tasks[2].then[0].id"
