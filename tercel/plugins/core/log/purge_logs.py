@@ -12,7 +12,12 @@ from tercel.plugins.core.execution.access import (
     require_store,
 )
 from tercel.plugins.core.log.levels import LEVELS
-from tercel.plugins.core.templating.properties import Text, render_list, render_str
+from tercel.plugins.core.templating.properties import (
+    Text,
+    render_bool,
+    render_list,
+    render_str,
+)
 
 PURGE_LOGS = "io.kestra.plugin.core.log.PurgeLogs"
 
@@ -27,18 +32,35 @@ class PurgeLogs(RunnableTask):
 
     namespace: Text | None = Field(default=None, description="Only this namespace (prefix).")
     flow_id: Text | None = Field(default=None, description="Only this flow.")
+    execution_id: Text | None = Field(default=None, description="Only this execution.")
     log_levels: list[Text] | str | None = Field(
         default=None, description=f"Only lines of these levels ({', '.join(LEVELS)})."
     )
     start_date: Text | None = Field(default=None, description="ISO-8601 lower bound.")
     end_date: Text = Field(description="ISO-8601 upper bound (required).")
+    purge_execution_logs: bool | str = Field(
+        default=True, description="Purge logs attached to an execution."
+    )
+    purge_non_execution_logs: bool | str = Field(
+        default=True,
+        description="Purge logs not attached to an execution (Tercel stores none yet).",
+    )
+    batch_size: int | str | None = Field(
+        default=None, description="Accepted for compatibility; deletion is per execution."
+    )
 
     async def run(self, ctx: TaskContext) -> TaskResult:
-        """Output ``{"count": lines deleted}``."""
+        """Output ``{"count", "executionLogsCount", "nonExecutionLogsCount"}``."""
         repository = require_store(ctx, PURGE_LOGS)
+        if not render_bool(ctx, self.purge_execution_logs, "purgeExecutionLogs", True):
+            return TaskResult(
+                outputs={"count": 0, "executionLogsCount": 0, "nonExecutionLogsCount": 0}
+            )
         levels = {str(level).upper() for level in render_list(ctx, self.log_levels, "logLevels")}
-        executions = list(
-            matching_executions(
+        only = render_str(ctx, self.execution_id)
+        executions = [
+            execution
+            for execution in matching_executions(
                 ctx,
                 repository,
                 namespace=render_str(ctx, self.namespace) or None,
@@ -47,7 +69,8 @@ class PurgeLogs(RunnableTask):
                 start=render_instant(ctx, self.start_date, "startDate"),
                 end=render_instant(ctx, self.end_date, "endDate"),
             )
-        )
+            if not only or execution.id == only
+        ]
         count = 0
         for execution in executions:
             if execution.id == ctx.execution_id:
@@ -63,4 +86,6 @@ class PurgeLogs(RunnableTask):
                     repository.logs.delete(execution.id, tenant=ctx.tenant_id)
                     repository.logs.append(kept)
                 count += len(lines) - len(kept)
-        return TaskResult(outputs={"count": count})
+        return TaskResult(
+            outputs={"count": count, "executionLogsCount": count, "nonExecutionLogsCount": 0}
+        )

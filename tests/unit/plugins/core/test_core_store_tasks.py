@@ -253,11 +253,12 @@ async def test_purge_logs_by_level(ctx: FakeTaskContext) -> None:
         "endDate": (T0 + timedelta(days=2)).isoformat(),
     }
     result = await run_task(task, ctx)
-    assert result.outputs == {"count": 1}
+    assert result.outputs == {"count": 1, "executionLogsCount": 1, "nonExecutionLogsCount": 0}
     assert [line.message for line in ctx.store.logs.list("old")] == ["b"]
     assert len(ctx.store.logs.list("current")) == 4
     result = await run_task({**task, "logLevels": None}, ctx)
-    assert result.outputs == {"count": 1}
+    assert result.outputs is not None
+    assert result.outputs["count"] == 1
     assert ctx.store.logs.list("old") == []
 
 
@@ -284,3 +285,20 @@ async def test_count_needs_flows_or_namespaces(ctx: FakeTaskContext) -> None:
     }
     with pytest.raises(TaskError, match="`flows` or `namespaces`"):
         await run_task(task, ctx)
+
+
+async def test_purge_logs_of_one_execution(ctx: FakeTaskContext) -> None:
+    _execution(ctx, "a")
+    _execution(ctx, "b")
+    ctx.store.logs.append([_log("a", "t", "INFO", "x"), _log("b", "t", "INFO", "y")])
+    task = {
+        "id": "p",
+        "type": "io.kestra.plugin.core.log.PurgeLogs",
+        "executionId": "a",
+        "endDate": (T0 + timedelta(days=2)).isoformat(),
+    }
+    result = await run_task(task, ctx)
+    assert result.outputs is not None
+    assert result.outputs["count"] == 1
+    assert ctx.store.logs.list("a") == []
+    assert len(ctx.store.logs.list("b")) == 1
