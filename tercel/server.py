@@ -187,6 +187,7 @@ class Server:
             storage=runtime.storage,
             runtime=self.server_runtime,
         )
+        self.app.state.ctx.flow_listeners.append(index.invalidate)
         self.app.router.lifespan_context = self._lifespan
 
     @classmethod

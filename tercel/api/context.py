@@ -15,7 +15,7 @@ from tercel.config import Settings
 from tercel.errors import ConflictError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from tercel.api.secret_box import SecretBox
     from tercel.engine.execution import Execution, ExecutionTrigger, Label
@@ -64,8 +64,13 @@ class ApiContext:
     storage: InternalStorage | None = None
     runtime: ExecutionRuntime | None = None
     secret_box: SecretBox | None = None
-    #: Flow ids seen by the scheduler etc. may hang extra components here.
-    extras: dict[str, Any] = field(default_factory=dict)
+    #: Called after a flow is created, updated or deleted (trigger indexes refresh).
+    flow_listeners: list[Callable[[], None]] = field(default_factory=list)
+
+    def flows_changed(self) -> None:
+        """Tell the listeners that the stored flows changed."""
+        for listener in self.flow_listeners:
+            listener()
 
     def require_runtime(self) -> ExecutionRuntime:
         """The runtime, or a 409 saying this server does not run executions."""

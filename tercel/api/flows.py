@@ -60,6 +60,7 @@ async def create_flow(*, tenant: str, request: Request, ctx: Ctx) -> dict[str, A
             f"PUT /api/v1/{tenant}/flows/{flow.namespace}/{flow.id}"
         )
     record = ctx.store.flows.save(source, flow, tenant=tenant)
+    ctx.flows_changed()
     return flow_json(flow, record, source=True)
 
 
@@ -157,6 +158,7 @@ async def bulk_update(
             for record in ctx.store.flows.list(namespace, tenant=tenant):
                 if record.namespace == namespace and record.id not in kept:
                     ctx.store.flows.delete(record.namespace, record.id, tenant=tenant)
+    ctx.flows_changed()
     return saved
 
 
@@ -194,6 +196,7 @@ async def update_flow(
         )
     ctx.store.flows.get(namespace, flow_id, tenant=tenant)  # 404 when absent
     record = ctx.store.flows.save(source, flow, tenant=tenant)
+    ctx.flows_changed()
     return flow_json(flow, record, source=True)
 
 
@@ -201,6 +204,7 @@ async def update_flow(
 def delete_flow(*, tenant: str, namespace: str, flow_id: str, ctx: Ctx) -> Response:
     """Mark the flow deleted (its revisions stay readable)."""
     ctx.store.flows.delete(namespace, flow_id, tenant=tenant)
+    ctx.flows_changed()
     return Response(status_code=204)
 
 

@@ -45,10 +45,14 @@ class TriggerIndex:
         self._items: list[Triggered] = []
         self._loaded_at = -1.0
 
+    def invalidate(self) -> None:
+        """Read the store again at the next use (flows changed)."""
+        self._loaded_at = -1.0
+
     def refresh(self, *, force: bool = False) -> list[Triggered]:
         """Every (tenant, flow, trigger), re-read from the store at most once a second."""
         now = time.monotonic()
-        if not force and now - self._loaded_at < INDEX_SECONDS:
+        if not force and self._loaded_at >= 0 and now - self._loaded_at < INDEX_SECONDS:
             return self._items
         items: list[Triggered] = []
         for record in self.store.flows.list(None, tenant=None):

@@ -11,6 +11,8 @@ import pytest
 
 from tercel.api.app import create_app
 from tercel.config import Settings
+from tercel.runtime.local import LocalRuntime
+from tercel.server import Server
 from tercel.storage.local import LocalStorage
 from tercel.store.sql import SqlStore
 
@@ -55,6 +57,17 @@ def client(store: SqlStore, settings: Settings, tmp_path: Path) -> Iterator[Test
     """A client of the API (no executor)."""
     app = create_app(store, settings, storage=LocalStorage(tmp_path / "storage"))
     with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def server_client(tmp_path: Path) -> Iterator[TestClient]:
+    """A client of a full server (executor, workers, scheduler) on SQLite."""
+    store = SqlStore.open(f"sqlite:///{tmp_path / 'tercel.db'}")
+    runtime = LocalRuntime(store=store, storage=LocalStorage(tmp_path / "storage"))
+    runtime._owned.append(store.close)
+    server = Server(Settings(home=tmp_path, encryption_key=KEY), runtime)
+    with TestClient(server.app) as test_client:
         yield test_client
 
 

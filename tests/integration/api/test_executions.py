@@ -3,17 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from tercel.config import Settings
-from tercel.runtime.local import LocalRuntime
-from tercel.server import Server
-from tercel.storage.local import LocalStorage
-from tercel.store.sql import SqlStore
-from tests.integration.api.conftest import HELLO, KEY, TestClient
+from tests.integration.api.conftest import HELLO, TestClient
 
 FLOWS = "/api/v1/main/flows"
 EXECUTIONS = "/api/v1/main/executions"
@@ -51,17 +41,6 @@ tasks:
     type: io.kestra.plugin.core.log.Log
     message: "token={{ secret('API_TOKEN') }}"
 """
-
-
-@pytest.fixture
-def server_client(tmp_path: Path) -> Iterator[TestClient]:
-    """A client of a full server (executor and workers) on SQLite."""
-    store = SqlStore.open(f"sqlite:///{tmp_path / 'tercel.db'}")
-    runtime = LocalRuntime(store=store, storage=LocalStorage(tmp_path / "storage"))
-    runtime._owned.append(store.close)
-    server = Server(Settings(home=tmp_path, encryption_key=KEY), runtime)
-    with TestClient(server.app) as client:
-        yield client
 
 
 def push(client: TestClient, source: str) -> None:

@@ -1,0 +1,131 @@
+"""Triggers in a running server: webhooks and flow triggers start executions."""
+
+from __future__ import annotations
+
+import time
+
+from tests.integration.api.conftest import TestClient
+
+YAML = {"Content-Type": "application/x-yaml"}
+EXECUTIONS = "/api/v1/main/executions"
+
+HOOKED = """\
+id: hooked
+namespace: company.team
+inputs:
+  - id: who
+    type: STRING
+    defaults: nobody
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ trigger.body.name }} via {{ trigger.headers['x-source'][0] }}"
+triggers:
+  - id: hook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: s3cret-key
+    inputs:
+      who: "{{ trigger.body.name }}"
+"""
+
+UPSTREAM = """\
+id: upstream
+namespace: company.team
+labels:
+  env: prod
+tasks:
+  - id: done
+    type: io.kestra.plugin.core.output.OutputValues
+    values:
+      rows: 42
+"""
+
+DOWNSTREAM = """\
+id: downstream
+namespace: company.other
+inputs:
+  - id: rows
+    type: STRING
+    defaults: none
+tasks:
+  - id: report
+    type: io.kestra.plugin.core.log.Log
+    message: "upstream {{ trigger.flowId }} {{ trigger.state }}"
+triggers:
+  - id: after-upstream
+    type: io.kestra.plugin.core.trigger.Flow
+    inputs:
+      rows: "{{ outputs.done.values.rows }}"
+    conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionStatus
+        in: [SUCCESS]
+      - type: io.kestra.plugin.core.condition.ExecutionNamespace
+        namespace: company
+        prefix: true
+      - type: io.kestra.plugin.core.condition.ExecutionLabels
+        labels:
+          env: prod
+"""
+
+
+def push(client: TestClient, source: str) -> None:
+    response = client.post("/api/v1/main/flows", content=source, headers=YAML)
+    assert response.status_code == 200, response.text
+
+
+def executions_of(client: TestClient, flow_id: str, expected: int) -> list[dict]:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        found = client.get(f"{EXECUTIONS}/search", params={"flowId": flow_id}).json()
+        done = [e for e in found["results"] if e["state"]["current"] == "SUCCESS"]
+        if len(done) >= expected:
+            return done
+        time.sleep(0.05)
+    raise AssertionError(f"{flow_id}: fewer than {expected} successful executions")
+
+
+def test_webhook_starts_an_execution_with_body_and_headers(server_client: TestClient) -> None:
+    push(server_client, HOOKED)
+    response = server_client.post(
+        f"{EXECUTIONS}/webhook/company.team/hooked/s3cret-key",
+        json={"name": "Ada"},
+        headers={"X-Source": "ci"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["trigger"]["variables"]["body"] == {"name": "Ada"}
+    assert body["inputs"] == {"who": "Ada"}
+    (done,) = executions_of(server_client, "hooked", 1)
+    logs = server_client.get(f"/api/v1/main/logs/{done['id']}").json()
+    assert any(entry["message"] == "Ada via ci" for entry in logs)
+
+
+def test_webhook_with_a_wrong_key_or_flow_is_404(server_client: TestClient) -> None:
+    push(server_client, HOOKED)
+    wrong_key = server_client.post(f"{EXECUTIONS}/webhook/company.team/hooked/guess")
+    assert wrong_key.status_code == 404
+    assert "webhook" in wrong_key.json()["message"]
+    assert server_client.get(f"{EXECUTIONS}/webhook/company.team/none/k").status_code == 404
+
+
+def test_flow_trigger_starts_downstream_with_upstream_outputs(server_client: TestClient) -> None:
+    push(server_client, UPSTREAM)
+    push(server_client, DOWNSTREAM)
+    upstream = server_client.post(
+        f"{EXECUTIONS}/company.team/upstream", params={"wait": "true"}
+    ).json()
+    assert upstream["state"]["current"] == "SUCCESS"
+    (downstream,) = executions_of(server_client, "downstream", 1)
+    variables = downstream["trigger"]["variables"]
+    assert variables["executionId"] == upstream["id"]
+    assert variables["state"] == "SUCCESS"
+    assert downstream["inputs"] == {"rows": "42"}
+
+
+def test_flow_trigger_conditions_filter_upstream(server_client: TestClient) -> None:
+    push(server_client, UPSTREAM.replace("env: prod", "env: dev"))
+    push(server_client, DOWNSTREAM)
+    server_client.post(f"{EXECUTIONS}/company.team/upstream", params={"wait": "true"})
+    time.sleep(0.5)
+    found = server_client.get(f"{EXECUTIONS}/search", params={"flowId": "downstream"}).json()
+    assert found["total"] == 0
