@@ -87,8 +87,12 @@ def normalise_url(url: str) -> str:
 def engine_options(url: str) -> Mapping[str, Any]:
     """`create_engine` keyword arguments suited to the backend."""
     if url.startswith("sqlite"):
+        connect_args = {"check_same_thread": False, "timeout": 30}
+        if url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url:
+            # An in-memory database lives in one connection: share it.
+            return {"connect_args": connect_args, "poolclass": sa.pool.StaticPool}
         # One file, many threads: the pool hands each thread its own connection.
-        return {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        return {"connect_args": connect_args}
     return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
 
 

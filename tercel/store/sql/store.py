@@ -47,6 +47,7 @@ class SqlStore:
         self.jobs = SqlJobs(self.db)
         self.delays = SqlDelays(self.db)
         self._local_locks = [threading.RLock() for _ in range(64)]
+        self._held = threading.local()
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> SqlStore:
@@ -56,7 +57,7 @@ class SqlStore:
         their parent directory is created.
         """
         url = normalise_url(url)
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        if url.startswith("sqlite:///") and ":memory:" not in url:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, **engine_options(url))
         if engine.dialect.name == "sqlite":
@@ -79,25 +80,38 @@ class SqlStore:
 
     @contextmanager
     def execution_lock(self, execution_id: str) -> Iterator[None]:
-        """Serialise work on one execution.
+        """Serialise work on one execution (re-entrant in one thread).
 
         PostgreSQL: a session advisory lock on a dedicated connection, so executors in
         other processes and on other machines wait too. SQLite (one node): a lock shared
         by this process's threads.
         """
+        held: set[str] = self._held.__dict__.setdefault("ids", set())
+        if execution_id in held:
+            yield
+            return
         with self._local_locks[hash(execution_id) % len(self._local_locks)]:
-            if not self.db.is_postgresql:
-                yield
-                return
-            key = advisory_key(execution_id)
-            with self.engine.connect() as connection:
-                advisory_lock(connection, key)
-                connection.commit()
-                try:
+            held.add(execution_id)
+            try:
+                if self.db.is_postgresql:
+                    with self._advisory(execution_id):
+                        yield
+                else:
                     yield
-                finally:
-                    advisory_unlock(connection, key)
-                    connection.commit()
+            finally:
+                held.discard(execution_id)
+
+    @contextmanager
+    def _advisory(self, name: str) -> Iterator[None]:
+        key = advisory_key(name)
+        with self.engine.connect() as connection:
+            advisory_lock(connection, key)
+            connection.commit()
+            try:
+                yield
+            finally:
+                advisory_unlock(connection, key)
+                connection.commit()
 
     def close(self) -> None:
         """Close every pooled connection."""

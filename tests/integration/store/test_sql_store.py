@@ -222,3 +222,20 @@ def test_concurrent_first_saves_of_a_flow_get_distinct_revisions(sql_store: SqlS
     assert errors == []
     assert sorted(revisions) == [1, 2, 3, 4]
     assert [r.revision for r in sql_store.flows.revisions("company", "raced")] == [1, 2, 3, 4]
+
+
+def test_the_execution_lock_is_reentrant_in_one_thread(sql_store: SqlStore) -> None:
+    with (
+        sql_store.execution_lock("e1"),
+        sql_store.execution_lock("e1"),
+        sql_store.execution_lock("e2"),
+    ):
+        sql_store.kv.set("ns", "inside", True)
+    assert sql_store.kv.get("ns", "inside") is True
+
+
+def test_an_in_memory_sqlite_database_works_across_calls() -> None:
+    store = SqlStore.open("sqlite://")
+    store.kv.set("ns", "k", 1)
+    assert store.kv.get("ns", "k") == 1
+    store.close()
