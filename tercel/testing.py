@@ -37,6 +37,7 @@ from tercel.plugins.context import (
 from tercel.secrets.masking import SecretMasker
 from tercel.storage.local import LocalStorage
 from tercel.storage.uri import from_path, is_internal, namespace_path, task_file
+from tercel.store.api import Store
 from tercel.store.memory import MemoryStore
 from tercel.templating import render_typed, render_value
 
@@ -152,7 +153,7 @@ class FakeTaskContext:
         task_run_id: str | None = None,
         tenant_id: str = "main",
         secrets: Mapping[str, str] | None = None,
-        store: MemoryStore | None = None,
+        store: Store | None = None,
     ) -> None:
         self._temp: tempfile.TemporaryDirectory[str] | None = None
         if base_dir is None:
@@ -170,7 +171,7 @@ class FakeTaskContext:
         self.working_dir.mkdir(parents=True, exist_ok=True)
         self.storage: InternalStorage = LocalStorage(base_dir / "storage")
         #: The in-memory store behind `kv`; tasks that read executions or logs use it too.
-        self.store = store if store is not None else MemoryStore()
+        self.store: Store = store if store is not None else MemoryStore()
         self.kv: KVStore = self.store.kv
         # Kestra upper-cases secret names; `secret('db_password')` finds DB_PASSWORD.
         self._secrets = {name.upper(): value for name, value in (secrets or {}).items()}
