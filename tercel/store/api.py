@@ -198,8 +198,15 @@ class LogRepository(Protocol):
         """Lines of an execution in insertion order, filtered; `offset` skips matching lines
         (a follower passes how many it already has)."""
 
-    def delete(self, execution_id: str, *, tenant: str | None = None) -> int:
-        """Delete an execution's lines; the number deleted."""
+    def delete(
+        self,
+        execution_id: str,
+        *,
+        levels: Iterable[str] | None = None,
+        tenant: str | None = None,
+    ) -> int:
+        """Delete an execution's lines (only those at `levels`, e.g. ``["DEBUG", "TRACE"]``,
+        when given); the number deleted."""
 
 
 class MetricRepository(Protocol):
@@ -333,11 +340,17 @@ class Store(Protocol):
 
 
 def iter_pages(search: Any, size: int = 500, **filters: Any) -> Iterator[Any]:
-    """Yield every item of a paged `search` callable, page after page."""
+    """Every item of a paged `search` callable.
+
+    All pages are read before the first item is yielded, so that a caller may delete what
+    it receives (PurgeExecutions) without shifting the pages it has not read yet.
+    """
+    items: list[Any] = []
     page = 1
     while True:
         result: Page[Any] = search(page=page, size=size, **filters)
-        yield from result.items
+        items.extend(result.items)
         if page * size >= result.total or not result.items:
-            return
+            break
         page += 1
+    yield from items

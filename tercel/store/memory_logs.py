@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from tercel.engine.execution import LogEntry
 from tercel.store.records import MetricEntry, level_number
@@ -50,10 +50,28 @@ class MemoryLogs:
         found = found[offset:]
         return found if limit is None else found[:limit]
 
-    def delete(self, execution_id: str, *, tenant: str | None = None) -> int:
+    def delete(
+        self,
+        execution_id: str,
+        *,
+        levels: Iterable[str] | None = None,
+        tenant: str | None = None,
+    ) -> int:
         """See `LogRepository.delete`."""
+        doomed = {level_number(level) for level in levels} if levels is not None else None
         with self._lock:
-            return len(self._lines.pop(execution_id, []))
+            lines = self._lines.get(execution_id, [])
+            kept = [
+                entry
+                for entry in lines
+                if (tenant is not None and entry.tenant_id != tenant)
+                or (doomed is not None and level_number(entry.level) not in doomed)
+            ]
+            if kept:
+                self._lines[execution_id] = kept
+            else:
+                self._lines.pop(execution_id, None)
+            return len(lines) - len(kept)
 
 
 class MemoryMetrics:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -91,9 +91,19 @@ class SqlLogs:
                 for row in conn.execute(query)
             ]
 
-    def delete(self, execution_id: str, *, tenant: str | None = None) -> int:
+    def delete(
+        self,
+        execution_id: str,
+        *,
+        levels: Iterable[str] | None = None,
+        tenant: str | None = None,
+    ) -> int:
         """See `LogRepository.delete`."""
         statement = logs.delete().where(logs.c.execution_id == execution_id)
+        if levels is not None:
+            statement = statement.where(
+                logs.c.level_num.in_(sorted({level_number(level) for level in levels}))
+            )
         if tenant is not None:
             statement = statement.where(logs.c.tenant_id == tenant)
         with self._db.transaction() as conn:

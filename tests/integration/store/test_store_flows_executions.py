@@ -11,7 +11,7 @@ from store_builders import T0, finish, make_execution, make_task_run
 from tercel.engine.execution import Label, LogEntry
 from tercel.engine.state import State
 from tercel.errors import ConflictError, NotFoundError
-from tercel.store.api import Store
+from tercel.store.api import Store, iter_pages
 from tercel.store.records import MetricEntry
 
 
@@ -250,7 +250,10 @@ def test_logs_are_listed_in_order_and_filtered(store: Store) -> None:
     entry = store.logs.list("e1")[1]
     assert entry.timestamp == T0 + timedelta(seconds=1)
     assert entry.attempt_number == 1
-    assert store.logs.delete("e1") == 4
+    assert store.logs.delete("e1", levels=["DEBUG", "WARNING"]) == 2
+    assert messages() == ["two", "four"]
+    assert store.logs.delete("e1", tenant="other") == 0
+    assert store.logs.delete("e1") == 2
     assert store.logs.list("e1") == []
 
 
@@ -282,3 +285,15 @@ def test_deleting_an_execution_removes_its_logs_metrics_and_timers(store: Store)
     assert store.metrics.list(execution.id) == []
     assert store.delays.list(execution.id) == []
     assert not store.executions.delete(execution.id)
+
+
+def test_iterating_pages_survives_deleting_what_was_read(store: Store) -> None:
+    executions = [make_execution(start=T0 + timedelta(seconds=n)) for n in range(7)]
+    for execution in executions:
+        store.executions.create(execution)
+    seen = []
+    for execution in iter_pages(store.executions.search, size=3, with_task_runs=False):
+        seen.append(execution.id)
+        store.executions.delete(execution.id)
+    assert sorted(seen) == sorted(e.id for e in executions)
+    assert store.executions.count() == 0
