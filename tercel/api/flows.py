@@ -5,6 +5,7 @@ Paths are Kestra's v1 paths with the tenant segment: ``/api/v1/{tenant}/flows...
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -44,9 +45,15 @@ async def read_yaml(request: Request) -> str:
 
 
 def parse_record(record: FlowRecord) -> Flow:
-    """The stored YAML parsed again (it was valid when stored)."""
-    flow = load_flow(record.source, f"{record.namespace}/{record.id}")
-    return flow.model_copy(update={"revision": record.revision})
+    """The stored YAML parsed again (it was valid when stored); parsed once per revision."""
+    return _parse(record.source, f"{record.namespace}/{record.id}", record.revision)
+
+
+@lru_cache(maxsize=1024)
+def _parse(source: str, path: str, revision: int) -> Flow:
+    # Parsing costs milliseconds; a webhook or an execution start must not pay it each time.
+    flow = load_flow(source, path)
+    return flow.model_copy(update={"revision": revision})
 
 
 @router.post("", status_code=200, openapi_extra=YAML_BODY, summary="Create a flow from YAML")
