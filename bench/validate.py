@@ -53,18 +53,18 @@ def generated_flow(lines: int = 300) -> str:
     return "".join(parts)
 
 
-def time_ms(source: str, repeat: int) -> list[float]:
-    """Milliseconds per validation of `source`, `repeat` times."""
-    timings = []
+def time_ms(source: str, repeat: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds per validation of `source`, `repeat` times."""
+    wall, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         results = validate_source(source, "bench.yml")
-        timings.append((time.perf_counter() - start) * 1000)
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
         if not all(result.ok for result in results):
-            raise SystemExit(
-                f"bench flow is invalid: {[p.format() for r in results for p in r.problems]}"
-            )
-    return timings
+            problems = [p.format() for r in results for p in r.problems]
+            raise SystemExit(f"bench flow is invalid: {problems}")
+    return wall, cpu
 
 
 def main() -> int:
@@ -75,11 +75,12 @@ def main() -> int:
 
     source = generated_flow(300)
     time_ms(source, 5)  # warm-up: plugin registry import, pydantic schema build
-    timings = time_ms(source, 50)
-    median = statistics.median(timings)
+    wall, cpu = time_ms(source, 100)
+    median_cpu = statistics.median(cpu)
     print(
-        f"300-line flow ({source.count(chr(10))} lines): median {median:.2f} ms, "
-        f"p90 {sorted(timings)[int(len(timings) * 0.9)]:.2f} ms (target < {TARGET_MS:.0f} ms)"
+        f"300-line flow ({source.count(chr(10))} lines): CPU median {median_cpu:.2f} ms, "
+        f"wall median {statistics.median(wall):.2f} ms, "
+        f"wall p90 {sorted(wall)[int(len(wall) * 0.9)]:.2f} ms (target < {TARGET_MS:.0f} ms)"
     )
 
     if args.corpus.is_dir():
@@ -93,7 +94,8 @@ def main() -> int:
         )
     else:
         print(f"corpus: {args.corpus} not found, skipped")
-    return 0 if median < TARGET_MS else 1
+    # CPU time decides, so that a busy CI machine does not turn the figure into noise.
+    return 0 if median_cpu < TARGET_MS else 1
 
 
 if __name__ == "__main__":

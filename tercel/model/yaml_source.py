@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import BaseResolver, implicit_resolvers
+from ruamel.yaml.tag import Tag
 
 from tercel.errors import Problem
 
@@ -86,6 +89,16 @@ class Document:
     start_line: int = 1
 
 
+def _tag_of(node: Node) -> str:
+    """The node's tag as text; cheap for the shared tags of `_Resolver12`."""
+    tag = node.ctag
+    if tag is None:
+        return ""
+    if tag.handle is None and isinstance(tag.suffix, str):
+        return tag.suffix
+    return str(tag)
+
+
 def _position(node: Node) -> Position:
     mark = node.start_mark
     return Position(mark.line + 1, mark.column + 1)
@@ -135,7 +148,7 @@ class _Builder:
         result: dict[str, Any] = {}
         merged: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == _TAG + "merge":
+            if _tag_of(key_node) == _TAG + "merge":
                 merged.update(self._merge_source(value_node, path))
                 continue
             key = self._key(key_node, path)
@@ -179,7 +192,7 @@ class _Builder:
         return str(value) if not isinstance(value, str) else value
 
     def _scalar(self, node: ScalarNode, path: Path) -> Any:
-        tag = node.tag or ""
+        tag = _tag_of(node)
         text: str = node.value
         if not tag.startswith(_TAG):
             return text
@@ -232,13 +245,55 @@ def format_path(path: Path) -> str:
     return text
 
 
+def _implicit_12() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    """ruamel's YAML 1.2 implicit scalar rules, indexed by first character."""
+    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for versions, tag, regexp, first in implicit_resolvers:
+        if (1, 2) in versions:
+            for char in first or [""]:
+                # ruamel compiles its patterns lazily; compile once here instead.
+                compiled = re.compile(regexp.pattern, regexp.flags)
+                table.setdefault(char, []).append((tag, compiled))
+    return table
+
+
+class _Resolver12(BaseResolver):
+    """YAML 1.2 scalar resolution without ruamel's per-scalar version lookups (~3x faster)."""
+
+    _rules = _implicit_12()
+
+    def __init__(self, version: Any = None, loadumper: Any = None) -> None:
+        super().__init__(loadumper)
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Tag:
+        if kind is ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self._rules.get(value[:1], ()):
+                    if regexp.match(value):
+                        return _SHARED_TAGS[tag]
+            return _SHARED_TAGS[_TAG + "str"]
+        return _SHARED_TAGS[_TAG + ("seq" if kind is SequenceNode else "map")]
+
+
+#: One `Tag` per resolved tag, shared by all nodes: ruamel caches a tag's text per object.
+_SHARED_TAGS = {
+    tag: Tag(suffix=tag)
+    for tag in {
+        *(_TAG + name for name in ("str", "seq", "map")),
+        *(tag for rules in _Resolver12._rules.values() for tag, _ in rules),
+    }
+}
+
+
 def _yaml() -> YAML:
     """ruamel's libyaml-based composer when `ruamel.yaml.clib` is installed (~20x faster).
 
     Both resolve plain scalars with YAML 1.2 rules; we only read the composed nodes.
     """
     if _HAS_CLIB:
-        return YAML(typ="safe", pure=False)
+        yaml = YAML(typ="safe", pure=False)
+        yaml.Resolver = _Resolver12
+        return yaml
     yaml = YAML(typ="rt")
     yaml.version = (1, 2)
     return yaml
