@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import threading
@@ -19,6 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from store_builders import T0, finish, make_execution, make_task_run
 
 from tercel.errors import ConflictError
+from tercel.store.records import TriggerState
 from tercel.store.sql import SqlStore
 from tercel.store.sql.migrate import current_revision, downgrade, head_revision, upgrade
 from tercel.store.sql.schema import metadata, task_runs
@@ -239,3 +241,80 @@ def test_an_in_memory_sqlite_database_works_across_calls() -> None:
     store.kv.set("ns", "k", 1)
     assert store.kv.get("ns", "k") == 1
     store.close()
+
+
+def test_racing_schedulers_fire_each_date_once(sql_store: SqlStore) -> None:
+    sql_store.triggers.save(
+        TriggerState("main", "company", "daily", "schedule", next_execution_date=T0)
+    )
+    fired: list[tuple[str, int]] = []
+    errors: list[Exception] = []
+
+    def scheduler(name: str) -> None:
+        try:
+            for day in range(10):
+                due = T0 + timedelta(days=day)
+                following = TriggerState(
+                    "main",
+                    "company",
+                    "daily",
+                    "schedule",
+                    date=due,
+                    next_execution_date=due + timedelta(days=1),
+                    execution_id=f"{name}-{day}",
+                )
+                if sql_store.triggers.advance(following, due):
+                    fired.append((name, day))
+                else:
+                    # Lost the race: read the stored state and wait for it to move on.
+                    while True:
+                        stored = sql_store.triggers.find("company", "daily", "schedule")
+                        assert stored is not None
+                        if stored.next_execution_date != due:
+                            break
+        except Exception as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=scheduler, args=(f"s{i}",)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(day for _, day in fired) == list(range(10)), "every date fired exactly once"
+
+
+WRITER = """
+import sys
+sys.path.insert(0, sys.argv[2])
+from store_builders import make_execution, make_task_run
+from tercel.store.sql import SqlStore
+store = SqlStore.open(sys.argv[1], migrate=False)
+while True:
+    execution = make_execution(tasks=20)
+    store.executions.create(execution)
+    for step in range(20):
+        make_task_run(execution, f"more{step}")
+        store.executions.save(execution, execution.task_run_list[-1:])
+    print(execution.id, flush=True)
+"""
+
+
+def test_a_killed_writer_leaves_only_whole_writes(sql_store: SqlStore) -> None:
+    url = sql_store.engine.url.render_as_string(hide_password=False)
+    here = str(Path(__file__).resolve().parent)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, url, here], stdout=subprocess.PIPE, text=True
+    )
+    assert writer.stdout is not None
+    finished = [writer.stdout.readline().strip() for _ in range(3)]
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=30)
+    writer.stdout.close()
+    for execution_id in finished:
+        assert len(sql_store.executions.get(execution_id).task_run_list) == 40
+    for execution in sql_store.executions.search(size=1000).items:
+        # The one being written when the process died has its creation (20) plus the steps
+        # that committed: never a half-written step.
+        assert 20 <= len(execution.task_run_list) <= 40
+        assert [tr.task_id for tr in execution.task_run_list][:20] == [f"t{i}" for i in range(20)]
