@@ -9,15 +9,16 @@ methods on strings and lists. No Python attribute or method is reachable, so the
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, time
 from typing import Any, ClassVar
 
-from jinja2 import StrictUndefined, Undefined, nodes
+from jinja2 import StrictUndefined, Undefined, nodes, pass_context
 from jinja2.exceptions import UndefinedError
 from jinja2.lexer import Lexer
 from jinja2.runtime import Context, LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import missing
 
 from tercel.errors import TemplateError, TemplateSecurityError
 from tercel.templating import limits, syntax
@@ -65,6 +66,18 @@ class PebbleLoop(LoopContext):
         """0-based position from the end, as in Pebble."""
         # Not `revindex0`: Jinja computes it from `index`, which is 0-based here.
         return self.length - self.index0 - 1
+
+    @property
+    def length(self) -> int:
+        """Number of items (Jinja's own version counts from `index`, 0-based here)."""
+        if self._length is None:
+            try:
+                self._length = len(self._iterable)  # type: ignore[arg-type]
+            except TypeError:
+                remaining = list(self._iterator)
+                self._iterator = self._to_iterator(remaining)
+                self._length = len(remaining) + self.index0 + 1 + (self._after is not missing)
+        return self._length
 
 
 def _java_truncating_div(left: int, right: int) -> int:
@@ -132,7 +145,11 @@ class PebbleEnvironment(ImmutableSandboxedEnvironment):
             try:
                 return obj[attribute]
             except KeyError:
+                if attribute.startswith("__"):
+                    raise _refused(obj, attribute) from None
                 return self.undefined(obj=obj, name=attribute)
+        if attribute.startswith("_"):
+            raise _refused(obj, attribute)
         if isinstance(obj, Undefined):
             return getattr(obj, attribute)
         table = self._method_table(obj)
@@ -156,7 +173,11 @@ class PebbleEnvironment(ImmutableSandboxedEnvironment):
             try:
                 return obj[argument]
             except (KeyError, TypeError):
+                if isinstance(argument, str) and argument.startswith("__"):
+                    raise _refused(obj, argument) from None
                 return self.undefined(obj=obj, name=argument)
+        if isinstance(argument, str) and argument.startswith("_"):
+            raise _refused(obj, argument)
         if isinstance(obj, Undefined):
             return obj[argument]
         if isinstance(obj, (list, tuple, str)) and (
@@ -205,11 +226,16 @@ class PebbleEnvironment(ImmutableSandboxedEnvironment):
         elif operator == "**":
             if _is_int(right) and abs(right) > limits.MAX_EXPONENT:
                 raise TemplateSecurityError(f"exponent {right} is too large")
+            if _is_int(left) and _is_int(right) and left.bit_length() * right > limits.MAX_INT_BITS:
+                raise TemplateSecurityError("the result of ** would be too large")
         elif operator == "+" and isinstance(left, (str, list, tuple)):
             limits.check_result_size(left, right)
         elif operator == "//" and both_int and right == 0:
             raise TemplateError("/ by zero")
-        return self.binop_table[operator](left, right)
+        result = self.binop_table[operator](left, right)
+        if _is_int(result) and result.bit_length() > limits.MAX_INT_BITS:
+            raise TemplateSecurityError(f"the result of {operator} is too large a number")
+        return result
 
     # -- helpers the code generator calls (see `syntax`) -------------------------------------
 
@@ -253,6 +279,25 @@ class PebbleEnvironment(ImmutableSandboxedEnvironment):
             return defaults[0] if defaults else None
         return result
 
+    def pebble_iterate(self, iterable: Any) -> Iterable[Any]:
+        """What ``{% for %}`` walks: every step counts against the render's budget."""
+        from tercel.templating import state
+
+        if isinstance(iterable, Undefined):
+            iterable._fail_with_undefined_error()
+        if iterable is None:
+            return iter(())
+        if isinstance(iterable, Mapping):
+            iterable = list(iterable.items())
+        budget = state.current().budget
+        if budget is None:
+            return iterable  # type: ignore[no-any-return]
+        return _Counted(iterable, budget)
+
+    def pebble_undefined_name(self, name: str) -> Undefined:
+        """A name Jinja reserves (``self``) that templates must not reach."""
+        return self.undefined(name=name)
+
     def pebble_boolean(self, value: Any) -> bool:
         """``and``/``or`` give booleans in Pebble, not one of their operands."""
         return bool(value)
@@ -287,24 +332,55 @@ def fail_on_undefined(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
 
 
 def strict_filter(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a filter: undefined input fails (strict), results are size-checked."""
+    """Wrap a filter: undefined input fails (strict), results are size-checked.
 
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    The wrapper takes the render context (``pass_context``) so that Jinja never runs a
+    filter at compile time to fold constants: a slow filter (``jq``) would run several times.
+    """
+
+    @pass_context
+    def wrapper(context: Context, *args: Any, **kwargs: Any) -> Any:
         fail_on_undefined(args, kwargs)
         return limits.check_result(function(*args, **kwargs))
 
     wrapper.__name__ = getattr(function, "__name__", "filter")
     wrapper.__doc__ = function.__doc__
     wrapper.__wrapped__ = function  # type: ignore[attr-defined]
-    for marker in ("jinja_pass_arg",):
-        if hasattr(function, marker):
-            setattr(wrapper, marker, getattr(function, marker))
     return wrapper
 
 
 _DATE_FIELDS = frozenset(
     {"year", "month", "day", "hour", "minute", "second", "microsecond", "tzinfo"}
 )
+
+
+def _refused(obj: Any, attribute: str) -> TemplateSecurityError:
+    return TemplateSecurityError(
+        f"access to `{attribute}` of a {type(obj).__name__} is not allowed in templates"
+    )
+
+
+class _Counted:
+    """An iterable whose steps count against a render budget; keeps `len()` when it can."""
+
+    __slots__ = ("_budget", "_source")
+
+    def __init__(self, source: Any, budget: Any) -> None:
+        self._source = source
+        self._budget = budget
+
+    def __len__(self) -> int:
+        return len(self._source)
+
+    def __iter__(self) -> Iterator[Any]:
+        spent = 0
+        for item in self._source:
+            spent += 1
+            if spent == 1000:
+                self._budget.spend(spent)
+                spent = 0
+            yield item
+        self._budget.spend(spent)
 
 
 def _bind(method: Callable[..., Any], obj: Any) -> Callable[..., Any]:

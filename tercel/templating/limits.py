@@ -12,6 +12,10 @@ MAX_STRING_LENGTH = 10_000_000
 MAX_COLLECTION_SIZE = 1_000_000
 #: Longest template source accepted (characters).
 MAX_TEMPLATE_LENGTH = 1_000_000
+#: Longest text `render()` renders again (characters): re-rendering grows text fast.
+MAX_NESTED_TEMPLATE_LENGTH = 100_000
+#: Longest template kept in the compiled-template cache (longer ones compile each time).
+MAX_CACHED_TEMPLATE_LENGTH = 20_000
 #: Deepest nesting of `render()` inside `render()`.
 MAX_RENDER_DEPTH = 10
 #: Passes of recursive `render()` before giving up (Kestra: "Too many rendering attempts").
@@ -20,6 +24,12 @@ MAX_RENDER_PASSES = 100
 MAX_EXPONENT = 10_000
 #: Deepest expression nesting accepted by the parser.
 MAX_NESTING = 100
+#: Loop iterations one render (with its nested renders) may run.
+MAX_LOOP_STEPS = 5_000_000
+#: Wall-clock seconds one render may take (checked while looping).
+MAX_RENDER_SECONDS = 10.0
+#: Largest integer a template may compute (bits).
+MAX_INT_BITS = 100_000
 
 
 def check_size(size: int, what: str = "value") -> None:

@@ -6,12 +6,11 @@ common ones, implemented here, instead of exposing any Python method or attribut
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from tercel.errors import TemplateError
-from tercel.templating import limits
+from tercel.templating import limits, patterns
 from tercel.templating.output import to_text
 
 
@@ -34,17 +33,11 @@ def _repeat(text: str, count: int) -> str:
 
 
 def _replace(text: str, old: Any, new: Any) -> str:
-    result = text.replace(to_text(old), to_text(new))
-    limits.check_length(len(result))
-    return result
+    return patterns.bounded_replace(text, to_text(old), to_text(new))
 
 
 def _replace_all(text: str, regex: str, replacement: str) -> str:
-    from tercel.templating.filters.strings import _java_replacement
-
-    result = re.sub(regex, _java_replacement(replacement), text)
-    limits.check_length(len(result))
-    return result
+    return patterns.substitute(regex, replacement, text)
 
 
 STRING_METHODS: dict[str, Callable[..., Any]] = {
@@ -69,7 +62,7 @@ STRING_METHODS: dict[str, Callable[..., Any]] = {
     "split": _java_split,
     "replace": _replace,
     "replaceAll": _replace_all,
-    "matches": lambda text, regex: re.fullmatch(regex, text) is not None,
+    "matches": lambda text, regex: patterns.full_match(regex, text),
     "repeat": _repeat,
     "concat": lambda text, other: text + to_text(other),
     "toString": lambda text: text,

@@ -46,14 +46,26 @@ def render_string(text: str, variables: Mapping[str, Any], recursive: bool) -> s
     """Render `text` once or until a fixpoint, then drop the raw tags."""
     if "{" not in text:
         return text
-    current = _render_pass(text, variables)
+    current = _render_pass(_checked(text), variables)
     passes = 1
     while recursive and current != text:
         if passes > limits.MAX_RENDER_PASSES:
             raise TemplateError("Too many rendering attempts")
-        text, current = current, _render_pass(current, variables)
+        budget = state.current().budget
+        if budget is not None:
+            budget.spend(1)  # also checks the render's deadline
+        text, current = current, _render_pass(_checked(current), variables)
         passes += 1
     return _RAW_RE.sub(lambda match: match[1], current)
+
+
+def _checked(text: str) -> str:
+    if len(text) > limits.MAX_NESTED_TEMPLATE_LENGTH:
+        raise TemplateSecurityError(
+            f"render() was given {len(text)} characters to render again "
+            f"(limit {limits.MAX_NESTED_TEMPLATE_LENGTH})"
+        )
+    return text
 
 
 def render_object(value: Any, variables: Mapping[str, Any], recursive: bool) -> Any:

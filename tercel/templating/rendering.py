@@ -64,6 +64,8 @@ def compile_template(source: str) -> Template:
             f"template of {len(source)} characters is too long (limit {limits.MAX_TEMPLATE_LENGTH})"
         )
     try:
+        if len(source) > limits.MAX_CACHED_TEMPLATE_LENGTH:
+            return environment().from_string(source)
         return _compile(source)
     except Exception as error:  # noqa: BLE001 - every engine failure becomes a TemplateError
         raise _translate(error, source, state.current().location) from None
@@ -82,7 +84,7 @@ def render(
     """
     if not has_template(template):
         return template
-    with state.entered(services, location) as current:
+    with state.entered(services, location, loops="{%" in template) as current:
         compiled = compile_template(template)
         try:
             return _render_compiled(compiled, context)
@@ -129,7 +131,7 @@ def render_typed(
     match = _SINGLE_EXPRESSION.fullmatch(expression)
     if match is None or "}}" in match["expr"] or "{{" in match["expr"]:
         return render(expression, context, services=services, location=location)
-    with state.entered(services, location) as current:
+    with state.entered(services, location, loops=False) as current:
         try:
             compiled = _compile_expression(match["expr"])
             module = compiled.make_module(dict(context))

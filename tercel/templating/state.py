@@ -6,12 +6,37 @@ forge it: no variable name reaches it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from tercel.errors import TemplateSecurityError
+from tercel.templating import limits
 from tercel.templating.services import NoServices, TemplateServices
+
+
+class Budget:
+    """Loop iterations and wall-clock time one top-level render may spend."""
+
+    __slots__ = ("deadline", "steps")
+
+    def __init__(self) -> None:
+        self.steps = 0
+        self.deadline = time.monotonic() + limits.MAX_RENDER_SECONDS
+
+    def spend(self, steps: int) -> None:
+        """Count `steps` more loop iterations; refuse once over the limits."""
+        self.steps += steps
+        if self.steps > limits.MAX_LOOP_STEPS:
+            raise TemplateSecurityError(
+                f"template loops more than {limits.MAX_LOOP_STEPS} times in total"
+            )
+        if time.monotonic() > self.deadline:
+            raise TemplateSecurityError(
+                f"template took more than {limits.MAX_RENDER_SECONDS:g} seconds to render"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +48,8 @@ class RenderState:
     depth: int = 0
     #: Where the template comes from, e.g. ``task `hello` property `message```.
     location: str | None = None
+    #: Shared by nested renders; None for templates without tags (they cannot loop).
+    budget: Budget | None = None
 
 
 _NO_SERVICES = NoServices()
@@ -36,10 +63,15 @@ def current() -> RenderState:
 
 
 @contextmanager
-def entered(services: TemplateServices | None, location: str | None) -> Iterator[RenderState]:
-    """Enter a top-level render: a fresh state unless one is already running (nesting)."""
+def entered(
+    services: TemplateServices | None, location: str | None, *, loops: bool = True
+) -> Iterator[RenderState]:
+    """Enter a render: a fresh state, or the running one when nothing changes.
+
+    `loops` says whether the template may loop (has tags); only then is a `Budget` needed.
+    """
     outer = _STATE.get()
-    if services is None and location is None and outer is _DEFAULT:
+    if services is None and location is None and (not loops or outer.budget is not None):
         # Fast path: nothing to install.
         yield outer
         return
@@ -47,6 +79,7 @@ def entered(services: TemplateServices | None, location: str | None) -> Iterator
         services=services if services is not None else outer.services,
         depth=outer.depth,
         location=location if location is not None else outer.location,
+        budget=outer.budget if outer.budget is not None else Budget(),
     )
     token = _STATE.set(state)
     try:
@@ -59,7 +92,12 @@ def entered(services: TemplateServices | None, location: str | None) -> Iterator
 def nested() -> Iterator[RenderState]:
     """Enter a nested `render()` (one level deeper)."""
     outer = _STATE.get()
-    state = RenderState(services=outer.services, depth=outer.depth + 1, location=outer.location)
+    state = RenderState(
+        services=outer.services,
+        depth=outer.depth + 1,
+        location=outer.location,
+        budget=outer.budget if outer.budget is not None else Budget(),
+    )
     token = _STATE.set(state)
     try:
         yield state

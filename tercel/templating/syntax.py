@@ -157,11 +157,14 @@ class PebbleParser(Parser):
             self._depth -= 1
 
     def parse_primary(self, with_namespace: bool = False) -> nodes.Expr:
-        """Literals, with Pebble's ``null``."""
+        """Literals, with Pebble's ``null``; Jinja's ``self`` is not reachable."""
         token = self.stream.current
         if token.type == "name" and token.value in ("null", "NULL"):
             next(self.stream)
             return nodes.Const(None, lineno=token.lineno)
+        if token.type == "name" and token.value == "self":
+            next(self.stream)
+            return helper_call("undefined_name", [nodes.Const("self")], token.lineno)
         return super().parse_primary(with_namespace)
 
     def _operator(self) -> tuple[str, int] | None:
@@ -234,6 +237,29 @@ class PebbleParser(Parser):
             return helper_call("coalesce", [left, right], lineno)
         # undefcoalesce
         return helper_call("undefined_coalesce", [left, right], lineno)
+
+    def parse_for(self) -> nodes.For:
+        """``{% for %}``, walking its list through the render's loop budget."""
+        node = super().parse_for()
+        assert isinstance(node.iter, nodes.Expr)
+        node.iter = helper_call("iterate", [node.iter], node.lineno)
+        return node
+
+    def parse_extends(self) -> nodes.Extends:
+        """Not supported: a flow's template has no other templates to extend."""
+        self.fail("the `extends` tag is not supported in Kestra expressions")
+
+    def parse_include(self) -> nodes.Include:
+        """Not supported: a flow's template has no other templates to include."""
+        self.fail("the `include` tag is not supported in Kestra expressions")
+
+    def parse_import(self) -> nodes.Import:
+        """Not supported: a flow's template has no other templates to import."""
+        self.fail("the `import` tag is not supported in Kestra expressions")
+
+    def parse_from(self) -> nodes.FromImport:
+        """Not supported: a flow's template has no other templates to import from."""
+        self.fail("the `from` tag is not supported in Kestra expressions")
 
     def parse_filter(
         self, node: nodes.Expr | None, start_inline: bool = False

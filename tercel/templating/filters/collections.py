@@ -8,7 +8,7 @@ from typing import Any
 
 from tercel.errors import TemplateError
 from tercel.templating import limits
-from tercel.templating.output import to_text
+from tercel.templating.output import to_json, to_text
 from tercel.templating.predicates import is_empty
 
 
@@ -63,7 +63,10 @@ def join(value: Any, separator: str | None = None) -> str | None:
         raise TemplateError(
             "The 'join' filter expects that the input is either a collection or an array."
         )
-    return (separator or "").join(to_text(item) if item is not None else "null" for item in value)
+    parts = [to_text(item) if item is not None else "null" for item in value]
+    glue = separator or ""
+    limits.check_length(sum(map(len, parts)) + len(glue) * max(len(parts) - 1, 0))
+    return glue.join(parts)
 
 
 def keys(value: Any) -> list[Any] | None:
@@ -203,8 +206,11 @@ def distinct(value: Any) -> list[Any] | None:
     if value is None:
         return None
     result: list[Any] = []
+    seen: set[str] = set()
     for item in _list(value, "distinct"):
-        if item not in result:
+        key = to_json(item)  # works for maps and lists too, in linear time
+        if key not in seen:
+            seen.add(key)
             result.append(item)
     return result
 

@@ -7,10 +7,10 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any
 
 from tercel.errors import TemplateError
+from tercel.templating.jqrun import run_jq
 from tercel.templating.numberformat import number_format
 from tercel.templating.output import to_json
 from tercel.templating.serialize import plain, to_ion, to_yaml
@@ -31,16 +31,6 @@ def yaml_filter(value: Any) -> str:
     return to_yaml(value)
 
 
-@lru_cache(maxsize=256)
-def _jq_program(expression: str) -> Any:
-    import jq  # type: ignore[import-not-found]
-
-    try:
-        return jq.compile(expression)
-    except ValueError as error:
-        raise TemplateError(f"Invalid jq expression '{expression}': {error}") from None
-
-
 def jq_filter(value: Any, expression: str | None = None) -> list[Any] | None:
     """Run a jq program; always a list of results (use ``| first`` for one)."""
     if value is None:
@@ -56,10 +46,7 @@ def jq_filter(value: Any, expression: str | None = None) -> list[Any] | None:
             ) from None
     else:
         data = plain(value)
-    try:
-        return list(_jq_program(expression).input_value(data).all())
-    except ValueError as error:
-        raise TemplateError(f"Failed to resolve JQ expression '{expression}': {error}") from None
+    return run_jq(expression, data)
 
 
 def _digest(algorithm: str) -> Callable[[Any], str | None]:

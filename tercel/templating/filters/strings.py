@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
 from tercel.errors import TemplateError
+from tercel.templating import limits, patterns
 from tercel.templating.output import to_text
 
 
@@ -98,15 +99,13 @@ def replace(value: Any, replace_pairs: Any = None, regexp: bool = False) -> Any:
 
     def apply(text: str) -> str:
         for old, new in pairs:
-            text = re.sub(old, _java_replacement(new), text) if regexp else text.replace(old, new)
+            if regexp:
+                text = patterns.substitute(old, new, text)
+            else:
+                text = patterns.bounded_replace(text, old, new)
         return text
 
     return _deep(value, apply)
-
-
-def _java_replacement(replacement: str) -> str:
-    """Java's ``$1`` group references in Python's ``\\1`` form."""
-    return re.sub(r"\$(\d+)|\\", lambda m: rf"\g<{m[1]}>" if m[1] else r"\\", replacement)
 
 
 def split(value: Any, delimiter: str | None = None, limit: int | None = None) -> list[str] | None:
@@ -118,14 +117,7 @@ def split(value: Any, delimiter: str | None = None, limit: int | None = None) ->
     text = _text(value, "split")
     if text == "":
         return [""]
-    pattern = re.compile(delimiter)
-    if limit is not None and limit > 0:
-        parts = pattern.split(text, maxsplit=limit - 1)
-    else:
-        parts = pattern.split(text)
-    match = pattern.match(text)
-    if parts and parts[0] == "" and match is not None and not match.group():
-        parts = parts[1:]  # a zero-width match at the start yields no leading empty string
+    parts = patterns.split(delimiter, text, limit - 1 if limit is not None and limit > 0 else 0)
     if limit is None or limit == 0:
         while parts and parts[-1] == "":
             parts.pop()
@@ -255,6 +247,7 @@ def _indentation(amount: int | None, prefix: str, name: str) -> str:
         raise TemplateError(
             f"The '{name}' filter expects a positive integer >=0 as argument 'amount'."
         )
+    limits.check_length(len(prefix) * amount, "indentation")
     return prefix * amount
 
 
