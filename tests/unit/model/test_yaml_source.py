@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
+from tercel.model import yaml_source
 from tercel.model.yaml_source import Position, format_path, parse_documents
 
 
@@ -61,3 +64,13 @@ def test_syntax_error_becomes_a_problem_with_its_position() -> None:
 
 def test_format_path_joins_keys_and_indexes() -> None:
     assert format_path(("tasks", 2, "then", 0, "id")) == "tasks[2].then[0].id"
+
+
+@pytest.mark.parametrize("with_clib", [True, False])
+def test_pure_python_and_c_composers_read_the_same(
+    with_clib: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(yaml_source, "_HAS_CLIB", with_clib)
+    documents = parse_documents("a: yes\nb: [1, 2.5, ~]\nc: 2024-01-01\nd: !!str 12\na: 2\n")
+    assert documents[0].data == {"a": "yes", "b": [1, 2.5, None], "c": "2024-01-01", "d": "12"}
+    assert [(p.line, p.column) for p in documents[0].problems] == [(5, 1)]
