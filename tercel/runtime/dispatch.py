@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -205,16 +206,30 @@ class Dispatcher:
         self, tracked: Tracked, effect: RunWorkingDirectory, done: JobDone, send: Send
     ) -> None:
         from tercel.engine.context import child_context
+        from tercel.plugins.context import RunnableTask
+        from tercel.runtime import working_directory as wd
 
-        execution_id = tracked.execution.id
+        execution = tracked.execution
+        task_run_id = effect.task_run.id
         shared = Path(tempfile.mkdtemp(prefix="tercel-wd-", dir=self.work_root))
+        wd_context = self.context(
+            tracked,
+            task=effect.task,
+            task_run_id=task_run_id,
+            attempt_number=effect.attempt_number,
+            variables=effect.context,
+            shared_dir=shared,
+        )
         final = State.SUCCESS
+        outputs: dict[str, Any] | None = None
+        error: str | None = None
         try:
+            wd.restore_cache(shared, effect.task, execution, self.storage)
+            wd.write_input_files(shared, effect.task, effect.context, tracked.services)
             for planned in effect.children:
-                send(execution_id, TaskRunStarted(planned.task_run_id, 1))
-                # Let the executor create the child task run before its context is built.
-                await asyncio.sleep(0)
-                variables = child_context(tracked.execution, effect, planned)
+                send(execution.id, TaskRunStarted(planned.task_run_id, 1))
+                variables = child_context(execution, effect, planned)
+                variables["workingDir"] = str(shared)
                 ctx = self.context(
                     tracked,
                     task=planned.task,
@@ -224,19 +239,40 @@ class Dispatcher:
                     shared_dir=shared,
                 )
                 outcome: asyncio.Future[JobResult] = asyncio.get_running_loop().create_future()
-                job = Job(execution_id, planned.task_run_id, 1, planned.task, ctx)  # type: ignore[arg-type]
+                if not isinstance(planned.task, RunnableTask):
+                    raise TercelError(f"`{planned.task.id}` cannot run in a WorkingDirectory")
+                job = Job(execution.id, planned.task_run_id, 1, planned.task, ctx)
                 self.pool.submit(job, outcome.set_result)
                 result = await outcome
-                send(execution_id, self._event(result))
+                send(execution.id, self._event(result))
                 if result.state in (State.FAILED, State.KILLED) and not planned.task.allow_failure:
                     final = result.state
                     break
+            if final is State.SUCCESS:
+                outputs = wd.upload_output_files(
+                    shared,
+                    effect.task,
+                    context=effect.context,
+                    services=tracked.services,
+                    storage=self.storage,
+                    file_uri=wd_context.file_uri,
+                )
+                wd.save_cache(shared, effect.task, execution, self.storage)
+        except (TercelError, OSError, ValueError, zipfile.BadZipFile) as failure:
+            final, error = State.FAILED, str(failure)
+            wd_context.logger.error(error)
         finally:
             shutil.rmtree(shared, ignore_errors=True)
         done(
-            execution_id,
-            effect.task_run.id,
-            TaskRunResult(effect.task_run.id, final, attempt_number=effect.attempt_number),
+            execution.id,
+            task_run_id,
+            TaskRunResult(
+                task_run_id,
+                final,
+                outputs=outputs,
+                attempt_number=effect.attempt_number,
+                error=error,
+            ),
         )
 
     def kill(self, task_run_id: str) -> bool:

@@ -393,18 +393,47 @@ class Executor:
             parent = self._tracked.get(link.execution_id)
             if parent is not None:
                 parent.waiting_children.discard(execution.id)
+            outputs, error = self._subflow_outputs(tracked, parent, link)
             self.send(
                 link.execution_id,
                 SubflowEnded(
                     link.task_run_id,
                     execution.id,
-                    execution.state.current,
-                    outputs=execution.outputs,
+                    State.FAILED if error else execution.state.current,
+                    outputs=outputs,
+                    error=error,
                     iteration=link.iteration,
                 ),
             )
         if tracked.flow.concurrency is not None:
             self._dequeue(tracked.flow, execution)
+
+    def _subflow_outputs(
+        self, child: Tracked, parent: Tracked | None, link: ParentLink
+    ) -> tuple[Mapping[str, Any] | None, str | None]:
+        """The child's flow outputs, or the Subflow task's (deprecated) `outputs` property
+        rendered in the child's context when the child flow declares none."""
+        execution = child.execution
+        if execution.outputs or parent is None or link.iteration is not None:
+            return execution.outputs, None
+        task_run = parent.task_run(link.task_run_id)
+        task = (
+            next((t for t in parent.flow.all_tasks() if t.id == task_run.task_id), None)
+            if task_run
+            else None
+        )
+        declared = getattr(task, "outputs", None)
+        if not isinstance(declared, Mapping) or not declared:
+            return execution.outputs, None
+        from tercel.engine.context import execution_context
+        from tercel.templating import render_value
+
+        context = execution_context(child.flow, execution, environment=self.environment)
+        try:
+            rendered = render_value(dict(declared), context, services=child.services)
+        except TercelError as error:
+            return None, f"cannot render the subflow outputs: {error}"
+        return dict(rendered), None
 
     def _retry_execution(self, tracked: Tracked, effect: RetryExecution) -> None:
         try:

@@ -14,11 +14,18 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jinja2.exceptions import UndefinedError
+
 from tercel.errors import NotFoundError, SecretError, TemplateError
 
 if TYPE_CHECKING:
     from tercel.plugins.context import InternalStorage, KVStore
     from tercel.secrets.masking import SecretMasker
+
+
+class MissingKeyError(UndefinedError):
+    """`kv()` of a key that does not exist (templating treats it as undefined)."""
+
 
 SECRET_ENV_PREFIX = "SECRET_"  # noqa: S105 - a variable-name prefix, not a secret
 
@@ -113,7 +120,8 @@ class ExecutionServices:
         where = namespace or self.namespace
         value = self._kv.get(where, key)
         if value is None and error_on_missing:
-            raise TemplateError(f"key `{key}` not found in the KV store of namespace `{where}`")
+            # A missing key is like an undefined variable: `??` falls back, strict fails.
+            raise MissingKeyError(f"key `{key}` not found in the KV store of namespace `{where}`")
         return value
 
     # -- files ---------------------------------------------------------------------------
@@ -159,6 +167,22 @@ class ExecutionServices:
         raise TemplateError(
             f"namespace file `{path_or_uri}` does not exist in `{namespace or self.namespace}`"
         )
+
+    def namespace_files(self) -> list[tuple[str, bytes]]:
+        """Every namespace file of the flow's namespace: (relative path, content)."""
+        from tercel.storage.uri import namespace_file, to_path
+
+        found: dict[str, bytes] = {}
+        if self._files_root is not None:
+            base = self._files_root / self.namespace
+            if base.is_dir():
+                for path in sorted(p for p in base.rglob("*") if p.is_file()):
+                    found[path.relative_to(base).as_posix()] = path.read_bytes()
+        prefix_uri = namespace_file(self.namespace)
+        prefix = to_path(prefix_uri)
+        for uri in self._storage.list(prefix_uri):
+            found[to_path(uri)[len(prefix) :]] = self._storage.get(uri)
+        return sorted(found.items())
 
     def read(self, path_or_uri: str, namespace: str | None = None) -> str:
         """Text content of an internal-storage URI or of a namespace file."""

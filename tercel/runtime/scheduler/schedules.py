@@ -20,7 +20,7 @@ from tercel.errors import TercelError
 from tercel.model.durations import parse_duration
 from tercel.plugins.core.trigger.schedule import RecoverMissedSchedules, Schedule
 from tercel.runtime.scheduler.conditions import ConditionContext, ConditionError, evaluate_all
-from tercel.runtime.scheduler.cron import next_date, previous_date
+from tercel.runtime.scheduler.cron import next_date, previous_date, zone_of
 from tercel.runtime.scheduler.launcher import TriggerIndex, launch
 from tercel.store.records import TriggerState
 
@@ -101,7 +101,7 @@ class Scheduler:
             )
         if state.next_execution_date is None:
             # A new trigger starts from now: past dates are not owed.
-            state.next_execution_date = next_date(trigger, now)
+            state.next_execution_date = next_date(trigger, now).astimezone(UTC)
             self.store.triggers.save(state)
         return state
 
@@ -117,7 +117,8 @@ class Scheduler:
             due = state.next_execution_date
             if due is None or due.astimezone(UTC) > now:
                 break
-            date = due
+            # Stored dates are UTC; `trigger.date` is shown in the trigger's zone.
+            date = due.astimezone(zone_of(trigger))
             missed = due.astimezone(UTC) < now - GRACE
             fire = True
             if missed and policy is RecoverMissedSchedules.NONE:
@@ -131,7 +132,9 @@ class Scheduler:
                 following = next_date(trigger, date)
             fire = fire and self._should_fire(flow, trigger, date, now)
             advanced = dataclasses.replace(
-                state, date=date if fire else state.date, next_execution_date=following
+                state,
+                date=date.astimezone(UTC) if fire else state.date,
+                next_execution_date=following.astimezone(UTC),
             )
             if not self.store.triggers.advance(advanced, due, now=now):
                 break  # another scheduler fired this date first

@@ -9,7 +9,7 @@ from runtime_helpers import Harness
 
 from tercel.errors import SecretError, TemplateError
 from tercel.runtime.logs import AttemptLogger, LogWriter
-from tercel.runtime.services import secrets_from_env
+from tercel.runtime.services import MissingKeyError, secrets_from_env
 from tercel.secrets.masking import SecretMasker
 from tercel.store.memory import MemoryStore
 
@@ -79,7 +79,7 @@ def test_kv_reads_the_flow_namespace_by_default(harness: Harness) -> None:
     services = harness.services()
     assert services.kv(None, "k", True) == {"a": 1}
     assert services.kv(None, "missing", False) is None
-    with pytest.raises(TemplateError, match="missing"):
+    with pytest.raises(MissingKeyError, match="missing"):
         services.kv(None, "missing", True)
 
 

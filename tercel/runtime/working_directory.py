@@ -1,0 +1,154 @@
+"""What a worker does around a WorkingDirectory's children: files in, files out, cache.
+
+Before the children run: the cache (if any, and not expired) is unpacked, namespace files
+and `inputFiles` are written. After them: `outputFiles` are uploaded (the WorkingDirectory's
+outputs) and files matching the cache `patterns` are packed back into the cache.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import io
+import json
+import time
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tercel.errors import TaskError
+
+if TYPE_CHECKING:
+    from tercel.engine.execution import Execution
+    from tercel.plugins.context import InternalStorage
+    from tercel.runtime.services import ExecutionServices
+
+
+def _render(value: Any, context: Mapping[str, Any], services: ExecutionServices) -> Any:
+    from tercel.templating import render_value
+
+    return render_value(value, context, services=services)
+
+
+def _safe_path(root: Path, relative: str) -> Path:
+    target = (root / relative).resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise TaskError(f"file `{relative}` would be written outside the working directory")
+    return target
+
+
+def cache_uri(execution: Execution, task_id: str) -> str:
+    """``kestra:///<ns>/<flow>/<task>/cache/cache.zip`` (Kestra §10.1)."""
+    from tercel.storage.uri import from_path, namespace_path, slugify
+
+    flow = slugify(execution.flow_id)
+    return from_path(f"{namespace_path(execution.namespace)}/{flow}/{task_id}/cache/cache.zip")
+
+
+def restore_cache(root: Path, task: Any, execution: Execution, storage: InternalStorage) -> None:
+    """Unpack the cache into `root` when there is one younger than its `ttl`."""
+    from tercel.plugins.core.templating.properties import parse_duration
+
+    cache = getattr(task, "cache", None)
+    if cache is None:
+        return
+    uri = cache_uri(execution, task.id)
+    if not storage.exists(uri):
+        return
+    if cache.ttl:
+        age = time.time() - storage.local_path(uri).stat().st_mtime
+        if age > parse_duration(cache.ttl).total_seconds():
+            storage.delete(uri)
+            return
+    with zipfile.ZipFile(io.BytesIO(storage.get(uri))) as archive:
+        for name in archive.namelist():
+            _safe_path(root, name).parent.mkdir(parents=True, exist_ok=True)
+            _safe_path(root, name).write_bytes(archive.read(name))
+
+
+def save_cache(root: Path, task: Any, execution: Execution, storage: InternalStorage) -> None:
+    """Pack the files matching the cache `patterns` and store them."""
+    cache = getattr(task, "cache", None)
+    if cache is None:
+        return
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in _matching(root, cache.patterns):
+            archive.write(path, path.relative_to(root).as_posix())
+    storage.put(cache_uri(execution, task.id), buffer.getvalue())
+
+
+def _matching(root: Path, patterns: list[str]) -> list[Path]:
+    found: list[Path] = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        relative = path.relative_to(root).as_posix()
+        if any(fnmatch.fnmatch(relative, pattern) for pattern in patterns):
+            found.append(path)
+    return found
+
+
+def write_input_files(
+    root: Path,
+    task: Any,
+    context: Mapping[str, Any],
+    services: ExecutionServices,
+) -> None:
+    """Write namespace files (when enabled) and `inputFiles` into the working directory."""
+    namespace_files = getattr(task, "namespace_files", None) or {}
+    if namespace_files.get("enabled"):
+        _write_namespace_files(root, namespace_files, services)
+    files = getattr(task, "input_files", None)
+    if files is None:
+        return
+    rendered = _render(files, context, services)
+    if isinstance(rendered, str):
+        try:
+            rendered = json.loads(rendered)
+        except ValueError as error:
+            raise TaskError("`inputFiles` must be a map of file names to contents") from error
+    if not isinstance(rendered, Mapping):
+        raise TaskError("`inputFiles` must be a map of file names to contents")
+    for name, content in rendered.items():
+        target = _safe_path(root, str(name))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = content if isinstance(content, str) else json.dumps(content)
+        if text.startswith("kestra://"):
+            target.write_bytes(services.read_bytes(text))
+        else:
+            target.write_text(text, encoding="utf-8")
+
+
+def _write_namespace_files(
+    root: Path, options: Mapping[str, Any], services: ExecutionServices
+) -> None:
+    include = list(options.get("include") or ["*"])
+    exclude = list(options.get("exclude") or [])
+    for relative, content in services.namespace_files():
+        if not any(fnmatch.fnmatch(relative, pattern) for pattern in include):
+            continue
+        if any(fnmatch.fnmatch(relative, pattern) for pattern in exclude):
+            continue
+        target = _safe_path(root, relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+
+
+def upload_output_files(
+    root: Path,
+    task: Any,
+    *,
+    context: Mapping[str, Any],
+    services: ExecutionServices,
+    storage: InternalStorage,
+    file_uri: Any,
+) -> dict[str, Any] | None:
+    """Upload files matching `outputFiles`; the WorkingDirectory's outputs."""
+    patterns = getattr(task, "output_files", None)
+    if not patterns:
+        return None
+    rendered = [str(p) for p in _render(list(patterns), context, services)]
+    uploaded: dict[str, str] = {}
+    for path in _matching(root, rendered):
+        relative = path.relative_to(root).as_posix()
+        uploaded[relative] = storage.put(file_uri(relative), path)
+    return {"outputFiles": uploaded}
