@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from tercel.api.context import Ctx
+from tercel.api.context import ApiContext, Ctx
 from tercel.api.wire import instant
-from tercel.errors import NotFoundError
+from tercel.errors import ConflictError, InputError, NotFoundError
 from tercel.store.records import TriggerState
 
 router = APIRouter(prefix="/api/v1/{tenant}/triggers", tags=["Triggers"])
@@ -34,15 +34,33 @@ def trigger_json(state: TriggerState) -> dict[str, Any]:
     }
 
 
-class TriggerUpdate(BaseModel):
-    """``PUT /triggers``: which trigger, and whether it is disabled."""
+class BackfillBody(BaseModel):
+    """A backfill: replay every schedule date in [start, end]."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    start: datetime
+    end: datetime | None = None
+    inputs: dict[str, Any] | None = None
+    labels: dict[str, str] | list[dict[str, str]] | None = None
+    paused: bool = False
+
+
+class TriggerRef(BaseModel):
+    """Which trigger: namespace, flow id, trigger id."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     namespace: str
     flow_id: str = Field(alias="flowId")
     trigger_id: str = Field(alias="triggerId")
-    disabled: bool
+
+
+class TriggerUpdate(TriggerRef):
+    """``PUT /triggers``: enable/disable a trigger, or start a backfill."""
+
+    disabled: bool | None = None
+    backfill: BackfillBody | None = None
 
 
 @router.get("/search", summary="Search trigger states")
@@ -72,16 +90,98 @@ def flow_triggers(*, tenant: str, namespace: str, flow_id: str, ctx: Ctx) -> dic
     return {"results": [trigger_json(s) for s in states], "total": len(states)}
 
 
-@router.put("", summary="Enable or disable a trigger")
+def _schedule_trigger(ctx: ApiContext, tenant: str, ref: TriggerRef) -> Any:
+    """The trigger declaration (404 when the flow or trigger does not exist)."""
+    from tercel.api.flows import parse_record
+
+    flow = parse_record(ctx.store.flows.get(ref.namespace, ref.flow_id, tenant=tenant))
+    for trigger in flow.triggers:
+        if trigger.id == ref.trigger_id:
+            return trigger
+    raise NotFoundError(
+        f"triggerId: flow `{ref.namespace}.{ref.flow_id}` has no trigger `{ref.trigger_id}`"
+    )
+
+
+def _state(ctx: ApiContext, tenant: str, ref: TriggerRef) -> TriggerState:
+    return ctx.store.triggers.find(
+        ref.namespace, ref.flow_id, ref.trigger_id, tenant=tenant
+    ) or TriggerState(tenant, ref.namespace, ref.flow_id, ref.trigger_id)
+
+
+def _labels(raw: dict[str, str] | list[dict[str, str]] | None) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if isinstance(raw, dict):
+        return dict(raw)
+    return {item["key"]: item["value"] for item in raw if "key" in item and "value" in item}
+
+
+@router.put("", summary="Enable or disable a trigger, or start a backfill")
 def update_trigger(*, tenant: str, body: TriggerUpdate, ctx: Ctx) -> dict[str, Any]:
-    """Set `disabled` on a trigger (its state is created if the scheduler has none yet)."""
-    record = ctx.store.flows.get(body.namespace, body.flow_id, tenant=tenant)
-    del record
-    state = ctx.store.triggers.find(
-        body.namespace, body.flow_id, body.trigger_id, tenant=tenant
-    ) or TriggerState(tenant, body.namespace, body.flow_id, body.trigger_id)
-    state.disabled = body.disabled
+    """Set `disabled`, and/or start a backfill of a Schedule trigger over [start, end]."""
+    from tercel.plugins.core.trigger.schedule import Schedule
+
+    trigger = _schedule_trigger(ctx, tenant, body)
+    state = _state(ctx, tenant, body)
+    if body.disabled is not None:
+        state.disabled = body.disabled
+    if body.backfill is not None:
+        if not isinstance(trigger, Schedule):
+            raise InputError("backfill: only Schedule triggers can be backfilled")
+        now = datetime.now(UTC)
+        start = body.backfill.start.astimezone(UTC)
+        end = (body.backfill.end or now).astimezone(UTC)
+        if end < start:
+            raise InputError("backfill.end: must not be before backfill.start")
+        if state.backfill is not None:
+            raise ConflictError("backfill: this trigger already has a backfill; delete it first")
+        state.backfill = {
+            "start": instant(start),
+            "end": instant(end),
+            "currentDate": instant(start),
+            "inputs": body.backfill.inputs or {},
+            "labels": _labels(body.backfill.labels),
+            "paused": body.backfill.paused,
+            "executions": 0,
+        }
     state.updated = datetime.now(UTC)
+    ctx.store.triggers.save(state)
+    return trigger_json(state)
+
+
+def _set_paused(ctx: ApiContext, tenant: str, ref: TriggerRef, paused: bool) -> dict[str, Any]:
+    state = _state(ctx, tenant, ref)
+    if state.backfill is None:
+        raise NotFoundError(
+            f"trigger `{ref.namespace}.{ref.flow_id}.{ref.trigger_id}` has no backfill"
+        )
+    state.backfill = {**state.backfill, "paused": paused}
+    ctx.store.triggers.save(state)
+    return trigger_json(state)
+
+
+@router.put("/backfill/pause", summary="Pause a backfill")
+def pause_backfill(*, tenant: str, body: TriggerRef, ctx: Ctx) -> dict[str, Any]:
+    """Stop creating executions for the backfill until it is unpaused."""
+    return _set_paused(ctx, tenant, body, paused=True)
+
+
+@router.put("/backfill/unpause", summary="Resume a paused backfill")
+def unpause_backfill(*, tenant: str, body: TriggerRef, ctx: Ctx) -> dict[str, Any]:
+    """Go on creating the backfill's executions."""
+    return _set_paused(ctx, tenant, body, paused=False)
+
+
+@router.post("/backfill/delete", summary="Delete a backfill")
+def delete_backfill(*, tenant: str, body: TriggerRef, ctx: Ctx) -> dict[str, Any]:
+    """Forget the backfill (executions already created stay)."""
+    state = _state(ctx, tenant, body)
+    if state.backfill is None:
+        raise NotFoundError(
+            f"trigger `{body.namespace}.{body.flow_id}.{body.trigger_id}` has no backfill"
+        )
+    state.backfill = None
     ctx.store.triggers.save(state)
     return trigger_json(state)
 

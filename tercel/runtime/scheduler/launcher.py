@@ -100,11 +100,17 @@ def launch(
     *,
     context: Mapping[str, Any] | None = None,
     schedule_date: datetime | None = None,
+    extra_inputs: Mapping[str, Any] | None = None,
+    extra_labels: Mapping[str, str] | None = None,
 ) -> Execution:
-    """Create and start an execution of `flow` for `trigger` (`trigger.*` = `variables`)."""
+    """Create and start an execution of `flow` for `trigger` (`trigger.*` = `variables`).
+
+    `extra_inputs` and `extra_labels` (a backfill's) win over the trigger's own.
+    """
     render_context = {"trigger": dict(variables), **(context or {})}
-    inputs = render_inputs(trigger, render_context)
-    labels = [Label(key, str(value)) for key, value in trigger.labels.items()]
+    inputs = {**render_inputs(trigger, render_context), **(extra_inputs or {})}
+    merged = {**{k: str(v) for k, v in trigger.labels.items()}, **(extra_labels or {})}
+    labels = [Label(key, value) for key, value in merged.items()]
     return runtime.start_now(
         flow,
         inputs,

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from tercel.engine.execution import format_instant, parse_instant
 from tercel.errors import TercelError
 from tercel.model.durations import parse_duration
 from tercel.plugins.core.trigger.schedule import RecoverMissedSchedules, Schedule
@@ -89,6 +90,7 @@ class Scheduler:
         for tenant, flow, trigger in self.index.of_type(Schedule):
             try:
                 created.extend(self._evaluate(tenant, flow, trigger, now))
+                created.extend(self._backfill(tenant, flow, trigger, now))
             except TercelError as error:
                 _log.warning("trigger %s.%s.%s: %s", flow.namespace, flow.id, trigger.id, error)
         return created
@@ -151,6 +153,54 @@ class Scheduler:
                 created.append(execution)
                 state.execution_id = execution.id
                 self.store.triggers.save(state)
+        return created
+
+    def _backfill(
+        self, tenant: str, flow: Flow, trigger: Schedule, now: datetime
+    ) -> list[Execution]:
+        """Fire the next dates of a running backfill (a lease keeps other schedulers off)."""
+        state = self.store.triggers.find(flow.namespace, flow.id, trigger.id, tenant=tenant)
+        if state is None or not state.backfill or state.backfill.get("paused"):
+            return []
+        key = (flow.namespace, flow.id, trigger.id)
+        until = now + timedelta(seconds=30)
+        if not self.store.triggers.lock(
+            *key, owner=self.owner, until=until, now=now, tenant=tenant
+        ):
+            return []
+        created: list[Execution] = []
+        try:
+            state = self.store.triggers.find(*key, tenant=tenant)
+            if state is None or not state.backfill or state.backfill.get("paused"):
+                return []
+            backfill = dict(state.backfill)
+            current = parse_instant(backfill["currentDate"])
+            end = parse_instant(backfill["end"])
+            cursor = current - timedelta(seconds=1)
+            for _ in range(MAX_PER_TICK):
+                date = next_date(trigger, cursor)
+                if date.astimezone(UTC) > end:
+                    backfill = {}
+                    break
+                cursor = date
+                if self._should_fire(flow, trigger, date, date):
+                    execution = launch(
+                        self.runtime,
+                        tenant,
+                        flow,
+                        trigger,
+                        schedule_variables(trigger, date),
+                        schedule_date=date,
+                        extra_inputs=backfill.get("inputs") or {},
+                        extra_labels={**(backfill.get("labels") or {}), "system.backfill": "true"},
+                    )
+                    created.append(execution)
+                    backfill["executions"] = int(backfill.get("executions", 0)) + 1
+                backfill["currentDate"] = format_instant(date + timedelta(seconds=1))
+            state.backfill = backfill or None
+            self.store.triggers.save(state)
+        finally:
+            self.store.triggers.unlock(*key, self.owner, tenant=tenant)
         return created
 
     def _should_fire(self, flow: Flow, trigger: Schedule, date: datetime, now: datetime) -> bool:

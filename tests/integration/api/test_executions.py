@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+
 from tests.integration.api.conftest import HELLO, TestClient
 
 FLOWS = "/api/v1/main/flows"
@@ -184,3 +185,39 @@ def test_follow_streams_until_terminated(server_client: TestClient) -> None:
         logs = "".join(stream.iter_text())
     assert "Hello world" in logs
     assert "event: end" in logs
+
+
+APPROVAL = """\
+id: approval
+namespace: company.team
+tasks:
+  - id: wait_for_approval
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - id: approved
+        type: BOOLEAN
+      - id: reason
+        type: STRING
+        defaults: none given
+  - id: report
+    type: io.kestra.plugin.core.log.Log
+    message: "approved={{ outputs.wait_for_approval.onResume.approved }}"
+"""
+
+
+def test_resume_a_paused_execution_with_on_resume_inputs(server_client: TestClient) -> None:
+    push(server_client, APPROVAL)
+    created = server_client.post(f"{EXECUTIONS}/company.team/approval").json()
+    wait_for(server_client, created["id"], {"PAUSED"})
+    not_paused = server_client.post(f"{EXECUTIONS}/nope/resume")
+    assert not_paused.status_code == 404
+    resumed = server_client.post(
+        f"{EXECUTIONS}/{created['id']}/resume", files={"approved": (None, "true")}
+    )
+    assert resumed.status_code == 204, resumed.text
+    done = wait_for(server_client, created["id"], {"SUCCESS", "FAILED"})
+    assert done["state"]["current"] == "SUCCESS"
+    logs = server_client.get(f"/api/v1/main/logs/{created['id']}").json()
+    assert any(entry["message"] == "approved=true" for entry in logs)
+    again = server_client.post(f"{EXECUTIONS}/{created['id']}/resume")
+    assert again.status_code == 409
