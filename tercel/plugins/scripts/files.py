@@ -78,21 +78,33 @@ def _matches(name: str, patterns: Iterable[str]) -> bool:
     )
 
 
+def _namespace_files(ctx: TaskContext) -> list[tuple[str, bytes]]:
+    """(relative path, content) of the namespace's files.
+
+    The runtime's services also see local namespace folders (``tercel run --flows DIR``);
+    without them, the files stored under ``kestra:///<ns>/_files/`` are used.
+    """
+    services = getattr(ctx, "services", None)
+    listing = getattr(services, "namespace_files", None)
+    if callable(listing):
+        return [(str(path), bytes(content)) for path, content in listing()]
+    prefix = f"kestra:///{ctx.namespace.replace('.', '/')}/_files/"
+    return [(uri.removeprefix(prefix), ctx.storage.get(uri)) for uri in ctx.storage.list(prefix)]
+
+
 def copy_namespace_files(
     ctx: TaskContext, include: list[str] | None, exclude: list[str] | None
 ) -> int:
-    """Copy the namespace's files (``kestra:///<ns>/_files/...``) into the working dir."""
-    prefix = f"kestra:///{ctx.namespace.replace('.', '/')}/_files/"
+    """Copy the namespace's files (filtered by globs) into the working dir."""
     count = 0
-    for uri in ctx.storage.list(prefix):
-        relative = uri.removeprefix(prefix)
+    for relative, content in _namespace_files(ctx):
         if include and not _matches(relative, include):
             continue
         if exclude and _matches(relative, exclude):
             continue
         path = _inside(ctx.working_dir, relative, "namespace file")
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(ctx.storage.get(uri))
+        path.write_bytes(content)
         count += 1
     return count
 
