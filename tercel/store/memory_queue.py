@@ -21,6 +21,7 @@ from tercel.store.records import (
     TriggerState,
     namespace_matches,
 )
+from tercel.store.signal import JobSignal
 
 Clock = Callable[[], datetime]
 
@@ -152,6 +153,7 @@ class MemoryJobs:
         self._clock = clock
         self._jobs: dict[int, Job] = {}
         self._ids = itertools.count(1)
+        self._signal = JobSignal()
 
     def enqueue(
         self,
@@ -177,6 +179,7 @@ class MemoryJobs:
                 0,
                 now or self._clock(),
             )
+            self._signal.notify()
             return job_id
 
     def claim(
@@ -268,6 +271,10 @@ class MemoryJobs:
         """See `JobQueue.get`."""
         with self._lock:
             return self._jobs.get(job_id)
+
+    def wait(self, timeout: float) -> bool:
+        """See `JobQueue.wait`."""
+        return self._signal.wait(timeout)
 
     def count(self, status: str | None = None, kind: str | None = None) -> int:
         """See `JobQueue.count`."""

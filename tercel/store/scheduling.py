@@ -122,6 +122,10 @@ class JobQueue(Protocol):
     def count(self, status: str | None = None, kind: str | None = None) -> int:
         """How many jobs (with that status/kind)."""
 
+    def wait(self, timeout: float) -> bool:
+        """Block until a job may have been queued (or `timeout` seconds pass); True when
+        woken by an enqueue. Workers call it after an empty claim instead of sleeping."""
+
 
 class DelayRepository(Protocol):
     """Timers of executions, polled by the executor."""

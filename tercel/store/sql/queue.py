@@ -9,6 +9,7 @@ take turns. Either way a job is claimed by one worker at a time.
 from __future__ import annotations
 
 import builtins
+import threading
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,7 @@ from tercel.store.records import (
     Delay,
     Job,
 )
+from tercel.store.signal import CHANNEL, JobSignal, PostgresListener
 from tercel.store.sql.database import Database
 from tercel.store.sql.dialect import lock_for_claim
 from tercel.store.sql.schema import UtcDateTime, delays, jobs
@@ -48,6 +50,9 @@ class SqlJobs:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._signal = JobSignal()
+        self._listener: PostgresListener | None = None
+        self._listener_lock = threading.Lock()
         self._claims: dict[tuple[str, ...] | None, Any] = {}
 
     def enqueue(
@@ -61,7 +66,7 @@ class SqlJobs:
     ) -> int:
         """See `JobQueue.enqueue`."""
         with self._db.transaction() as conn:
-            return int(
+            job_id = int(
                 conn.execute(
                     jobs.insert()
                     .values(
@@ -76,6 +81,11 @@ class SqlJobs:
                     .returning(jobs.c.id)
                 ).scalar_one()
             )
+            if self._db.is_postgresql:
+                # Delivered at commit to every listening process.
+                conn.execute(sa.select(sa.func.pg_notify(CHANNEL, kind)))
+        self._signal.notify()
+        return job_id
 
     def claim(
         self,
@@ -192,6 +202,23 @@ class SqlJobs:
         with self._db.read() as conn:
             row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).first()
         return None if row is None else _job(row)
+
+    def wait(self, timeout: float) -> bool:
+        """See `JobQueue.wait` (on PostgreSQL, enqueues from other processes wake it too)."""
+        if self._db.is_postgresql and self._listener is None:
+            with self._listener_lock:
+                if self._listener is None:
+                    url = self._db.engine.url.set(drivername="postgresql")
+                    self._listener = PostgresListener(
+                        url.render_as_string(hide_password=False), self._signal
+                    )
+        return self._signal.wait(timeout)
+
+    def close(self) -> None:
+        """Stop the PostgreSQL listener, if one was started."""
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
 
     def count(self, status: str | None = None, kind: str | None = None) -> int:
         """See `JobQueue.count`."""

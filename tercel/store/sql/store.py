@@ -114,5 +114,6 @@ class SqlStore:
                 connection.commit()
 
     def close(self) -> None:
-        """Close every pooled connection."""
+        """Stop the job listener and close every pooled connection."""
+        self.jobs.close()
         self.engine.dispose()

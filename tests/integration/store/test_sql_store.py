@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -318,3 +320,26 @@ def test_a_killed_writer_leaves_only_whole_writes(sql_store: SqlStore) -> None:
         # that committed: never a half-written step.
         assert 20 <= len(execution.task_run_list) <= 40
         assert [tr.task_id for tr in execution.task_run_list][:20] == [f"t{i}" for i in range(20)]
+
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not PG_URL, reason="TEST_DATABASE_URL is not set: run under scripts/with-postgres.sh"
+)
+def test_an_enqueue_in_another_process_wakes_a_postgresql_worker(pg_store: SqlStore) -> None:
+    assert PG_URL is not None
+    other = SqlStore.open(PG_URL, migrate=False)
+    try:
+        pg_store.jobs.wait(0.01)  # starts the listener
+        woken: list[bool] = []
+        waiter = threading.Thread(target=lambda: woken.append(pg_store.jobs.wait(30)))
+        waiter.start()
+        time.sleep(0.2)
+        other.jobs.enqueue("task", {})
+        waiter.join(timeout=30)
+        assert woken == [True]
+    finally:
+        other.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -222,3 +224,21 @@ def test_a_transaction_groups_writes(store: Store) -> None:
             store.kv.set("ns", "b", 2)
     assert store.kv.keys("ns") == ["a", "b"]
     assert store.jobs.count() == 1
+
+
+def test_an_idle_worker_is_woken_by_an_enqueue(store: Store) -> None:
+    while store.jobs.wait(0.05):
+        pass  # forget wake-ups left by earlier tests on a shared database: then it times out
+    woken: list[bool] = []
+    waiter = threading.Thread(target=lambda: woken.append(store.jobs.wait(30)))
+    waiter.start()
+    time.sleep(0.1)
+    store.jobs.enqueue("task", {})
+    waiter.join(timeout=30)
+    assert woken == [True]
+
+
+def test_a_job_queued_before_the_wait_is_not_missed(store: Store) -> None:
+    store.jobs.wait(0.01)
+    store.jobs.enqueue("task", {})
+    assert store.jobs.wait(0.01)
