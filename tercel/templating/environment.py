@@ -80,6 +80,34 @@ class PebbleLoop(LoopContext):
         return self._length
 
 
+class PebbleContext(Context):
+    """A render context that reads the caller's variables in place (no copy per render).
+
+    Jinja copies every global (our ~40 functions) into each new context; here the
+    variables mapping is used as-is and functions are looked up in the environment's
+    globals only when a name is not a variable.
+    """
+
+    def __init__(
+        self,
+        environment: Any,
+        parent: dict[str, Any],
+        name: str | None,
+        blocks: dict[str, Callable[[Context], Iterator[str]]],
+        globals: Any = None,  # noqa: A002 - Jinja's parameter name
+    ) -> None:
+        super().__init__(environment, parent, name, blocks, None)
+        self._functions: Mapping[str, Any] = environment.globals
+
+    def resolve_or_missing(self, key: str) -> Any:
+        """A variable (set in the template, then given by the caller), else a function."""
+        if key in self.vars:
+            return self.vars[key]
+        if key in self.parent:
+            return self.parent[key]
+        return self._functions.get(key, missing)
+
+
 def _java_truncating_div(left: int, right: int) -> int:
     if right == 0:
         raise TemplateError("/ by zero")
@@ -95,6 +123,7 @@ class PebbleEnvironment(ImmutableSandboxedEnvironment):
     """The one template environment of Tercel (create it with `build_environment`)."""
 
     code_generator_class = syntax.PebbleCodeGenerator
+    context_class = PebbleContext
     loop_context_class: ClassVar[type[LoopContext]] = PebbleLoop
     intercepted_binops = frozenset({"+", "*", "/", "//", "%", "**"})
 
@@ -141,6 +170,8 @@ class PebbleEnvironment(ImmutableSandboxedEnvironment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """``a.b``: a map key, a Java-like method, or a loop/macro attribute; nothing else."""
+        if type(obj) is dict and attribute in obj:  # the common case, first and fast
+            return obj[attribute]
         if isinstance(obj, Mapping):
             try:
                 return obj[attribute]
@@ -169,6 +200,8 @@ class PebbleEnvironment(ImmutableSandboxedEnvironment):
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         """``a[b]``: map key, list/string index or slice; never an attribute."""
+        if type(obj) is dict and argument in obj:
+            return obj[argument]
         if isinstance(obj, Mapping):
             try:
                 return obj[argument]

@@ -27,13 +27,12 @@ from tercel.templating import limits, state
 from tercel.templating.environment import MissingVariableError, PebbleEnvironment
 from tercel.templating.services import TemplateServices
 
-_MARKERS = ("{{", "{%", "{#")
 _SINGLE_EXPRESSION = re.compile(r"\s*\{\{-?(?P<expr>.*?)-?\}\}\s*", re.DOTALL)
 
 
 def has_template(text: str) -> bool:
     """Whether `text` contains template syntax (otherwise it renders to itself)."""
-    return "{" in text and any(marker in text for marker in _MARKERS)
+    return "{" in text and ("{{" in text or "{%" in text or "{#" in text)
 
 
 @lru_cache(maxsize=1)
@@ -84,11 +83,19 @@ def render(
     """
     if not has_template(template):
         return template
-    with state.entered(services, location, loops="{%" in template) as current:
+    loops = "{%" in template
+    if services is None and location is None and not loops:
+        # Fast path: the running state (or the default one) is right as it is.
         compiled = compile_template(template)
         try:
             return _render_compiled(compiled, context)
-        except Exception as error:  # noqa: BLE001 - every engine failure becomes a TemplateError  # noqa: BLE001 - every engine failure becomes a TemplateError
+        except Exception as error:  # noqa: BLE001 - every engine failure becomes a TemplateError
+            raise _translate(error, template, state.current().location) from None
+    with state.entered(services, location, loops=loops) as current:
+        compiled = compile_template(template)
+        try:
+            return _render_compiled(compiled, context)
+        except Exception as error:  # noqa: BLE001 - every engine failure becomes a TemplateError
             raise _translate(error, template, current.location) from None
 
 
@@ -104,7 +111,10 @@ def render_in_state(template: str, context: Mapping[str, Any]) -> str:
 def _render_compiled(compiled: Template, context: Mapping[str, Any]) -> str:
     total = 0
     parts: list[str] = []
-    jinja_context = compiled.new_context(context)  # type: ignore[arg-type]
+    if not isinstance(context, dict):
+        context = dict(context)
+    # shared=True: the caller's mapping is read in place (see PebbleContext).
+    jinja_context = compiled.new_context(context, shared=True)
     for part in compiled.root_render_func(jinja_context):
         total += len(part)
         if total > limits.MAX_STRING_LENGTH:
@@ -134,9 +144,9 @@ def render_typed(
     with state.entered(services, location, loops=False) as current:
         try:
             compiled = _compile_expression(match["expr"])
-            module = compiled.make_module(dict(context))
+            module = compiled.make_module(context, shared=True)  # type: ignore[arg-type]
             return getattr(module, "result", None)
-        except Exception as error:  # noqa: BLE001 - every engine failure becomes a TemplateError  # noqa: BLE001 - every engine failure becomes a TemplateError
+        except Exception as error:  # noqa: BLE001 - every engine failure becomes a TemplateError
             raise _translate(error, expression, current.location) from None
 
 
