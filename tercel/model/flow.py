@@ -99,27 +99,47 @@ class FlowCheck(KestraModel):
 class Flow(KestraModel):
     """A flow as written in YAML, after plugin defaults were applied and types resolved."""
 
+    #: Flow id, unique in its namespace; letters, digits, `.`, `_`, `-` (immutable).
     id: str = Field(pattern=FLOW_ID_PATTERN, min_length=1, max_length=100)
+    #: Lower-case dotted namespace, e.g. `company.team` (immutable).
     namespace: str = Field(pattern=NAMESPACE_PATTERN, min_length=1, max_length=150)
+    #: Managed by the server: incremented on every change.
     revision: int | None = Field(default=None, ge=1)
+    #: Markdown description shown in the UI.
     description: str | None = None
+    #: Labels added to every execution: a map or a list of `{key, value}`.
     labels: LabelsField = Field(default_factory=dict)
+    #: Typed parameters given when an execution starts (`{{ inputs.<id> }}`).
     inputs: list[AnyInput] = Field(default_factory=list)
+    #: Values rendered at the end of the execution and exposed to callers.
     outputs: list[Output] = Field(default_factory=list)
+    #: Constants available as `{{ vars.<name> }}` (not rendered recursively).
     variables: dict[str, Any] | None = None
+    #: The tasks to run, in order (at least one).
     tasks: list[AnyTask] = Field(min_length=1)
+    #: Tasks run when a task of `tasks` fails; the execution still ends FAILED.
     errors: list[AnyTask] = Field(default_factory=list)
+    #: Tasks always run at the end of `tasks` (and `errors`).
     finally_: list[AnyTask] = Field(default_factory=list, alias="finally")
+    #: Tasks run after the execution reached its final state (see `execution.state`).
     after_execution: list[AnyTask] = Field(default_factory=list)
+    #: Deprecated: tasks run when the execution ends and all conditions hold.
     listeners: list[Listener] = Field(default_factory=list)
+    #: What starts executions automatically: schedules, webhooks, other flows...
     triggers: list[AnyTrigger] = Field(default_factory=list)
+    #: Default property values for plugins whose type starts with `type`.
     plugin_defaults: list[PluginDefault] = Field(default_factory=list)
     #: Deprecated spelling of `pluginDefaults`.
     task_defaults: list[PluginDefault] = Field(default_factory=list)
+    #: Maximum executions of this flow running at once, and what to do over it.
     concurrency: Concurrency | None = None
+    #: Default retry policy of the runnable tasks that have none.
     retry: Retry | None = None
+    #: Service-level agreements checked while the execution runs.
     sla: list[Sla] = Field(default_factory=list)
+    #: Assertions evaluated before an execution is created.
     checks: list[FlowCheck] = Field(default_factory=list)
+    #: A disabled flow cannot be executed and its triggers do not fire.
     disabled: bool = False
     tenant_id: str | None = Field(default=None, pattern=TENANT_PATTERN)
     deleted: bool = False

@@ -63,14 +63,21 @@ class Input(KestraModel):
 
     input_type: ClassVar[InputType] = InputType.STRING
 
+    #: Input id (`{{ inputs.<id> }}`); dots make nested maps (`a.b`).
     id: str | None = Field(default=None, pattern=INPUT_ID_PATTERN)
     #: Deprecated spelling of `id`.
     name: str | None = Field(default=None, pattern=INPUT_ID_PATTERN)
+    #: STRING, INT, FLOAT, BOOLEAN, SELECT, MULTISELECT, DATETIME, DATE, TIME, DURATION,
+    #: FILE, JSON, YAML, URI, SECRET, ARRAY or EMAIL.
     type: InputType
     description: str | None = None
+    #: Label shown in forms (64 characters at most).
     display_name: str | None = Field(default=None, max_length=64)
+    #: Whether an execution must give a value (when there are no `defaults`).
     required: bool = True
+    #: Value used when none is given.
     defaults: Any = None
+    #: Resolve this input only after `inputs`, and only when `condition` is true.
     depends_on: DependsOn | None = None
 
     @model_validator(mode="after")
@@ -146,6 +153,7 @@ class SelectInput(Input):
     expression: str | None = None
     allow_custom_value: bool = False
     is_radio: bool = False
+    auto_select_first: bool = False
 
     @model_validator(mode="after")
     def _has_values(self) -> SelectInput:
@@ -165,6 +173,7 @@ class MultiselectInput(Input):
     expression: str | None = None
     item_type: InputType = InputType.STRING
     allow_custom_value: bool = False
+    auto_select_first: bool = False
 
     @model_validator(mode="after")
     def _has_values(self) -> MultiselectInput:

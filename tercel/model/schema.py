@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from tercel.model.field_docs import field_docs
 from tercel.model.flow import Flow
 from tercel.model.inputs import INPUT_CLASSES
 from tercel.model.registry import Category, PluginInfo, registry
@@ -63,8 +64,19 @@ def _model_schema(cls: type[BaseModel], prefix: str, definitions: dict[str, Any]
     return dict(_rewrite(raw, renames))
 
 
+def _describe(cls: type[BaseModel], schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the ``#:`` comments of `cls`'s fields as property descriptions."""
+    docs = field_docs(cls)
+    properties = schema.get("properties", {})
+    for name, field in cls.model_fields.items():
+        found = properties.get(field.alias or name)
+        if isinstance(found, dict) and name in docs and "description" not in found:
+            found["description"] = docs[name]
+    return schema
+
+
 def _plugin_schema(info: PluginInfo, definitions: dict[str, Any]) -> dict[str, Any]:
-    schema = _model_schema(info.cls, _safe(info.name), definitions)
+    schema = _describe(info.cls, _model_schema(info.cls, _safe(info.name), definitions))
     properties = schema.setdefault("properties", {})
     names = [info.name, *info.aliases]
     properties["type"] = (
@@ -127,13 +139,13 @@ def flow_schema() -> dict[str, Any]:
         unions[_CATEGORY_UNION[info.category]].append(key)
     for type_name, cls in sorted(INPUT_CLASSES.items()):
         key = f"input.{type_name}"
-        schema = _model_schema(cls, key, definitions)
+        schema = _describe(cls, _model_schema(cls, key, definitions))
         schema.setdefault("properties", {})["type"] = {"const": type_name}
         definitions[key] = schema
         unions["input"].append(key)
     for name, members in unions.items():
         definitions[name] = _union(members, definitions)
-    root = _model_schema(Flow, "flow", definitions)
+    root = _describe(Flow, _model_schema(Flow, "flow", definitions))
     root.pop("title", None)
     return {
         "$schema": SCHEMA_DIALECT,

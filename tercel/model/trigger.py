@@ -24,15 +24,20 @@ class Trigger(KestraModel):
     declare and validate their properties.
     """
 
+    #: Trigger id, unique in the flow.
     id: str = Field(pattern=TASK_ID_PATTERN, max_length=256)
     type: str
     description: str | None = None
+    #: The trigger fires only when all these conditions are true.
     conditions: list[AnyCondition] = Field(default_factory=list)
+    #: A disabled trigger does not fire.
     disabled: bool = False
     worker_group: WorkerGroup | None = None
     log_level: str | None = None
     log_to_file: bool = False
+    #: Labels added to the executions this trigger creates.
     labels: LabelsField = Field(default_factory=dict)
+    #: Disable the trigger when an execution it created ends in one of these states.
     stop_after: list[str] | None = None
     #: Flow inputs for the executions this trigger creates (merged over input defaults).
     inputs: dict[str, Any] | None = None
@@ -41,6 +46,7 @@ class Trigger(KestraModel):
 class PollingTrigger(Trigger):
     """A trigger evaluated every `interval` (ISO-8601 duration, default one minute)."""
 
+    #: How often the trigger is evaluated (ISO-8601 duration).
     interval: str = "PT60S"
 
     @field_validator("interval")

@@ -125,3 +125,13 @@ def test_schema_file_can_be_written(tmp_path: Path) -> None:
     assert json.loads(target.read_text(encoding="utf-8"))["$schema"].startswith(
         "http://json-schema"
     )
+
+
+def test_schema_carries_property_descriptions(schema: dict[str, object]) -> None:
+    definitions = schema["definitions"]
+    assert isinstance(definitions, dict)
+    cron = definitions["io.kestra.plugin.core.trigger.Schedule"]["properties"]["cron"]
+    assert "cron expression" in cron["description"]
+    properties = schema["properties"]
+    assert isinstance(properties, dict)
+    assert properties["tasks"]["description"].startswith("The tasks to run")

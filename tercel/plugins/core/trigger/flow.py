@@ -105,5 +105,7 @@ class FlowTrigger(Trigger):
     execution's context.
     """
 
+    #: Upstream states that fire the trigger (default: every terminal state).
     states: list[StateName] | None = None
+    #: Fire only once all listed flows completed within a time window.
     preconditions: Preconditions | None = None

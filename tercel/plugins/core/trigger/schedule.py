@@ -95,10 +95,15 @@ class Backfill(KestraModel):
 class Schedule(Trigger):
     """Start an execution at every date matched by `cron` (Unix cron, in `timezone`)."""
 
+    #: Unix cron expression (5 fields, 6 with `withSeconds`) or `@daily`, `@hourly`...
     cron: str
+    #: Whether `cron` has a leading seconds field.
     with_seconds: bool = False
+    #: IANA time zone of the schedule, e.g. `Europe/Paris` (default: the server's).
     timezone: str | None = None
+    #: Skip schedule dates older than this when they are evaluated late (ISO-8601).
     late_maximum_delay: str | None = None
+    #: What to do with dates missed while the scheduler was down: ALL, LAST or NONE.
     recover_missed_schedules: RecoverMissedSchedules | None = None
     backfill: Backfill | None = None
     schedule_conditions: list[AnyCondition] = Field(default_factory=list)
@@ -129,6 +134,7 @@ class Schedule(Trigger):
 class ScheduleOnDates(Trigger):
     """Start an execution at each of `dates` (ISO-8601 date-times, in `timezone`)."""
 
+    #: The date-times to start executions at (ISO-8601 with offset).
     dates: list[str] = Field(min_length=1)
     timezone: str | None = None
     recover_missed_schedules: RecoverMissedSchedules | None = None

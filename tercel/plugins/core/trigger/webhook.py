@@ -19,8 +19,11 @@ MULTIPLE_CONDITION = "io.kestra.plugin.core.condition.MultipleCondition"
 class Webhook(Trigger):
     """``/api/v1/{tenant}/executions/webhook/{namespace}/{flowId}/{key}`` starts the flow."""
 
+    #: The secret part of the webhook URL (may be a template, e.g. a secret).
     key: str
+    #: Answer only when the execution has ended.
     wait: bool = False
+    #: With `wait`, answer with the flow outputs.
     return_outputs: bool = False
     response_content_type: str | None = None
 
