@@ -20,9 +20,10 @@ from fastapi import FastAPI
 from tercel.api.app import create_app
 from tercel.api.secret_box import SecretBox
 from tercel.config import Settings
-from tercel.engine.api import Resume
+from tercel.engine.api import Resume, Start
 from tercel.engine.state import State
 from tercel.errors import ConflictError
+from tercel.ids import short_id
 from tercel.runtime.services import SecretSource, secrets_from_env
 from tercel.store.records import namespace_hierarchy
 
@@ -115,21 +116,38 @@ class ServerRuntime:
         self.runtime.executor.send(execution_id, Resume(inputs=dict(inputs)))
         self.runtime.executor.start()
 
+    def _flow_of(self, execution: Execution) -> Flow:
+        return self.runtime.flows.resolve(
+            execution.namespace,
+            execution.flow_id,
+            execution.flow_revision,
+            execution.tenant_id,
+        )
+
     async def restart(self, execution_id: str) -> Execution:
-        """Not available until the runtime offers restart."""
-        restart: Callable[[str], Execution] | None = getattr(self.runtime, "restart", None)
-        if restart is None:
-            raise ConflictError("restart is not supported by this server yet")
-        return restart(execution_id)
+        """Reset the failed task runs (same execution, next attempt) and run them again."""
+        from tercel.engine.lifecycle import restart
+
+        if self.runtime.executor.tracked(execution_id) is not None:
+            raise ConflictError(f"execution `{execution_id}` is still being driven")
+        execution = self.store.executions.get(execution_id)
+        flow = self._flow_of(execution)
+        restart(flow, execution, self.runtime.executor.clock())
+        # Task runs of error branches were dropped: rewrite them all.
+        self.store.executions.save(execution, None)
+        self.runtime.start()
+        self.runtime.executor.track(flow, execution)
+        self.runtime.executor.send(execution_id, Start())
+        return execution
 
     async def replay(self, execution_id: str, task_run_id: str | None) -> Execution:
-        """Not available until the runtime offers replay."""
-        replay: Callable[[str, str | None], Execution] | None = getattr(
-            self.runtime, "replay", None
-        )
-        if replay is None:
-            raise ConflictError("replay is not supported by this server yet")
-        return replay(execution_id, task_run_id)
+        """A new execution copying this one up to `task_run_id`, run from there."""
+        from tercel.engine.lifecycle import replay
+
+        execution = self.store.executions.get(execution_id)
+        flow = self._flow_of(execution)
+        replayed = replay(execution, task_run_id, self.runtime.executor.clock(), new_id=short_id)
+        return self.runtime.submit(flow, replayed).execution
 
     def recover(self) -> int:
         """Resume the executions a previous process left unfinished; how many."""

@@ -221,3 +221,56 @@ def test_resume_a_paused_execution_with_on_resume_inputs(server_client: TestClie
     assert any(entry["message"] == "approved=true" for entry in logs)
     again = server_client.post(f"{EXECUTIONS}/{created['id']}/resume")
     assert again.status_code == 409
+
+
+FLAKY = """\
+id: flaky
+namespace: company.team
+tasks:
+  - id: first
+    type: io.kestra.plugin.core.output.OutputValues
+    values:
+      n: 1
+  - id: check
+    type: io.kestra.plugin.core.execution.Fail
+    condition: "{{ kv('fixed') ?? true }}"
+    errorMessage: not fixed yet
+  - id: last
+    type: io.kestra.plugin.core.log.Log
+    message: done
+"""
+
+
+def test_restart_reruns_the_failed_task_in_the_same_execution(
+    server_client: TestClient,
+) -> None:
+    push(server_client, FLAKY)
+    failed = server_client.post(f"{EXECUTIONS}/company.team/flaky", params={"wait": "true"}).json()
+    assert failed["state"]["current"] == "FAILED"
+    server_client.put("/api/v1/main/namespaces/company.team/kv/fixed", content="false")
+    restarted = server_client.post(f"{EXECUTIONS}/{failed['id']}/restart")
+    assert restarted.status_code == 200, restarted.text
+    done = wait_for(server_client, failed["id"], {"SUCCESS", "FAILED"})
+    assert done["state"]["current"] == "SUCCESS"
+    assert done["metadata"]["attemptNumber"] == 2
+    assert [tr["taskId"] for tr in done["taskRunList"]] == ["first", "check", "last"]
+    not_failed = server_client.post(f"{EXECUTIONS}/{failed['id']}/restart")
+    assert not_failed.status_code == 409
+
+
+def test_replay_from_a_task_run_creates_a_new_execution(server_client: TestClient) -> None:
+    push(server_client, HELLO)
+    first = server_client.post(f"{EXECUTIONS}/company.team/hello", params={"wait": "true"}).json()
+    task_run_id = first["taskRunList"][0]["id"]
+    replayed = server_client.post(
+        f"{EXECUTIONS}/{first['id']}/replay", params={"taskRunId": task_run_id}
+    )
+    assert replayed.status_code == 200, replayed.text
+    new_id = replayed.json()["id"]
+    assert new_id != first["id"]
+    done = wait_for(server_client, new_id, {"SUCCESS", "FAILED"})
+    assert done["state"]["current"] == "SUCCESS"
+    assert done["originalId"] == first["id"]
+    unknown = server_client.post(f"{EXECUTIONS}/{first['id']}/replay", params={"taskRunId": "x"})
+    assert unknown.status_code == 404
+    assert "taskRunId" in unknown.json()["message"]
