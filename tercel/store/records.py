@@ -162,6 +162,7 @@ class Job:
     key: str | None
     claimed_by: str | None
     heartbeat: datetime | None
+    #: How many times the job was claimed (a requeued job's next claim is attempt 2).
     attempts: int
     created: datetime
 

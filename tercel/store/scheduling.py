@@ -110,10 +110,11 @@ class JobQueue(Protocol):
         """Park a job as FAILED (kept for inspection)."""
 
     def release(self, job_id: int) -> bool:
-        """Put a claimed job back in the queue (attempts unchanged)."""
+        """Put a claimed job back in the queue, as if this claim never happened."""
 
     def requeue_stale(self, older_than: datetime) -> list[Job]:
-        """Jobs whose heartbeat is older than `older_than` go back to QUEUED (attempts + 1);
+        """Jobs whose heartbeat is older than `older_than` go back to QUEUED (their next claim
+        counts as a new attempt);
         returns them as requeued."""
 
     def get(self, job_id: int) -> Job | None:
