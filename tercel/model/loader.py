@@ -197,6 +197,17 @@ def _validate_document(
                 result.problems.extend(check(result.flow, text, path))
     except RecursionError:
         result.problems.append(Problem("document is nested too deeply", path, 1, 1))
+    except Exception as error:  # noqa: BLE001 - a plugin validator bug must not crash callers
+        result.flow = None
+        result.problems.append(
+            Problem(
+                f"internal error while validating: {type(error).__name__}: {error}",
+                path,
+                document.start_line,
+                1,
+                "this is a bug in Tercel or in a plugin; please report it",
+            )
+        )
     if not positioned:
         result.problems = [_unpositioned(problem) for problem in result.problems]
     result.problems.sort(key=lambda problem: (problem.line, problem.column))

@@ -103,3 +103,20 @@ def _problems_with_hints(source: str) -> list[tuple[str, int, int, Any]]:
     except FlowValidationError as error:
         return [(p.message, p.line, p.column, p.hint) for p in error.problems]
     raise AssertionError("the flow is valid")
+
+
+BUGGY = "tests.model.Buggy"
+
+
+@plugin(BUGGY)
+class Buggy(Task):
+    """A test-only task whose validator has a bug (raises something pydantic does not wrap)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> Buggy:
+        raise LookupError("oops")
+
+
+def test_a_crashing_plugin_validator_is_reported_not_raised() -> None:
+    found = problems(flow_with(f"tasks:\n  - id: b\n    type: {BUGGY}\n"))
+    assert found == [("internal error while validating: LookupError: oops", 1, 1)]
