@@ -26,7 +26,7 @@ from tercel.engine.plan import Plan
 from tercel.engine.rendering import TaskPlanContext, is_truthy
 from tercel.engine.scheduler import LaneRun
 from tercel.engine.state import State
-from tercel.errors import TercelError
+from tercel.engine.states import TASK_ERRORS
 from tercel.model.task import Task, TaskKind
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def _run_if_allows(executor: Executor, task_run: TaskRun, task: Task) -> bool:
         return False
     try:
         rendered = plan_context(executor, task_run, task).render(str(condition))
-    except TercelError as error:
+    except TASK_ERRORS as error:
         executor.fail(task_run, task, f"`runIf` of `{task.id}` failed: {error}")
         return False
     if not is_truthy(rendered):
@@ -115,7 +115,7 @@ def start_flowable(
         ctx = plan_context(executor, task_run, task)
     try:
         plan: Plan = task.plan(ctx)  # type: ignore[attr-defined]
-    except TercelError as error:
+    except TASK_ERRORS as error:
         executor.fail(task_run, task, str(error))
         return
     if looping:
@@ -132,7 +132,7 @@ def start_working_directory(executor: Executor, task_run: TaskRun, task: Task) -
     ctx = plan_context(executor, task_run, task)
     try:
         plan: Plan = task.plan(ctx)  # type: ignore[attr-defined]
-    except TercelError as error:
+    except TASK_ERRORS as error:
         executor.fail(task_run, task, str(error))
         return
     executor.index.runs[task_run.id] = LaneRun.of(plan, external=True)
@@ -164,7 +164,7 @@ def start_pause(executor: Executor, task_run: TaskRun, task: Task) -> None:
     executor.set_state(task_run, State.RUNNING)
     try:
         spec = task.pause_spec(plan_context(executor, task_run, task))  # type: ignore[attr-defined]
-    except TercelError as error:
+    except TASK_ERRORS as error:
         executor.fail(task_run, task, str(error))
         return
     executor.set_state(task_run, State.PAUSED)
@@ -188,7 +188,7 @@ def apply_labels(executor: Executor, task_run: TaskRun, task: Task) -> None:
     executor.set_state(task_run, State.RUNNING)
     try:
         labels: list[Label] = task.resolve_labels(executor.render_with(task_run, task))  # type: ignore[attr-defined]
-    except TercelError as error:
+    except TASK_ERRORS as error:
         executor.fail(task_run, task, str(error))
         return
     for label in labels:
@@ -207,7 +207,7 @@ def apply_exit(executor: Executor, task_run: TaskRun, task: Task) -> None:
     executor.set_state(task_run, State.RUNNING)
     try:
         state: State = task.exit_state(executor.render_with(task_run, task))  # type: ignore[attr-defined]
-    except TercelError as error:
+    except TASK_ERRORS as error:
         executor.fail(task_run, task, str(error))
         return
     if state is State.KILLED:
@@ -233,7 +233,7 @@ def start_executable(executor: Executor, task_run: TaskRun, task: Task) -> None:
     try:
         requests = task.subflow_requests(plan_context(executor, task_run, task))  # type: ignore[attr-defined]
         schedules = [_parse_schedule(request.schedule_date) for request in requests]
-    except (TercelError, ValueError) as error:
+    except TASK_ERRORS as error:
         executor.end_attempt(task_run, State.FAILED)
         executor.fail(task_run, task, str(error))
         return

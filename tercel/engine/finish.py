@@ -16,9 +16,8 @@ from tercel.engine.plan import Plan, Slot
 from tercel.engine.rendering import render_value
 from tercel.engine.scheduler import LaneRun
 from tercel.engine.state import State
-from tercel.engine.states import worst_state
+from tercel.engine.states import TASK_ERRORS, worst_state
 from tercel.engine.typed import parse_typed
-from tercel.errors import TercelError
 
 if TYPE_CHECKING:
     from tercel.engine.executor import Executor
@@ -54,7 +53,7 @@ def finish_owner(executor: Executor, owner: str | None, run: LaneRun) -> None:
                 step = loop(
                     plan_context(executor, task_run, task), iteration, executor.now - started
                 )
-            except TercelError as error:
+            except TASK_ERRORS as error:
                 executor.fail(task_run, task, str(error))
                 return
             if step.outputs:
@@ -71,7 +70,7 @@ def finish_owner(executor: Executor, owner: str | None, run: LaneRun) -> None:
     if callable(final_outputs):
         try:
             outputs = final_outputs(plan_context(executor, task_run, task))
-        except TercelError as error:
+        except TASK_ERRORS as error:
             executor.fail(task_run, task, str(error))
             return
         executor.set_outputs(task_run, outputs)
@@ -105,7 +104,7 @@ def end_execution(executor: Executor, run: LaneRun) -> None:
     if state not in (State.KILLED,) and executor.flow.outputs:
         try:
             executor.execution.outputs = render_flow_outputs(executor)
-        except (TercelError, ValueError, KeyError, TypeError) as error:
+        except TASK_ERRORS as error:
             executor.log("ERROR", f"Failed to render the flow outputs: {error}")
             executor.execution.outputs = None
             state = State.FAILED

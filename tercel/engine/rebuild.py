@@ -14,7 +14,7 @@ from tercel.engine.plan import Plan, Slot
 from tercel.engine.rendering import TaskPlanContext
 from tercel.engine.scheduler import LaneRun, Phase
 from tercel.engine.state import State
-from tercel.errors import TercelError
+from tercel.engine.states import TASK_ERRORS
 from tercel.model.task import Task, TaskKind
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def rebuild_run(executor: Executor, owner: str | None) -> LaneRun | None:
         plan: Plan = task.plan(  # type: ignore[attr-defined]
             TaskPlanContext(executor.renderer, index, task_run, context)
         )
-    except TercelError:
+    except TASK_ERRORS:
         return None
     children = index.children.get(owner, [])
     if callable(getattr(task, "next_iteration", None)):

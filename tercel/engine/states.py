@@ -9,6 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tercel.engine.state import State
+from tercel.errors import TercelError
+
+#: What a task's own code (a plan, a hook, a template) may raise to fail its task run
+#: instead of the whole decision: Tercel errors and the usual conversion errors.
+TASK_ERRORS: tuple[type[Exception], ...] = (TercelError, ValueError, TypeError, KeyError)
 
 #: Worst first: the first of these present decides the state.
 PRECEDENCE = (State.KILLED, State.FAILED, State.WARNING, State.PAUSED)

@@ -68,3 +68,60 @@ def test_corpus_flow_ends_in_kestras_state_with_kestras_task_run_count(
     assert execution.state.current is state
     if count is not None:
         assert len(execution.task_run_list) == count
+
+
+def test_each_parallel_over_integers_stringifies_values(tmp_path: Path) -> None:
+    execution, driver = run_flow("each-parallel-Integer.yml", tmp_path)
+    assert execution.state.current is State.SUCCESS
+    assert [tr.outputs for tr in driver.task_runs("return")] == [
+        {"value": "1"},
+        {"value": "2"},
+        {"value": "3"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("failed", "state", "count"), [("false", State.SUCCESS, 4), ("true", State.FAILED, 3)]
+)
+def test_working_directory_failure_runs_its_errors(
+    failed: str, state: State, count: int, tmp_path: Path
+) -> None:
+    outcomes = {
+        "first": State.FAILED if failed == "true" else State.SUCCESS,
+        "second": (State.SUCCESS, {"uris": {"out/stay.txt": "kestra:///stay.txt"}}),
+    }
+    execution, driver = run_flow(
+        "working-directory.yaml",
+        tmp_path,
+        inputs={"failed": failed},
+        outcomes=outcomes,  # type: ignore[arg-type]
+    )
+    assert execution.state.current is state
+    assert len(execution.task_run_list) == count
+    if failed == "true":
+        assert len(driver.task_runs("error-t1")) == 1
+
+
+def test_sleep_is_a_runnable_task(tmp_path: Path) -> None:
+    execution, driver = run_flow(
+        "sleep-task-flow.yaml",
+        tmp_path,
+        outcomes={"sleep": State.SUCCESS},  # type: ignore[dict-item]
+    )
+    assert execution.state.current is State.SUCCESS
+    assert driver.task_runs("sleep")[0].attempts
+
+
+@pytest.mark.parametrize("fixture", ["pause_no_tasks.yaml", "pause-delay-from-input.yaml"])
+def test_pause_variants_pause_then_succeed(fixture: str, tmp_path: Path) -> None:
+    from engine_driver import Driver, load
+
+    from tercel.engine.api import Resume
+
+    driver = Driver(load(fixture), tmp_path)
+    execution = driver.run()
+    if execution.state.current is State.PAUSED:
+        assert len(execution.task_run_list) == 1
+        driver.send(Resume())
+        driver.run(start=False)
+    assert execution.state.current is State.SUCCESS
