@@ -343,3 +343,16 @@ def test_an_enqueue_in_another_process_wakes_a_postgresql_worker(pg_store: SqlSt
         assert woken == [True]
     finally:
         other.close()
+
+
+def test_readers_are_not_blocked_by_an_open_write_transaction(sql_store: SqlStore) -> None:
+    sql_store.kv.set("ns", "k", "committed")
+    seen: list[object] = []
+    with sql_store.transaction():
+        sql_store.kv.set("ns", "k", "uncommitted")
+        reader = threading.Thread(target=lambda: seen.append(sql_store.kv.get("ns", "k")))
+        reader.start()
+        reader.join(timeout=10)
+        assert not reader.is_alive(), "the reader waited for the writer"
+    assert seen == ["committed"]
+    assert sql_store.kv.get("ns", "k") == "uncommitted"
