@@ -16,7 +16,7 @@ from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
 
 from tercel.api.context import ApiContext, Ctx
-from tercel.api.flows import parse_record
+from tercel.api.flows import executable_flow
 from tercel.api.sse import event, poll_stream
 from tercel.engine.execution import Execution, Label, parse_instant
 from tercel.engine.state import State
@@ -358,7 +358,7 @@ async def create_execution(
     """Start a flow; inputs as multipart fields and files (no body when there are none)."""
     runtime = ctx.require_runtime()
     record = ctx.store.flows.get(namespace, flow_id, revision, tenant=tenant)
-    flow = parse_record(record)
+    flow = executable_flow(ctx, record)
     if flow.disabled:
         raise ConflictError(f"flow `{namespace}.{flow_id}` is disabled")
     execution_id = short_id()

@@ -5,15 +5,17 @@ Paths are Kestra's v1 paths with the tenant segment: ``/api/v1/{tenant}/flows...
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from tercel.api.context import Ctx
+from tercel.api.context import ApiContext, Ctx
 from tercel.api.errors import problem_to_wire
 from tercel.api.wire import flow_json, paged
 from tercel.errors import ConflictError, FlowValidationError, InputError, Problem
+from tercel.model.defaults import PluginDefaultEntry
 from tercel.model.flow import Flow
 from tercel.model.loader import load_flow, validate_source
 from tercel.store.records import FlowRecord
@@ -47,6 +49,29 @@ async def read_yaml(request: Request) -> str:
 def parse_record(record: FlowRecord) -> Flow:
     """The stored YAML parsed again (it was valid when stored); parsed once per revision."""
     return _parse(record.source, f"{record.namespace}/{record.id}", record.revision)
+
+
+def executable_flow(ctx: ApiContext, record: FlowRecord) -> Flow:
+    """The flow as an execution runs it: with its namespaces' `pluginDefaults` applied."""
+    effective = ctx.store.namespaces.effective(record.namespace, tenant=record.tenant)
+    if not effective.plugin_defaults:
+        return parse_record(record)
+    defaults = json.dumps(effective.plugin_defaults, sort_keys=True, default=str)
+    return _parse_with_defaults(
+        record.source, f"{record.namespace}/{record.id}", record.revision, defaults
+    )
+
+
+@lru_cache(maxsize=256)
+def _parse_with_defaults(source: str, path: str, revision: int, defaults: str) -> Flow:
+    entries = [
+        PluginDefaultEntry(
+            str(item.get("type", "")), dict(item.get("values") or {}), bool(item.get("forced"))
+        )
+        for item in json.loads(defaults)
+    ]
+    flow = load_flow(source, path, extra_defaults=entries)
+    return flow.model_copy(update={"revision": revision})
 
 
 @lru_cache(maxsize=1024)

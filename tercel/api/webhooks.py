@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 
 from tercel.api.context import Ctx
 from tercel.api.executions import execution_json
-from tercel.api.flows import parse_record
+from tercel.api.flows import executable_flow
 from tercel.engine.execution import ExecutionTrigger, Label
 from tercel.errors import NotFoundError
 from tercel.ids import short_id
@@ -29,7 +29,7 @@ async def webhook(
 ) -> Response:
     """Create an execution with `trigger.body`, `trigger.headers` and `trigger.parameters`."""
     record = ctx.store.flows.find(namespace, flow_id, tenant=tenant)
-    flow = parse_record(record) if record is not None else None
+    flow = executable_flow(ctx, record) if record is not None else None
     trigger = find_webhook(flow, key) if flow is not None and not flow.disabled else None
     if flow is None or trigger is None:
         # Same answer for an unknown flow and a wrong key: the key is a secret.

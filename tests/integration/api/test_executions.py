@@ -274,3 +274,19 @@ def test_replay_from_a_task_run_creates_a_new_execution(server_client: TestClien
     unknown = server_client.post(f"{EXECUTIONS}/{first['id']}/replay", params={"taskRunId": "x"})
     assert unknown.status_code == 404
     assert "taskRunId" in unknown.json()["message"]
+
+
+def test_namespace_plugin_defaults_apply_to_executions(server_client: TestClient) -> None:
+    defaults = [{"type": "io.kestra.plugin.core.log.Log", "values": {"level": "WARN"}}]
+    response = server_client.put(
+        "/api/v1/main/namespaces/company", json={"pluginDefaults": defaults}
+    )
+    assert response.status_code == 200
+    push(server_client, HELLO.replace("    message:", "    level: ERROR\n    message:"))
+    push(server_client, HELLO.replace("id: hello", "id: plain"))
+    plain = server_client.post(f"{EXECUTIONS}/company.team/plain", params={"wait": "true"}).json()
+    levels = {e["level"] for e in server_client.get(f"/api/v1/main/logs/{plain['id']}").json()}
+    assert levels == {"WARN"}
+    own = server_client.post(f"{EXECUTIONS}/company.team/hello", params={"wait": "true"}).json()
+    levels = {e["level"] for e in server_client.get(f"/api/v1/main/logs/{own['id']}").json()}
+    assert levels == {"ERROR"}
