@@ -35,22 +35,32 @@ class PluginDefaultEntry:
     origin: Path | None = None
 
 
+def plugin_default_entries(items: Any, origin: Path | None = None) -> list[PluginDefaultEntry]:
+    """Entries from a `pluginDefaults`-shaped list (e.g. a namespace's); malformed items skipped.
+
+    `origin` is where the list sits in its document, to position errors in defaults.
+    """
+    entries: list[PluginDefaultEntry] = []
+    if not isinstance(items, list):
+        return entries
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        type_name, values = item.get("type"), item.get("values", {})
+        if not isinstance(type_name, str) or not isinstance(values, dict):
+            continue
+        where = None if origin is None else (*origin, index, "values")
+        entries.append(PluginDefaultEntry(type_name, values, item.get("forced") is True, where))
+    return entries
+
+
 def flow_defaults(data: Mapping[str, Any]) -> list[PluginDefaultEntry]:
     """The well-formed entries of a flow's `pluginDefaults` (and deprecated `taskDefaults`)."""
-    entries: list[PluginDefaultEntry] = []
-    for key in ("pluginDefaults", "taskDefaults"):
-        items = data.get(key)
-        if not isinstance(items, list):
-            continue
-        for index, item in enumerate(items):
-            if not isinstance(item, dict):
-                continue
-            type_name, values = item.get("type"), item.get("values", {})
-            if not isinstance(type_name, str) or not isinstance(values, dict):
-                continue
-            forced = item.get("forced") is True
-            entries.append(PluginDefaultEntry(type_name, values, forced, (key, index, "values")))
-    return entries
+    return [
+        entry
+        for key in ("pluginDefaults", "taskDefaults")
+        for entry in plugin_default_entries(data.get(key), (key,))
+    ]
 
 
 def matches(default_type: str, plugin_type: str) -> bool:

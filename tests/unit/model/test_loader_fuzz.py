@@ -12,7 +12,7 @@ from model_helpers import FIXTURES
 from ruamel.yaml import YAML
 
 from tercel.errors import FlowValidationError
-from tercel.model.loader import load_flow
+from tercel.model.loader import load_flow, parse_flow_dict
 from tercel.model.yaml_source import parse_documents
 
 SEEDS = [
@@ -120,3 +120,21 @@ def test_random_bytes_give_positioned_problems(raw: bytes) -> None:
 def test_seeds_are_valid_flows() -> None:
     for seed in SEEDS:
         load_flow(seed)
+
+
+@FUZZ
+@given(seed=st.sampled_from(SEEDS), data=st.data())
+def test_parse_flow_dict_only_raises_flow_validation_error(seed: str, data: st.DataObject) -> None:
+    tree = parse_documents(seed)[0].data
+    targets = [p for p in paths(tree) if p]
+    path = data.draw(st.sampled_from(targets))
+    parent: Any = tree
+    for item in path[:-1]:
+        parent = parent[item]
+    parent[path[-1]] = data.draw(WRONG_VALUES)
+    problems: list[Any] = []
+    try:
+        parse_flow_dict(tree)
+    except FlowValidationError as error:
+        problems = error.problems or [None]
+    assert None not in problems

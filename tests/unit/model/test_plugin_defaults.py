@@ -113,3 +113,23 @@ def test_deprecated_task_defaults_are_applied_too() -> None:
     )
     task: Any = flow.tasks[0]
     assert task.message == "d"
+
+
+def test_namespace_defaults_given_as_a_list_apply_after_the_flows() -> None:
+    from tercel.model.defaults import plugin_default_entries
+
+    namespace = plugin_default_entries(
+        [
+            {"type": "io.kestra.plugin.core.log.Log", "values": {"message": "ns", "level": "WARN"}},
+            "not a default",
+        ]
+    )
+    flow = load_flow(
+        flow_with(
+            "pluginDefaults:\n  - type: io.kestra.plugin.core.log\n    values:\n      level: ERROR\n"
+            "tasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n"
+        ),
+        extra_defaults=namespace,
+    )
+    task: Any = flow.tasks[0]
+    assert (task.message, str(task.level).rsplit(".", 1)[-1]) == ("ns", "ERROR")
