@@ -318,6 +318,14 @@ class MemoryDelays:
         found.sort(key=lambda delay: (delay.due, delay.id))
         return found[:limit]
 
+    def take_due(self, now: datetime, *, limit: int = 100) -> builtins.list[Delay]:
+        """See `DelayRepository.take_due`."""
+        with self._lock:
+            taken = self.due(now, limit=limit)
+            for delay in taken:
+                del self._delays[delay.id]
+            return taken
+
     def delete(self, delay_id: int) -> bool:
         """See `DelayRepository.delete`."""
         with self._lock:

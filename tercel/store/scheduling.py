@@ -145,6 +145,11 @@ class DelayRepository(Protocol):
     def due(self, now: datetime, *, limit: int = 100) -> list[Delay]:
         """Timers due at `now`, earliest first (delete each once handled)."""
 
+    def take_due(self, now: datetime, *, limit: int = 100) -> builtins.list[Delay]:
+        """Remove and return due timers, earliest first; concurrent takers never get the same
+        one. Call it inside ``store.transaction()`` with the writes that handle the timers,
+        so that a crash in between gives them back."""
+
     def delete(self, delay_id: int) -> bool:
         """Remove a handled timer."""
 

@@ -277,6 +277,22 @@ class SqlDelays:
             ).all()
         return [_delay(row) for row in rows]
 
+    def take_due(self, now: datetime, *, limit: int = 100) -> builtins.list[Delay]:
+        """See `DelayRepository.take_due`."""
+        chosen = (
+            sa.select(delays.c.id)
+            .where(delays.c.due <= now)
+            .order_by(delays.c.due, delays.c.id)
+            .limit(limit)
+        )
+        chosen = lock_for_claim(chosen, self._db.dialect)
+        statement = (
+            delays.delete().where(delays.c.id.in_(chosen.scalar_subquery())).returning(*delays.c)
+        )
+        with self._db.transaction() as conn:
+            taken = [_delay(row) for row in conn.execute(statement)]
+        return sorted(taken, key=lambda delay: (delay.due, delay.id))
+
     def delete(self, delay_id: int) -> bool:
         """See `DelayRepository.delete`."""
         with self._db.transaction() as conn:

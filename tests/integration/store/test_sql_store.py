@@ -356,3 +356,24 @@ def test_readers_are_not_blocked_by_an_open_write_transaction(sql_store: SqlStor
         assert not reader.is_alive(), "the reader waited for the writer"
     assert seen == ["committed"]
     assert sql_store.kv.get("ns", "k") == "uncommitted"
+
+
+def test_concurrent_timer_takers_never_take_the_same_timer(sql_store: SqlStore) -> None:
+    ids = {sql_store.delays.schedule(f"e{n}", "retry", T0) for n in range(300)}
+    taken: list[int] = []
+    errors: list[Exception] = []
+
+    def take() -> None:
+        try:
+            while batch := sql_store.delays.take_due(T0, limit=5):
+                taken.extend(delay.id for delay in batch)
+        except Exception as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=take) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(taken) == sorted(ids)

@@ -242,3 +242,14 @@ def test_a_job_queued_before_the_wait_is_not_missed(store: Store) -> None:
     store.jobs.wait(0.01)
     store.jobs.enqueue("task", {})
     assert store.jobs.wait(0.01)
+
+
+def test_due_timers_are_taken_once(store: Store) -> None:
+    first = store.delays.schedule("e1", "retry", T0)
+    second = store.delays.schedule("e2", "pause", T0 + timedelta(seconds=1))
+    store.delays.schedule("e3", "retry", T0 + timedelta(hours=1))
+    taken = store.delays.take_due(T0 + timedelta(seconds=1))
+    assert [d.id for d in taken] == [first, second]
+    assert taken[1].kind == "pause"
+    assert store.delays.take_due(T0 + timedelta(seconds=1)) == []
+    assert len(store.delays.list("e3")) == 1
