@@ -377,3 +377,22 @@ def test_concurrent_timer_takers_never_take_the_same_timer(sql_store: SqlStore) 
         thread.join(timeout=60)
     assert errors == []
     assert sorted(taken) == sorted(ids)
+
+
+OPENER = """
+import sys
+from tercel.store.sql import SqlStore
+store = SqlStore.open(sys.argv[1])
+store.kv.set("ns", sys.argv[2], 1)
+store.close()
+"""
+
+
+def test_processes_opening_a_new_sqlite_file_at_once_all_succeed(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh' / 'tercel.db'}"
+    openers = [subprocess.Popen([sys.executable, "-c", OPENER, url, f"p{i}"]) for i in range(3)]
+    assert [opener.wait(timeout=120) for opener in openers] == [0, 0, 0]
+    store = SqlStore.open(url)
+    assert store.kv.keys("ns") == ["p0", "p1", "p2"]
+    assert current_revision(store.engine) == head_revision()
+    store.close()
