@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run: install into .venv and run the main job
+## run: install into .venv and start the server (http://127.0.0.1:8080) with the example flows
 run: $(STAMP)
 	$(BIN)/tercel validate examples/flows
-	$(BIN)/tercel run examples/flows/hello-world.yml --input user=Tercel
+	$(BIN)/tercel server local --flows examples/flows
 
 ## test: install what the tests need, start the services they use (PostgreSQL), run them
 test: $(STAMP)

@@ -14,6 +14,7 @@ import typer
 from tercel.errors import FlowValidationError, TercelError
 
 if TYPE_CHECKING:
+    from tercel.config import Settings
     from tercel.server import Server
 
 server_app = typer.Typer(
@@ -35,6 +36,19 @@ def load_flows_into(server: Server, flows_dir: Path) -> int:
             server.runtime.store.flows.save(result.source, result.flow)
             count += 1
     return count
+
+
+def ready_message(settings: Settings) -> str:
+    """What to open once the server is up."""
+    url = settings.base_url
+    return (
+        f"Tercel is ready on {url} (data in {settings.home})\n"
+        f"  API docs:   {url}/api/docs\n"
+        f"  flows:      curl {url}/api/v1/main/flows/search\n"
+        f"  run one:    curl -X POST '{url}/api/v1/main/executions/company.team/hello-world"
+        "?wait=true'\n"
+        f"  from the CLI: tercel execution start company.team hello-world --follow"
+    )
 
 
 @server_app.command("local")
@@ -73,13 +87,7 @@ def local(
     except TercelError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error
-    server.on_ready.append(
-        lambda: typer.echo(
-            f"Tercel is ready: {settings.base_url}  (API docs: {settings.base_url}/api/docs, "
-            f"data in {settings.home})",
-            err=True,
-        )
-    )
+    server.on_ready.append(lambda: typer.echo(ready_message(settings), err=True))
     config = uvicorn.Config(
         server.app,
         host=settings.host,
