@@ -76,7 +76,7 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Mapping):
         return dict(value)
     if isinstance(value, Undefined):
-        return None
+        value._fail_with_undefined_error()  # strict: a missing value inside a list or map
     return str(value)
 
 

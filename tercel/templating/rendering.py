@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
-from jinja2 import Template
+from jinja2 import Template, Undefined
 from jinja2.exceptions import SecurityError
 
 from tercel.errors import (
@@ -145,9 +145,22 @@ def render_typed(
         try:
             compiled = _compile_expression(match["expr"])
             module = compiled.make_module(context, shared=True)  # type: ignore[arg-type]
-            return getattr(module, "result", None)
+            return _strict(getattr(module, "result", None))
         except Exception as error:  # noqa: BLE001 - every engine failure becomes a TemplateError
             raise _translate(error, expression, current.location) from None
+
+
+def _strict(value: Any) -> Any:
+    """Fail on an undefined value anywhere inside a typed result (strict variables)."""
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()
+    elif isinstance(value, dict):
+        for item in value.values():
+            _strict(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _strict(item)
+    return value
 
 
 def render_value(
