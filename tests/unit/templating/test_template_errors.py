@@ -37,7 +37,7 @@ def test_location_label_is_added_to_errors() -> None:
 
 
 def test_location_label_is_added_to_syntax_errors() -> None:
-    with pytest.raises(TemplateSyntaxError, match="flows/a.yaml:4"):
+    with pytest.raises(TemplateSyntaxError, match=r"flows/a\.yaml:4"):
         render("{{ x ? }}", {"x": 1}, location="flows/a.yaml:4")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -104,9 +104,9 @@ def test_date_add_hours_and_unknown_unit() -> None:
 
 
 def test_now_uses_the_date_formats() -> None:
-    today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
     assert r("{{ now(format='iso_local_date', timeZone='UTC') }}") in {
         today,
-        (datetime.now(timezone.utc) + timedelta(seconds=1)).strftime("%Y-%m-%d"),
+        (datetime.now(UTC) + timedelta(seconds=1)).strftime("%Y-%m-%d"),
     }
     assert r("{{ now() | dateAdd(-1, 'DAYS') | date('yyyy') }}").isdigit()
