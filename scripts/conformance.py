@@ -75,7 +75,7 @@ def problems_text(results: list[FlowResult]) -> list[str]:
 
 def only_foreign_unknowns(results: list[FlowResult]) -> bool:
     """Whether every problem is an unknown type from Kestra's test/non-core plugins."""
-    problems = [problem for result in results for problem in result.problems]
+    problems = [p for result in results for p in result.problems if p.severity == "error"]
     return bool(problems) and all(
         problem.message.startswith("unknown")
         and "type `" in problem.message

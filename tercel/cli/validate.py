@@ -34,6 +34,12 @@ def _check_references(check: Any, result: FlowResult) -> list[Problem]:
     return [problem for problem in found if isinstance(problem, Problem)]
 
 
+def _format_with_severity(problem: Problem) -> str:
+    """``path:line:col: warning: message (hint)`` for problems that are not errors."""
+    text = f"{problem.path}:{problem.line}:{problem.column}: {problem.severity}: {problem.message}"
+    return f"{text} ({problem.hint})" if problem.hint else text
+
+
 def validate_paths(paths: list[Path]) -> tuple[list[FlowResult], list[Problem]]:
     """Validate every flow file under `paths`; return the results and all problems."""
     check = _reference_check()
@@ -58,7 +64,10 @@ def validate(
     """Check flows: print each problem as `path:line:col: message`; exit 1 if any."""
     results, problems = validate_paths(paths)
     for problem in problems:
-        typer.echo(problem.format())
+        if problem.severity == "error":
+            typer.echo(problem.format())
+        else:
+            typer.echo(_format_with_severity(problem))
     errors = [problem for problem in problems if problem.severity == "error"]
     valid = sum(1 for result in results if result.ok)
     files = len({result.path for result in results})

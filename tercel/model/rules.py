@@ -36,12 +36,24 @@ class _Rules:
         self.problems: list[Problem] = []
 
     def add(
-        self, message: str, location: Path, hint: str | None = None, *, key: bool = False
+        self,
+        message: str,
+        location: Path,
+        hint: str | None = None,
+        *,
+        key: bool = False,
+        severity: str = "error",
     ) -> None:
         position = self.positions.key(location) if key else self.positions.value(location)
         self.problems.append(
             Problem(
-                message, self.path_name, position.line, position.column, hint, format_path(location)
+                message,
+                self.path_name,
+                position.line,
+                position.column,
+                hint,
+                format_path(location),
+                severity,
             )
         )
 
@@ -91,7 +103,44 @@ def check_rules(data: dict[str, Any], positions: PositionMap, path_name: str) ->
     _recursive_subflow(rules, data, tasks)
     _worker_groups(rules, tasks, data.get("triggers"))
     _system_labels(rules, data.get("labels"))
+    _deprecations(rules, data)
     return rules.problems
+
+
+#: Deprecated top-level keys and what to use instead.
+DEPRECATED_KEYS = {
+    "taskDefaults": "use `pluginDefaults`",
+    "listeners": "use `afterExecution` tasks, or another flow with a Flow trigger",
+}
+
+
+def _deprecations(rules: _Rules, data: dict[str, Any]) -> None:
+    """Warnings (not errors): deprecated keys and legacy type names still accepted."""
+    for key, advice in DEPRECATED_KEYS.items():
+        if key in data:
+            rules.add(f"`{key}` is deprecated", (key,), advice, key=True, severity="warning")
+    for path, node in _typed_maps(data, ()):
+        type_name = node["type"]
+        found = registry.get(type_name)
+        if found is not None and found.name != type_name:
+            rules.add(
+                f"`{type_name}` is a deprecated name of `{found.name}`",
+                (*path, "type"),
+                "use the new name",
+                severity="warning",
+            )
+
+
+def _typed_maps(node: Any, path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _typed_maps(item, (*path, index))
+    elif isinstance(node, dict):
+        if isinstance(node.get("type"), str) and path and path[0] != "variables":
+            yield path, node
+        for key, value in node.items():
+            if isinstance(value, (dict, list)):
+                yield from _typed_maps(value, (*path, key))
 
 
 def _system_labels(rules: _Rules, labels: Any) -> None:

@@ -135,3 +135,18 @@ def test_schema_carries_property_descriptions(schema: dict[str, object]) -> None
     properties = schema["properties"]
     assert isinstance(properties, dict)
     assert properties["tasks"]["description"].startswith("The tasks to run")
+
+
+def test_deprecated_names_are_warnings_that_do_not_fail(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "old.yml",
+        VALID.replace("io.kestra.plugin.core.log.Log", "io.kestra.core.tasks.log.Log"),
+    )
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        f"{path}:5:11: warning: `io.kestra.core.tasks.log.Log` is a deprecated name of "
+        "`io.kestra.plugin.core.log.Log` (use the new name)"
+    ]
+    assert "1/1 flow(s) valid in 1 file(s), 0 error(s), 1 warning(s)" in result.stderr
