@@ -9,7 +9,9 @@ The repositories are written in portable SQLAlchemy Core; only upserts (both bac
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -84,16 +86,40 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _json_default(value: Any) -> Any:
+    # Values a task may leave in outputs or inputs that JSON has no type for: store their
+    # text (as Kestra's wire JSON would show them) rather than fail the whole write.
+    from tercel.engine.execution import format_duration, format_instant
+
+    if isinstance(value, datetime):
+        return format_instant(value) if value.tzinfo is not None else value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return format_duration(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+def dump_json(value: Any) -> str:
+    """The JSON text stored in JSON columns (compact; non-JSON values as text)."""
+    return json.dumps(value, default=_json_default, separators=(",", ":"))
+
+
 def engine_options(url: str) -> Mapping[str, Any]:
     """`create_engine` keyword arguments suited to the backend."""
+    common: dict[str, Any] = {"json_serializer": dump_json}
     if url.startswith("sqlite"):
         connect_args = {"check_same_thread": False, "timeout": 30}
         if url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url:
             # An in-memory database lives in one connection: share it.
-            return {"connect_args": connect_args, "poolclass": sa.pool.StaticPool}
+            return {**common, "connect_args": connect_args, "poolclass": sa.pool.StaticPool}
         # One file, many threads: the pool hands each thread its own connection.
-        return {"connect_args": connect_args}
-    return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
+        return {**common, "connect_args": connect_args}
+    return {**common, "pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
 
 
 def configure_sqlite(engine: sa.Engine) -> None:

@@ -396,3 +396,18 @@ def test_processes_opening_a_new_sqlite_file_at_once_all_succeed(tmp_path: Path)
     assert store.kv.keys("ns") == ["p0", "p1", "p2"]
     assert current_revision(store.engine) == head_revision()
     store.close()
+
+
+def test_values_json_cannot_hold_are_stored_as_text(sql_store: SqlStore) -> None:
+    execution = make_execution(tasks=1)
+    execution.inputs = {"when": T0, "day": T0.date(), "wait": timedelta(minutes=2), "tags": ("a",)}
+    execution.task_run_list[0].outputs = {"at": T0}
+    sql_store.executions.create(execution)
+    loaded = sql_store.executions.get(execution.id)
+    assert loaded.inputs == {
+        "when": "2025-01-02T03:04:05.123Z",
+        "day": "2025-01-02",
+        "wait": "PT2M",
+        "tags": ["a"],
+    }
+    assert loaded.task_run_list[0].outputs == {"at": "2025-01-02T03:04:05.123Z"}
