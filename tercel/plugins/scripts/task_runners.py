@@ -8,13 +8,11 @@ it received as inputs to whichever runner it uses.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
-
-from pydantic import ValidationInfo, ValidatorFunctionWrapHandler, WrapValidator
-from pydantic_core import PydanticCustomError
+from typing import Annotated, Any
 
 from tercel.model.base import KestraModel
-from tercel.model.registry import Category, plugin, registry
+from tercel.model.polymorphic import typed_field
+from tercel.model.registry import Category, plugin
 from tercel.plugins.context import TaskContext
 from tercel.runners.limits import ResourceLimits, parse_cpus, parse_memory
 
@@ -50,15 +48,6 @@ class Credentials(KestraModel):
     auth: str | None = None
 
 
-class ProcessRunnerFallback(KestraModel):
-    """Stands in for the core Process runner declaration when it is not registered."""
-
-    type: Literal["io.kestra.plugin.core.runner.Process"]
-    version: str | None = None
-    cpu: Cpu | None = None
-    memory: Memory | None = None
-
-
 @plugin(DOCKER_TYPE, category=Category.TASK_RUNNER)
 class DockerTaskRunner(KestraModel):
     """Run the script in a container through the Docker Engine API (Docker or Podman)."""
@@ -87,29 +76,14 @@ class DockerTaskRunner(KestraModel):
     kill: bool | None = None
 
 
-def _dispatch_runner(
-    value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
-) -> Any:
-    """Validate a `taskRunner` map as the runner class its `type` names."""
-    if isinstance(value, KestraModel):
-        return value
-    if not isinstance(value, dict):
-        raise PydanticCustomError("runner_not_a_map", "a task runner must be a map with `type`")
-    type_name = value.get("type")
-    if not isinstance(type_name, str):
-        raise PydanticCustomError("runner_missing_type", "missing required property `type`")
-    found = registry.get(type_name)
-    if found is not None and found.category is Category.TASK_RUNNER:
-        return found.cls.model_validate({**value, "type": found.name}, context=info.context)
-    if type_name == PROCESS_TYPE:
-        return ProcessRunnerFallback.model_validate(value, context=info.context)
-    raise PydanticCustomError(
-        "unknown_runner", "unknown task runner type `{type_name}`", {"type_name": type_name}
-    )
+class TaskRunner(KestraModel):
+    """Any task runner: the name the flow JSON Schema maps to the union of runner types."""
+
+    type: str
 
 
-#: A `taskRunner` value: a map validated as the class its `type` names.
-AnyTaskRunner = Annotated[KestraModel, WrapValidator(_dispatch_runner)]
+#: A `taskRunner` value: a map validated as the registered runner class its `type` names.
+AnyTaskRunner = Annotated[TaskRunner, typed_field(Category.TASK_RUNNER, "task runner")]
 
 
 class DeprecatedDockerOptions(KestraModel):
@@ -162,7 +136,7 @@ __all__ = [
     "DeprecatedDockerOptions",
     "DockerTaskRunner",
     "Memory",
-    "ProcessRunnerFallback",
+    "TaskRunner",
     "runner_limits",
     "runner_type",
 ]
