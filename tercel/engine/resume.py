@@ -17,10 +17,18 @@ def _field(declaration: Any, name: str, default: Any = None) -> Any:
 
 
 def resume_outputs(task: Task, inputs: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """`{"onResume": {...}}` for a Pause with `onResume`; InputError when one is invalid."""
+    """`{"onResume": {...}}` for a Pause with `onResume`; InputError when one is invalid.
+
+    Typed and checked by the model's input algorithm (the same as flow inputs), so that
+    messages match; raw maps (older declarations) fall back to a minimal typing.
+    """
     declarations = getattr(task, "on_resume", None) or []
     if not declarations:
         return None
+    if not any(isinstance(declaration, Mapping) for declaration in declarations):
+        from tercel.model.input_values import resolve_inputs
+
+        return {"onResume": resolve_inputs(list(declarations), dict(inputs or {}))}
     given = dict(inputs or {})
     typed: dict[str, Any] = {}
     for declaration in declarations:

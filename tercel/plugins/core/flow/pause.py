@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from pydantic import Field, field_validator
 
 from tercel.engine.durations import is_duration, parse_duration
 from tercel.engine.plan import PauseSpec, Plan, PlanContext, Slot
 from tercel.errors import TaskError
+from tercel.model.inputs import AnyInput
 from tercel.model.registry import plugin
 from tercel.model.task import AnyTask, Task
 from tercel.plugins.core.flow.base import FlowableTask
@@ -37,7 +37,7 @@ class Pause(FlowableTask):
     #: 1.x name of `delay`, with `behavior` saying what happens when it elapses.
     pause_duration: str | None = None
     behavior: str = "RESUME"
-    on_resume: list[dict[str, Any]] = Field(default_factory=list)
+    on_resume: list[AnyInput] = Field(default_factory=list)
     #: Deprecated: children run after the resume.
     tasks: list[AnyTask] = Field(default_factory=list)
 
@@ -53,14 +53,6 @@ class Pause(FlowableTask):
     def _known_behavior(cls, value: str) -> str:
         if value not in _BEHAVIORS:
             raise ValueError(f"`behavior` must be one of {', '.join(_BEHAVIORS)}")
-        return value
-
-    @field_validator("on_resume")
-    @classmethod
-    def _inputs_have_id_and_type(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        for item in value:
-            if "id" not in item or "type" not in item:
-                raise ValueError("every `onResume` input needs an `id` and a `type`")
         return value
 
     def child_task_lists(self) -> dict[str, list[Task]]:
