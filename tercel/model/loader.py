@@ -192,7 +192,7 @@ def _validate_document(
             result.problems.extend(
                 problems_from_error(error, data, positions, path_name=path, root=Flow)
             )
-        if result.flow is not None and not result.problems:
+        if result.ok and result.flow is not None:
             for check in _checks:
                 result.problems.extend(check(result.flow, text, path))
     except RecursionError:
