@@ -15,7 +15,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
-from tercel.plugins.core.trigger.schedule import Schedule, cron_expression
+from tercel.plugins.core.trigger.schedule import Schedule, ScheduleOnDates, cron_expression
+
+#: A trigger that fires at dates: a cron, or a list of dates.
+Timed = Schedule | ScheduleOnDates
 
 #: Give up looking for a next date after this many candidates (e.g. ``0 0 30 2 *``).
 MAX_CANDIDATES = 1000
@@ -41,7 +44,7 @@ def server_zone() -> tzinfo:
     return UTC
 
 
-def zone_of(trigger: Schedule) -> tzinfo:
+def zone_of(trigger: Timed) -> tzinfo:
     """The trigger's `timezone`, else the server's."""
     return ZoneInfo(trigger.timezone) if trigger.timezone else server_zone()
 
@@ -98,6 +101,33 @@ def dates_between(trigger: Schedule, start: datetime, end: datetime) -> list[dat
             break
         found.append(current)
     return found
+
+
+def listed_dates(trigger: ScheduleOnDates) -> list[datetime]:
+    """The dates of a ScheduleOnDates, sorted; a date without offset is in `timezone`."""
+    zone = zone_of(trigger)
+    dates = []
+    for text in trigger.dates:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        dates.append(moment.replace(tzinfo=zone) if moment.tzinfo is None else moment)
+    return sorted(dates, key=lambda d: d.astimezone(UTC))
+
+
+def next_of(trigger: Timed, after: datetime) -> datetime | None:
+    """The first date strictly after `after` (None when a date list is exhausted)."""
+    if isinstance(trigger, Schedule):
+        return next_date(trigger, after)
+    limit = after.astimezone(UTC)
+    return next((d for d in listed_dates(trigger) if d.astimezone(UTC) > limit), None)
+
+
+def previous_of(trigger: Timed, before: datetime) -> datetime | None:
+    """The last date strictly before `before` (None when there is none)."""
+    if isinstance(trigger, Schedule):
+        return previous_date(trigger, before)
+    limit = before.astimezone(UTC)
+    earlier = [d for d in listed_dates(trigger) if d.astimezone(UTC) < limit]
+    return earlier[-1] if earlier else None
 
 
 def truncate(moment: datetime) -> datetime:

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from tercel.engine.execution import format_instant, parse_instant
 from tercel.errors import TercelError
 from tercel.model.durations import parse_duration
-from tercel.plugins.core.trigger.schedule import RecoverMissedSchedules, Schedule
+from tercel.plugins.core.trigger.schedule import RecoverMissedSchedules, Schedule, ScheduleOnDates
 from tercel.runtime.scheduler.conditions import ConditionContext, ConditionError, evaluate_all
-from tercel.runtime.scheduler.cron import next_date, previous_date, zone_of
+from tercel.runtime.scheduler.cron import Timed, next_date, next_of, previous_of, zone_of
 from tercel.runtime.scheduler.launcher import TriggerIndex, launch
 from tercel.store.records import TriggerState
 
@@ -35,6 +35,8 @@ _log = logging.getLogger(__name__)
 
 #: A due date older than this was *missed* (the scheduler was down or the trigger disabled).
 GRACE = timedelta(seconds=5)
+#: Set in a trigger state's `extra` when a date list has no date left.
+EXHAUSTED = "exhausted"
 #: At most this many dates of one trigger are fired per tick (catching up is spread out).
 MAX_PER_TICK = 50
 
@@ -44,14 +46,19 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def schedule_variables(trigger: Schedule, date: datetime) -> dict[str, str | None]:
+def schedule_variables(trigger: Timed, date: datetime) -> dict[str, str | None]:
     """`trigger.date`, `trigger.next`, `trigger.previous` (zoned ISO-8601)."""
-    previous = previous_date(trigger, date)
+    previous = previous_of(trigger, date)
+    following = next_of(trigger, date)
     return {
         "date": date.isoformat(),
-        "next": next_date(trigger, date).isoformat(),
+        "next": following.isoformat() if following is not None else None,
         "previous": previous.isoformat() if previous is not None else None,
     }
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(UTC) if moment is not None else None
 
 
 class Scheduler:
@@ -87,29 +94,35 @@ class Scheduler:
         """Fire every due date; the executions created."""
         now = (now or self.clock()).replace(microsecond=0)
         created: list[Execution] = []
-        for tenant, flow, trigger in self.index.of_type(Schedule):
+        timed: list[tuple[str, Flow, Timed]] = [
+            *self.index.of_type(Schedule),
+            *self.index.of_type(ScheduleOnDates),
+        ]
+        for tenant, flow, trigger in timed:
             try:
                 created.extend(self._evaluate(tenant, flow, trigger, now))
-                created.extend(self._backfill(tenant, flow, trigger, now))
+                if isinstance(trigger, Schedule):
+                    created.extend(self._backfill(tenant, flow, trigger, now))
             except TercelError as error:
                 _log.warning("trigger %s.%s.%s: %s", flow.namespace, flow.id, trigger.id, error)
         return created
 
-    def _state(self, tenant: str, flow: Flow, trigger: Schedule, now: datetime) -> TriggerState:
+    def _state(self, tenant: str, flow: Flow, trigger: Timed, now: datetime) -> TriggerState:
         state = self.store.triggers.find(flow.namespace, flow.id, trigger.id, tenant=tenant)
         if state is None:
             state = TriggerState(
                 tenant, flow.namespace, flow.id, trigger.id, next_execution_date=None
             )
-        if state.next_execution_date is None:
+        if state.next_execution_date is None and not state.extra.get(EXHAUSTED):
             # A new trigger starts from now: past dates are not owed.
-            state.next_execution_date = next_date(trigger, now).astimezone(UTC)
+            following = next_of(trigger, now)
+            state.next_execution_date = _utc(following)
+            if following is None:
+                state.extra = {**state.extra, EXHAUSTED: True}
             self.store.triggers.save(state)
         return state
 
-    def _evaluate(
-        self, tenant: str, flow: Flow, trigger: Schedule, now: datetime
-    ) -> list[Execution]:
+    def _evaluate(self, tenant: str, flow: Flow, trigger: Timed, now: datetime) -> list[Execution]:
         state = self._state(tenant, flow, trigger, now)
         if state.disabled:
             return []
@@ -125,18 +138,20 @@ class Scheduler:
             fire = True
             if missed and policy is RecoverMissedSchedules.NONE:
                 fire = False
-                following = next_date(trigger, now)
+                following = next_of(trigger, now)
             elif missed and policy is RecoverMissedSchedules.LAST:
-                last = previous_date(trigger, now + timedelta(seconds=1)) or due
+                last = previous_of(trigger, now + timedelta(seconds=1)) or due
                 date = last if last.astimezone(UTC) >= due.astimezone(UTC) else due
-                following = next_date(trigger, date)
+                following = next_of(trigger, date)
             else:
-                following = next_date(trigger, date)
+                following = next_of(trigger, date)
             fire = fire and self._should_fire(flow, trigger, date, now)
+            extra = {**state.extra, EXHAUSTED: True} if following is None else state.extra
             advanced = dataclasses.replace(
                 state,
                 date=date.astimezone(UTC) if fire else state.date,
-                next_execution_date=following.astimezone(UTC),
+                next_execution_date=_utc(following),
+                extra=extra,
             )
             if not self.store.triggers.advance(advanced, due, now=now):
                 break  # another scheduler fired this date first
@@ -203,15 +218,15 @@ class Scheduler:
             self.store.triggers.unlock(*key, self.owner, tenant=tenant)
         return created
 
-    def _should_fire(self, flow: Flow, trigger: Schedule, date: datetime, now: datetime) -> bool:
-        if trigger.late_maximum_delay is not None:
-            delay = parse_duration(trigger.late_maximum_delay)
+    def _should_fire(self, flow: Flow, trigger: Timed, date: datetime, now: datetime) -> bool:
+        late = getattr(trigger, "late_maximum_delay", None)
+        if late is not None:
+            delay = parse_duration(late)
             if date.astimezone(UTC) + delay < now:
                 _log.info("schedule %s of %s.%s is too late: skipped", date, flow.id, trigger.id)
                 return False
-        conditions = [
-            c for c in [*trigger.conditions, *trigger.schedule_conditions] if c.schedule_capable
-        ]
+        legacy = getattr(trigger, "schedule_conditions", [])
+        conditions = [c for c in [*trigger.conditions, *legacy] if c.schedule_capable]
         if not conditions:
             return True
         variables = schedule_variables(trigger, date)

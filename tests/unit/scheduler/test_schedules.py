@@ -130,3 +130,44 @@ def test_two_schedulers_on_one_database_fire_a_date_once(tmp_path: Path) -> None
     finally:
         first_store.close()
         second_store.close()
+
+
+ON_DATES = """\
+id: dated
+namespace: company.team
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+triggers:
+  - id: twice
+    type: io.kestra.plugin.core.trigger.ScheduleOnDates
+    timezone: Europe/Paris
+    dates:
+      - "2025-01-06T12:00:00"
+      - "2025-01-06T11:30:00+01:00"
+"""
+
+
+def test_schedule_on_dates_fires_each_listed_date_once() -> None:
+    scheduler, runtime = setup(MemoryStore(), ON_DATES)
+    scheduler.tick(T0)
+    scheduler.tick(T0 + timedelta(minutes=30))  # 11:30 Paris
+    scheduler.tick(T0 + timedelta(minutes=60))  # 12:00 Paris
+    scheduler.tick(T0 + timedelta(days=1))
+    dates = [call["trigger"].variables["date"] for call in runtime.started]
+    assert dates == ["2025-01-06T11:30:00+01:00", "2025-01-06T12:00:00+01:00"]
+
+
+def test_zoned_schedule_on_sqlite_fires_once_with_a_zoned_date(tmp_path: Path) -> None:
+    store = SqlStore.open(f"sqlite:///{tmp_path / 'tercel.db'}")
+    try:
+        source = flow_source().replace("timezone: UTC", "timezone: Europe/Paris")
+        scheduler, runtime = setup(store, source)
+        scheduler.tick(T0)
+        scheduler.tick(T0 + timedelta(minutes=5))
+        scheduler.tick(T0 + timedelta(minutes=5, seconds=1))
+        assert len(runtime.started) == 1
+        assert runtime.started[0]["trigger"].variables["date"] == "2025-01-06T11:05:00+01:00"
+    finally:
+        store.close()
