@@ -78,6 +78,12 @@ def advisory_xact_lock(connection: sa.Connection, key: int) -> None:
     connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
+def notify(connection: sa.Connection, channel: str, payload: str) -> None:
+    """``NOTIFY channel, payload`` on PostgreSQL (delivered at commit); nothing elsewhere."""
+    if connection.dialect.name == POSTGRESQL:
+        connection.execute(sa.select(sa.func.pg_notify(channel, payload)))
+
+
 def normalise_url(url: str) -> str:
     """Accept ``postgres://`` and ``postgresql://`` and use psycopg 3 for them."""
     for prefix in ("postgres://", "postgresql://"):

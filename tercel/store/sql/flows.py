@@ -61,11 +61,9 @@ class SqlFlows:
         with self._db.transaction() as conn:
             key = (flows.c.tenant_id == tenant) & (flows.c.namespace == flow.namespace)
             key &= flows.c.id == flow.id
-            if self._db.is_postgresql:
-                # Two savers of one flow must not both pick the same next revision.
-                current = conn.execute(sa.select(flows).where(key).with_for_update()).first()
-            else:
-                current = conn.execute(sa.select(flows).where(key)).first()
+            # Two savers of one flow must not both pick the same next revision (SQLite needs
+            # no row lock: its write transactions already take turns).
+            current = conn.execute(sa.select(flows).where(key).with_for_update()).first()
             if current is not None and not current.deleted and current.source == source:
                 return _record(current)
             revision = self._last_revision(conn, tenant, flow.namespace, flow.id) + 1

@@ -26,7 +26,7 @@ from tercel.store.records import (
 )
 from tercel.store.signal import CHANNEL, JobSignal, PostgresListener
 from tercel.store.sql.database import Database
-from tercel.store.sql.dialect import lock_for_claim
+from tercel.store.sql.dialect import lock_for_claim, notify
 from tercel.store.sql.schema import UtcDateTime, delays, jobs
 
 
@@ -81,9 +81,8 @@ class SqlJobs:
                     .returning(jobs.c.id)
                 ).scalar_one()
             )
-            if self._db.is_postgresql:
-                # Delivered at commit to every listening process.
-                conn.execute(sa.select(sa.func.pg_notify(CHANNEL, kind)))
+            # Delivered at commit to every listening process (PostgreSQL).
+            notify(conn, CHANNEL, kind)
         self._signal.notify()
         return job_id
 
