@@ -47,6 +47,8 @@ class ProcessResult:
     cancelled: bool = False
     #: True when the memory cap stopped the run (OOM kill, or MemoryError under RLIMIT_AS).
     memory_exceeded: bool = False
+    #: True when the CPU-time budget (the rlimit fallback of a CPU cap) stopped the run.
+    cpu_time_exceeded: bool = False
     duration: float = 0.0
 
 
@@ -67,7 +69,11 @@ def _wrapper(cgroup: Cgroup | None, limits: ResourceLimits, timeout: float | Non
         and (cgroup is None or not cgroup.capped_cpu)
     ):
         # Without a rate cap, bound the total CPU time to what the cap would have allowed.
-        steps.append(f"ulimit -t {max(1, math.ceil(limits.cpus * timeout))}")
+        # The soft limit sends SIGXCPU (reported as such); the hard one, a second later, SIGKILL.
+        # Soft first: a hard limit below the current soft one is refused.
+        budget = max(1, math.ceil(limits.cpus * timeout))
+        steps.append(f"ulimit -S -t {budget}")
+        steps.append(f"ulimit -H -t {budget + 1}")
     if not steps:
         return []
     script = " && ".join(steps) + ' || exit 125; exec "$@"'
@@ -155,6 +161,8 @@ class ProcessRunner:
             and result.exit_code != 0
         ):
             result.memory_exceeded = batcher.saw_any(_OOM_MARKERS)
+        # RLIMIT_CPU sends SIGXCPU at the soft limit (SIGKILL at the hard one).
+        result.cpu_time_exceeded = result.exit_code == -signal.SIGXCPU
         return result
 
     async def _wait(

@@ -238,6 +238,10 @@ class ExecScript(RunnableTask):
             raise ScriptError(f"timed out after {format_duration(limit)}", outputs)
         if result.memory_exceeded and limits.memory_bytes is not None:
             raise ScriptError(limits.memory_exceeded_message(), outputs)
+        if result.cpu_time_exceeded and limits.cpus is not None:
+            raise ScriptError(
+                f"CPU time limit exceeded ({limits.cpus:g} CPU for the task's timeout)", outputs
+            )
         if result.cancelled:
             raise ScriptError("killed", outputs)
         patterns = [str(p) for p in render_list(ctx, self.output_files, "outputFiles")]
