@@ -206,6 +206,7 @@ class Server:
             runtime=self.server_runtime,
         )
         self.app.state.ctx.flow_listeners.append(index.invalidate)
+        self.app.state.ctx.secret_lookup = runtime.secrets.get
         self.app.router.lifespan_context = self._lifespan
 
     @classmethod

@@ -64,6 +64,8 @@ class ApiContext:
     storage: InternalStorage | None = None
     runtime: ExecutionRuntime | None = None
     secret_box: SecretBox | None = None
+    #: (tenant, namespace, NAME) -> value: the runtime's secrets (webhook keys use them).
+    secret_lookup: Callable[[str, str, str], str] | None = None
     #: Called after a flow is created, updated or deleted (trigger indexes refresh).
     flow_listeners: list[Callable[[], None]] = field(default_factory=list)
 

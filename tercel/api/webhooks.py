@@ -6,22 +6,52 @@ for bad inputs, else 200 with the execution (its outputs with `returnOutputs`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from tercel.api.context import Ctx
+from tercel.api.context import ApiContext, Ctx
 from tercel.api.executions import execution_json
 from tercel.api.flows import executable_flow
 from tercel.engine.execution import ExecutionTrigger, Label
 from tercel.errors import NotFoundError
 from tercel.ids import short_id
+from tercel.model.flow import Flow
 from tercel.runtime.scheduler.conditions import ConditionContext, evaluate_all
 from tercel.runtime.scheduler.launcher import render_inputs
 from tercel.runtime.scheduler.webhook import find_webhook, webhook_variables
+from tercel.templating.services import NoServices
 
 router = APIRouter(prefix="/api/v1/{tenant}/executions/webhook", tags=["Executions"])
+
+
+class _KeyServices(NoServices):
+    """Template services for a webhook key: only `secret()`."""
+
+    def __init__(self, lookup: Callable[[str, str, str], str], tenant: str, namespace: str) -> None:
+        self._lookup = lookup
+        self._tenant = tenant
+        self._namespace = namespace
+
+    def secret(self, name: str) -> str:
+        """A secret of the flow's namespace (or its parents, or SECRET_* variables)."""
+        return self._lookup(self._tenant, self._namespace, name)
+
+
+def key_renderer(ctx: ApiContext, tenant: str, flow: Flow) -> Callable[[str], str]:
+    """Renders a dynamic key such as ``{{ secret('WEBHOOK_KEY') }}``."""
+    from tercel.templating import render
+
+    lookup = ctx.secret_lookup
+    services = _KeyServices(lookup, tenant, flow.namespace) if lookup is not None else None
+    context = {"flow": {"id": flow.id, "namespace": flow.namespace}}
+
+    def render_key(text: str) -> str:
+        return render(text, context, services=services)
+
+    return render_key
 
 
 async def webhook(
@@ -30,7 +60,11 @@ async def webhook(
     """Create an execution with `trigger.body`, `trigger.headers` and `trigger.parameters`."""
     record = ctx.store.flows.find(namespace, flow_id, tenant=tenant)
     flow = executable_flow(ctx, record) if record is not None else None
-    trigger = find_webhook(flow, key) if flow is not None and not flow.disabled else None
+    trigger = (
+        find_webhook(flow, key, key_renderer(ctx, tenant, flow))
+        if flow is not None and not flow.disabled
+        else None
+    )
     if flow is None or trigger is None:
         # Same answer for an unknown flow and a wrong key: the key is a secret.
         raise NotFoundError(f"no webhook `{namespace}.{flow_id}` with this key")

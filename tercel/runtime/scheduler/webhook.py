@@ -4,21 +4,32 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from tercel.errors import TercelError
 from tercel.model.flow import Flow
 from tercel.plugins.core.trigger.webhook import Webhook
 
 
-def find_webhook(flow: Flow, key: str, render: Any = None) -> Webhook | None:
-    """The enabled Webhook trigger of `flow` whose (rendered) key equals `key`."""
+def find_webhook(
+    flow: Flow, key: str, render: Callable[[str], str] | None = None
+) -> Webhook | None:
+    """The enabled Webhook trigger of `flow` whose (rendered) key equals `key`.
+
+    A key that fails to render (a missing secret) matches nothing.
+    """
     for trigger in flow.triggers:
         if not isinstance(trigger, Webhook) or trigger.disabled:
             continue
         expected = trigger.key
-        if "{{" in expected and render is not None:
-            expected = str(render(expected))
+        if "{{" in expected:
+            if render is None:
+                continue
+            try:
+                expected = render(expected)
+            except TercelError:
+                continue
         # Constant time: the key is a secret.
         if hmac.compare_digest(expected.encode(), key.encode()):
             return trigger

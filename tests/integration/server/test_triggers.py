@@ -129,3 +129,27 @@ def test_flow_trigger_conditions_filter_upstream(server_client: TestClient) -> N
     time.sleep(0.5)
     found = server_client.get(f"{EXECUTIONS}/search", params={"flowId": "downstream"}).json()
     assert found["total"] == 0
+
+
+def test_webhook_key_can_come_from_a_secret(server_client: TestClient) -> None:
+    stored = server_client.put(
+        "/api/v1/main/namespaces/company/secrets", json={"key": "HOOK_KEY", "value": "k-777"}
+    )
+    assert stored.status_code == 204
+    push(server_client, HOOKED.replace("key: s3cret-key", "key: \"{{ secret('HOOK_KEY') }}\""))
+    ok = server_client.post(f"{EXECUTIONS}/webhook/company.team/hooked/k-777", json={"name": "B"})
+    assert ok.status_code == 200, ok.text
+    wrong = server_client.post(f"{EXECUTIONS}/webhook/company.team/hooked/k-778")
+    assert wrong.status_code == 404
+
+
+def test_webhook_conditions_false_answer_204(server_client: TestClient) -> None:
+    guarded = HOOKED + (
+        "    conditions:\n"
+        "      - type: io.kestra.plugin.core.condition.Expression\n"
+        "        expression: \"{{ trigger.body.name == 'allowed' }}\"\n"
+    )
+    push(server_client, guarded)
+    url = f"{EXECUTIONS}/webhook/company.team/hooked/s3cret-key"
+    assert server_client.post(url, json={"name": "other"}).status_code == 204
+    assert server_client.post(url, json={"name": "allowed"}).status_code == 200
