@@ -182,14 +182,16 @@ def _coerce(
             raise _fail_rule(declaration, f"it must match the pattern `{validator}`", value)
         if isinstance(declaration, EnumInput):
             _one_of(declaration, text, declaration.values, value)
-        if isinstance(declaration, SelectInput) and not declaration.allow_custom_value:
-            _one_of(declaration, text, choices or declaration.values or [], value)
+        allowed = choices or (declaration.values if isinstance(declaration, SelectInput) else None)
+        if isinstance(declaration, SelectInput) and not declaration.allow_custom_value and allowed:
+            _one_of(declaration, text, allowed, value)
         return text
     if kind is InputType.MULTISELECT:
         assert isinstance(declaration, MultiselectInput)
         items = _list(declaration, value)
         allowed = choices or declaration.values or declaration.options or []
-        if not declaration.allow_custom_value:
+        # Without a renderer an `expression` gives no list to check against.
+        if not declaration.allow_custom_value and allowed:
             for item in items:
                 _one_of(declaration, item, allowed, value)
         return [_text(item) for item in items]
@@ -338,7 +340,9 @@ def check_inputs(
                 continue
             if depends.condition is not None and render is not None:
                 context = {"inputs": nest({n: flat[n] for n in depends.inputs})}
-                if render(depends.condition, context) is not True:
+                rendered = render(depends.condition, context)
+                # Kestra wants exactly `true`; a renderer may hand back the text "true".
+                if rendered is not True and str(rendered).strip().lower() != "true":
                     disabled.add(key)
                     continue
         value = provided.get(key)

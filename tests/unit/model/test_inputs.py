@@ -194,3 +194,13 @@ def test_check_inputs_reports_every_problem() -> None:
     flow = flow_inputs("  - id: a\n    type: INT\n  - id: b\n    type: DATE\n")
     _, found = check_inputs(flow, {"a": "x", "b": "nope"})
     assert [problem.input_id for problem in found] == ["a", "b"]
+
+
+def test_select_values_from_an_expression_are_checked_when_rendered() -> None:
+    flow = flow_inputs('  - id: s\n    type: SELECT\n    expression: \'{{ ["a", "b"] }}\'\n')
+    assert resolve_inputs(flow, {"s": "z"}) == {"s": "z"}  # nothing rendered: nothing to check
+    with pytest.raises(InputError):
+        resolve_inputs(flow, {"s": "z"}, render=lambda expression, context: '["a", "b"]')
+    assert resolve_inputs(flow, {"s": "b"}, render=lambda expression, context: ["a", "b"]) == {
+        "s": "b"
+    }
