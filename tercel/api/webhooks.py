@@ -65,6 +65,10 @@ async def webhook(
         if flow is not None and not flow.disabled
         else None
     )
+    if trigger is not None and flow is not None:
+        state = ctx.store.triggers.find(namespace, flow_id, trigger.id, tenant=tenant)
+        if state is not None and state.disabled:
+            trigger = None  # disabled through the API or by `stopAfter`
     if flow is None or trigger is None:
         # Same answer for an unknown flow and a wrong key: the key is a secret.
         raise NotFoundError(f"no webhook `{namespace}.{flow_id}` with this key")

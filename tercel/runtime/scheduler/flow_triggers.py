@@ -83,9 +83,40 @@ class FlowTriggers:
         else:
             self._seen[execution.id] = state
         try:
+            if state.is_terminated:
+                self.stop_after(execution)
             self.evaluate(execution)
         except Exception:  # noqa: BLE001 - a trigger bug must not break the executor
             _log.exception("flow triggers failed for execution %s", execution.id)
+
+    def stop_after(self, execution: Execution) -> bool:
+        """Disable the trigger that created `execution` if its `stopAfter` lists the end state."""
+        if execution.trigger is None:
+            return False
+        for tenant, flow, trigger in (
+            (item.tenant, item.flow, item.trigger) for item in self.index.refresh()
+        ):
+            if (
+                tenant == execution.tenant_id
+                and (flow.namespace, flow.id) == (execution.namespace, execution.flow_id)
+                and trigger.id == execution.trigger.id
+                and trigger.stop_after
+                and execution.state.current.value in trigger.stop_after
+            ):
+                state = self.store.triggers.find(
+                    flow.namespace, flow.id, trigger.id, tenant=tenant
+                ) or TriggerState(tenant, flow.namespace, flow.id, trigger.id)
+                state.disabled = True
+                self.store.triggers.save(state)
+                _log.info(
+                    "trigger %s.%s.%s stopped after %s",
+                    flow.namespace,
+                    flow.id,
+                    trigger.id,
+                    execution.state.current.value,
+                )
+                return True
+        return False
 
     def evaluate(self, upstream: Execution) -> list[Execution]:
         """Start every flow whose Flow trigger matches this execution's current state."""
@@ -97,6 +128,9 @@ class FlowTriggers:
                 continue  # a flow never triggers itself
             states = [str(s) for s in trigger.states] if trigger.states else TERMINAL_STATES
             if upstream.state.current.value not in states:
+                continue
+            stored = self.store.triggers.find(flow.namespace, flow.id, trigger.id, tenant=tenant)
+            if stored is not None and stored.disabled:
                 continue
             variables = upstream_variables(upstream)
             ctx = ConditionContext(flow=flow, upstream=upstream, variables=variables)

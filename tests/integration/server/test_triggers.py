@@ -153,3 +153,32 @@ def test_webhook_conditions_false_answer_204(server_client: TestClient) -> None:
     url = f"{EXECUTIONS}/webhook/company.team/hooked/s3cret-key"
     assert server_client.post(url, json={"name": "other"}).status_code == 204
     assert server_client.post(url, json={"name": "allowed"}).status_code == 200
+
+
+def test_stop_after_disables_the_trigger(server_client: TestClient) -> None:
+    failing = """\
+id: fragile
+namespace: company.team
+tasks:
+  - id: boom
+    type: io.kestra.plugin.core.execution.Fail
+    errorMessage: boom
+triggers:
+  - id: hook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: k
+    stopAfter: [FAILED]
+"""
+    push(server_client, failing)
+    first = server_client.post(f"{EXECUTIONS}/webhook/company.team/fragile/k")
+    assert first.status_code == 200
+    deadline = time.monotonic() + 20
+    state: dict = {}
+    while time.monotonic() < deadline:
+        states = server_client.get("/api/v1/main/triggers/company.team/fragile").json()
+        state = states["results"][0] if states["results"] else {}
+        if state.get("disabled"):
+            break
+        time.sleep(0.05)
+    assert state.get("disabled") is True
+    assert server_client.post(f"{EXECUTIONS}/webhook/company.team/fragile/k").status_code == 404
