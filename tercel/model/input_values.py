@@ -34,6 +34,7 @@ from tercel.model.inputs import (
     SelectInput,
     StringInput,
     _Bounded,
+    _templated,
 )
 
 #: Renders a template expression to a typed value with the given context.
@@ -348,6 +349,9 @@ def check_inputs(
         value = provided.get(key)
         if value is None:
             value = declaration.defaults
+            if render is not None and _templated(value):
+                # Kestra 1.x renders defaults such as "{{ now() }}" at execution start.
+                value = render(value, {"inputs": nest(flat)})
         if value is None:
             if declaration.required:
                 problems.append(
@@ -391,8 +395,9 @@ def resolve_inputs(
 ) -> dict[str, Any]:
     """Typed, nested input values for a new execution; raise `InputError` on the first problem.
 
-    `render(expression, context)` renders `dependsOn.condition` and SELECT `expression`s
-    (typed); without it, conditions are considered true. `store_file(input, value)` stores
+    `render(expression, context)` renders (typed) `dependsOn.condition`, SELECT
+    `expression`s and templated `defaults`; without it, conditions are considered true and
+    templated defaults are taken as written. `store_file(input, value)` stores
     a FILE input given as a local path or bytes and returns its ``kestra:///`` URI.
     """
     values, problems = check_inputs(inputs, provided, render=render, store_file=store_file)

@@ -88,10 +88,38 @@ class Input(KestraModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _defaults_fit_the_type(self) -> Input:
+        # A literal default must be a valid value: better said at load time than at the
+        # first execution. Templated defaults are rendered later, so they are not judged.
+        if self.defaults is None or self.input_type is InputType.FILE or _templated(self.defaults):
+            return self
+        from tercel.errors import InputError
+        from tercel.model.input_values import coerce_input
+
+        try:
+            coerce_input(self, self.defaults)
+        except InputError as error:
+            raise PydanticCustomError(
+                "invalid_defaults", "{message}", {"message": str(error), "property": "defaults"}
+            ) from None
+        return self
+
     @property
     def key(self) -> str:
         """The input id (or its deprecated `name`)."""
         return self.id or self.name or ""
+
+
+def _templated(value: Any) -> bool:
+    """Whether `value` contains a template expression anywhere."""
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, list):
+        return any(_templated(item) for item in value)
+    if isinstance(value, dict):
+        return any(_templated(item) for item in value.values())
+    return False
 
 
 def _check_regex(value: str | None) -> str | None:

@@ -204,3 +204,32 @@ def test_select_values_from_an_expression_are_checked_when_rendered() -> None:
     assert resolve_inputs(flow, {"s": "b"}, render=lambda expression, context: ["a", "b"]) == {
         "s": "b"
     }
+
+
+def test_literal_defaults_must_fit_the_input_type() -> None:
+    assert problems(
+        flow_with(
+            "inputs:\n  - id: n\n    type: INT\n    defaults: many\ntasks:\n  - id: t\n" + LOG
+        )
+    ) == [
+        (
+            "Invalid input for `n`, Expected `INT` but received `many` with errors: "
+            'For input string: "many"',
+            6,
+            15,
+        )
+    ]
+
+
+def test_templated_defaults_are_judged_at_execution_time() -> None:
+    flow = flow_inputs(
+        "  - id: d\n    type: DATE\n    defaults: \"{{ now() | date('yyyy-MM-dd') }}\"\n"
+    )
+    assert flow.inputs[0].defaults.startswith("{{")
+
+
+def test_templated_defaults_are_rendered_when_a_renderer_is_given() -> None:
+    flow = flow_inputs('  - id: d\n    type: DATE\n    defaults: "{{ today }}"\n')
+    assert resolve_inputs(flow, {}, render=lambda expression, context: "2024-02-29") == {
+        "d": "2024-02-29"
+    }
