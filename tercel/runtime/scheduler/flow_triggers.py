@@ -10,6 +10,7 @@ triggers itself.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ from tercel.engine.state import State
 from tercel.errors import TercelError
 from tercel.model.durations import parse_duration
 from tercel.model.trigger import TERMINAL_STATES
-from tercel.plugins.core.trigger.flow import FlowTrigger, Preconditions
+from tercel.plugins.core.trigger.flow import Filter, FlowTrigger, Preconditions
 from tercel.runtime.scheduler.conditions import ConditionContext, evaluate_all
 from tercel.runtime.scheduler.launcher import TriggerIndex, launch
 from tercel.store.records import TriggerState
@@ -165,8 +166,8 @@ class FlowTriggers:
         preconditions: Preconditions,
         upstream: Execution,
     ) -> bool:
-        """Record which listed flows completed; true once all did within the window."""
-        if not preconditions.flows:
+        """Record which listed flows and `where` groups matched; true once all did in the window."""
+        if not preconditions.flows and not preconditions.where:
             return True
         now = datetime.now(UTC)
         window_text = (
@@ -179,26 +180,76 @@ class FlowTriggers:
             flow.namespace, flow.id, trigger.id, tenant=tenant
         ) or TriggerState(tenant, flow.namespace, flow.id, trigger.id)
         seen: dict[str, str] = dict(state.extra.get("seen", {}))
+        required = [f"flow:{i}" for i in range(len(preconditions.flows))]
+        required += [f"where:{group.id}" for group in preconditions.where]
         for index, expected in enumerate(preconditions.flows):
             states = [str(s) for s in expected.states] if expected.states else ["SUCCESS"]
-            matches = (
+            labels = upstream.label_map()
+            if (
                 upstream.namespace == expected.namespace
                 and expected.flow_id in (None, upstream.flow_id)
                 and upstream.state.current.value in states
-                and all(
-                    upstream.label_map().get(k) == v for k, v in (expected.labels or {}).items()
-                )
-            )
-            if matches:
-                seen[str(index)] = now.isoformat()
+                and all(labels.get(k) == v for k, v in (expected.labels or {}).items())
+            ):
+                seen[f"flow:{index}"] = now.isoformat()
+        for group in preconditions.where:
+            results = [filter_matches(f, upstream) for f in group.filters]
+            if all(results) if str(group.operand) == "AND" else any(results):
+                seen[f"where:{group.id}"] = now.isoformat()
         seen = {
             key: moment
             for key, moment in seen.items()
-            if datetime.fromisoformat(moment) + window >= now
+            if key in required and datetime.fromisoformat(moment) + window >= now
         }
-        satisfied = all(str(i) in seen for i in range(len(preconditions.flows)))
+        satisfied = all(key in seen for key in required)
         if satisfied and preconditions.reset_on_success:
             seen = {}
         state.extra = {**state.extra, "seen": seen}
         self.store.triggers.save(state)
         return satisfied
+
+
+def filter_matches(condition: Filter, upstream: Execution) -> bool:
+    """One `where` filter against the upstream execution."""
+    field = str(condition.field)
+    kind = str(condition.type)
+    value: str | None
+    if field == "FLOW_ID":
+        value = upstream.flow_id
+    elif field == "NAMESPACE":
+        value = upstream.namespace
+    elif field == "STATE":
+        value = upstream.state.current.value
+    else:  # EXPRESSION: the rendered expression is judged
+        from tercel.templating import is_condition_true, render
+
+        rendered = render(condition.value or "", upstream_context(upstream))
+        truth = is_condition_true(rendered)
+        return not truth if kind == "IS_FALSE" else truth
+    expected = condition.value
+    options = condition.values or []
+    if kind == "EQUAL_TO":
+        return value == expected
+    if kind == "NOT_EQUAL_TO":
+        return value != expected
+    if kind == "IS_NULL":
+        return value is None
+    if kind == "IS_NOT_NULL":
+        return value is not None
+    if kind == "IS_TRUE":
+        return (value or "").lower() == "true"
+    if kind == "IS_FALSE":
+        return (value or "").lower() == "false"
+    if kind == "STARTS_WITH":
+        return value is not None and value.startswith(expected or "")
+    if kind == "ENDS_WITH":
+        return value is not None and value.endswith(expected or "")
+    if kind == "REGEX":
+        return value is not None and re.fullmatch(expected or "", value) is not None
+    if kind == "CONTAINS":
+        return value is not None and (expected or "") in value
+    if kind == "IN":
+        return value in options
+    if kind == "NOT_IN":
+        return value not in options
+    return False

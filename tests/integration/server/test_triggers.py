@@ -182,3 +182,54 @@ triggers:
         time.sleep(0.05)
     assert state.get("disabled") is True
     assert server_client.post(f"{EXECUTIONS}/webhook/company.team/fragile/k").status_code == 404
+
+
+def simple(flow_id: str) -> str:
+    return (
+        f"id: {flow_id}\nnamespace: company.team\ntasks:\n"
+        "  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+    )
+
+
+JOINED = """\
+id: joined
+namespace: company.report
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.log.Log
+    message: both done
+triggers:
+  - id: both
+    type: io.kestra.plugin.core.trigger.Flow
+    preconditions:
+      id: both
+      flows:
+        - namespace: company.team
+          flowId: first
+        - namespace: company.team
+          flowId: second
+      where:
+        - id: same-namespace
+          filters:
+            - field: NAMESPACE
+              type: STARTS_WITH
+              value: company.
+"""
+
+
+def test_preconditions_wait_for_every_listed_flow(server_client: TestClient) -> None:
+    push(server_client, simple("first"))
+    push(server_client, simple("second"))
+    push(server_client, JOINED)
+    server_client.post(f"{EXECUTIONS}/company.team/first", params={"wait": "true"})
+    time.sleep(0.5)
+    none = server_client.get(f"{EXECUTIONS}/search", params={"flowId": "joined"}).json()
+    assert none["total"] == 0
+    server_client.post(f"{EXECUTIONS}/company.team/second", params={"wait": "true"})
+    (joined,) = executions_of(server_client, "joined", 1)
+    assert joined["trigger"]["variables"]["flowId"] == "second"
+    # reset on success: one more upstream alone does not fire again
+    server_client.post(f"{EXECUTIONS}/company.team/first", params={"wait": "true"})
+    time.sleep(0.5)
+    again = server_client.get(f"{EXECUTIONS}/search", params={"flowId": "joined"}).json()
+    assert again["total"] == 1
