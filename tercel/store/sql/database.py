@@ -10,6 +10,8 @@ Driver errors leave this module as Tercel errors: a unique-key violation is a
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -18,6 +20,15 @@ import sqlalchemy as sa
 
 from tercel.errors import ConflictError, StoreError
 from tercel.store.sql.dialect import POSTGRESQL
+
+
+def _owner() -> tuple[int, object | None]:
+    """Who opened a transaction: this thread, and the asyncio task running in it (if any)."""
+    try:
+        task: object | None = asyncio.current_task()
+    except RuntimeError:
+        task = None
+    return (threading.get_ident(), task)
 
 
 def translate(error: sa.exc.DBAPIError, backend: str) -> Exception:
@@ -33,9 +44,25 @@ class Database:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self.dialect: str = engine.dialect.name
-        self._current: ContextVar[sa.Connection | None] = ContextVar(
-            f"tercel_tx_{id(self)}", default=None
+        self._current: ContextVar[tuple[sa.Connection, tuple[int, object | None]] | None] = (
+            ContextVar(f"tercel_tx_{id(self)}", default=None)
         )
+
+    def _open(self) -> sa.Connection | None:
+        """The transaction this caller may join, if any.
+
+        A context is copied into every asyncio task and `to_thread` call started inside a
+        transaction block; such a copy must not reuse the connection (it may be closed by
+        now, or in use by another thread), so only the thread and task that opened the
+        transaction join it.
+        """
+        current = self._current.get()
+        if current is None:
+            return None
+        connection, owner = current
+        if owner != _owner() or connection.closed or not connection.in_transaction():
+            return None
+        return connection
 
     @property
     def is_postgresql(self) -> bool:
@@ -45,18 +72,18 @@ class Database:
     @property
     def in_transaction(self) -> bool:
         """True inside a `transaction()` block of this context."""
-        return self._current.get() is not None
+        return self._open() is not None
 
     @contextmanager
     def transaction(self) -> Iterator[sa.Connection]:
         """A write transaction; joins the one already open in this context."""
-        current = self._current.get()
+        current = self._open()
         if current is not None:
             yield current
             return
         try:
             with self.engine.begin() as connection:
-                token = self._current.set(connection)
+                token = self._current.set((connection, _owner()))
                 try:
                     yield connection
                 finally:
@@ -67,7 +94,7 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
         """A read-only connection (or the open transaction, to see its own writes)."""
-        current = self._current.get()
+        current = self._open()
         if current is not None:
             yield current
             return

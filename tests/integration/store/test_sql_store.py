@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import os
 import signal
 import subprocess
@@ -411,3 +413,35 @@ def test_values_json_cannot_hold_are_stored_as_text(sql_store: SqlStore) -> None
         "tags": ["a"],
     }
     assert loaded.task_run_list[0].outputs == {"at": "2025-01-02T03:04:05.123Z"}
+
+
+def test_a_context_copied_inside_a_transaction_does_not_reuse_its_connection(
+    sql_store: SqlStore,
+) -> None:
+    with sql_store.transaction():
+        sql_store.kv.set("ns", "k", "inside")
+        copied = contextvars.copy_context()
+        seen_during: list[object] = []
+        thread = threading.Thread(
+            target=lambda: seen_during.append(copied.run(sql_store.kv.get, "ns", "k"))
+        )
+        thread.start()
+        thread.join(timeout=10)
+    assert seen_during == [None], "another thread must not read through this transaction"
+    assert copied.run(sql_store.kv.get, "ns", "k") == "inside", "a stale copy works once it ended"
+
+
+async def test_a_task_started_inside_a_transaction_works_after_it_ends(sql_store: SqlStore) -> None:
+    release = asyncio.Event()
+
+    async def later() -> object:
+        await release.wait()
+        sql_store.kv.set("ns", "from-task", 1)
+        return sql_store.kv.get("ns", "from-task")
+
+    with sql_store.transaction():
+        sql_store.kv.set("ns", "k", 1)
+        task = asyncio.create_task(later())
+    release.set()
+    assert await task == 1
+    assert await asyncio.to_thread(sql_store.kv.get, "ns", "k") == 1
