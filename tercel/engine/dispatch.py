@@ -280,14 +280,20 @@ def start_executable(executor: Executor, task_run: TaskRun, task: Task) -> None:
             )
         )
         tracking.execution_ids[request.iteration or 0] = child_id
-    outputs: dict[str, Any]
-    if multiple:
+    outputs: dict[str, Any] | None
+    if multiple and not requests:
+        outputs = None  # Kestra: no batches, no outputs
+    elif multiple and wait:
         outputs = {
             "numberOfBatches": len(requests),
-            "iterations": {"CREATED": 0, "RUNNING": len(requests) if wait else 0},
+            "iterations": {"CREATED": 0, "RUNNING": len(requests)},
         }
-        if not wait:
-            outputs["iterations"] = {"SUCCESS": len(requests)}
+    elif multiple:
+        # Without waiting, every started child counts as a success of this task.
+        outputs = {
+            "numberOfBatches": len(requests),
+            "iterations": {"RUNNING": 0, "SUCCESS": len(requests)},
+        }
     else:
         outputs = {"executionId": tracking.execution_ids.get(0)}
     executor.set_outputs(task_run, outputs)

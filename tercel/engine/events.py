@@ -89,7 +89,6 @@ def on_task_run_started(executor: Executor, event: TaskRunStarted) -> None:
 
 def _adopt_planned(executor: Executor, task_run_id: str, parent_id: str, task: Task) -> TaskRun:
     """Create the task run of a WorkingDirectory child its worker is starting."""
-    parent = executor.index.by_id[parent_id]
     task_run = TaskRun(
         id=task_run_id,
         execution_id=executor.execution.id,
@@ -98,7 +97,8 @@ def _adopt_planned(executor: Executor, task_run_id: str, parent_id: str, task: T
         task_id=task.id,
         state=StateTrail.start(executor.now),
         parent_task_run_id=parent_id,
-        value=parent.value,
+        # Kestra keeps the loop value on the WorkingDirectory only; its children render
+        # `taskrun.value` from it (see `context.child_context`).
         tenant_id=executor.execution.tenant_id,
         dynamic=True,
     )
@@ -249,7 +249,8 @@ def on_timer(executor: Executor, event: TimerFired) -> None:
         _unpause_execution(executor, restarted=False)
     elif event.purpose == "pause-timeout" and task_run.state.current is State.PAUSED:
         next_token(executor, task_run.id)
-        executor.set_state(task_run, State.RUNNING)
+        # PAUSED → FAILED directly (Kestra's history: RUNNING, PAUSED, FAILED).
+        executor.index.paused.discard(task_run.id)
         _unpause_execution(executor, restarted=False)
         timeout_state = State(getattr(task, "timeout_state", lambda: "FAILED")())
         executor.log("WARN", f"Pause `{task.id}` timed out", task_run)

@@ -134,5 +134,5 @@ def test_for_each_item_merge_writes_outputs_in_iteration_order(tmp_path: Path) -
     ctx = FakeTaskContext(tmp_path, variables={"outputs": outputs})
     task = ForEachItemMergeOutputs(id="each_merge", type="x", items_id="each_items")
     result = asyncio.run(task.run(ctx))  # type: ignore[arg-type]
-    content = ctx.storage.get(result.outputs["uri"])  # type: ignore[index]
+    content = ctx.storage.get(result.outputs["subflowOutputs"])  # type: ignore[index]
     assert content.decode().splitlines() == ['{"v":1}', '{"v":2}', '{"v":10}']

@@ -103,7 +103,7 @@ def test_pause_timeout_fails_the_pause(tmp_path: Path) -> None:
     assert execution.state.current is State.FAILED
     assert len(execution.task_run_list) == 1
     states = [h.state for h in driver.task_runs("pause")[0].state.histories]
-    assert states == [State.CREATED, State.RUNNING, State.PAUSED, State.RUNNING, State.FAILED]
+    assert states == [State.CREATED, State.RUNNING, State.PAUSED, State.FAILED]
 
 
 def test_resume_types_on_resume_inputs_into_outputs(tmp_path: Path) -> None:
@@ -254,6 +254,7 @@ def test_for_each_item_runs_one_child_per_batch(tmp_path: Path) -> None:
     each = driver.task_runs("each")[0].outputs
     assert each["numberOfBatches"] == 26
     assert each["iterations"] == {"CREATED": 0, "RUNNING": 0, "SUCCESS": 26}
+    assert driver.task_runs("each_merge")[0].outputs is not None
     child = driver.children[3].execution
     assert child.inputs == {"items": "kestra:///batch/4.txt"}
     assert child.label_map()["system.correlationId"] == execution.id
@@ -291,3 +292,30 @@ def test_waitfor_interval_delays_iterations(tmp_path: Path) -> None:
     loops = [e for e in driver.effects if isinstance(e, ScheduleTimer)]
     assert len(loops) == 2
     assert all(t.at - driver.now <= timedelta(seconds=1) for t in loops)
+
+
+def test_for_each_item_over_an_empty_file_succeeds_without_outputs(tmp_path: Path) -> None:
+    flows = _flows("for-each-item-subflow.yaml")
+    execution, driver = run_flow(
+        "for-each-item.yaml",
+        tmp_path,
+        inputs={"file": "kestra:///empty.txt", "batch": 1},
+        flows=flows,  # type: ignore[arg-type]
+        outcomes={"each_split": _split(0)},  # type: ignore[dict-item]
+    )
+    assert execution.state.current is State.SUCCESS
+    assert len(execution.task_run_list) == 4
+    assert driver.task_runs("each_items")[0].outputs is None
+
+
+def test_for_each_item_without_wait_counts_started_children_as_successes(tmp_path: Path) -> None:
+    flows = _flows("for-each-item-subflow.yaml")
+    execution, driver = run_flow(
+        "for-each-item-no-wait.yaml",
+        tmp_path,
+        inputs={"file": "kestra:///items.txt"},
+        flows=flows,  # type: ignore[arg-type]
+        outcomes={"each_split": _split(26)},  # type: ignore[dict-item]
+    )
+    assert execution.state.current is State.SUCCESS
+    assert driver.task_runs("each_items")[0].outputs["iterations"] == {"RUNNING": 0, "SUCCESS": 26}

@@ -133,7 +133,7 @@ class ForEachItemExecutable(Task):
 
 
 class ForEachItemMergeOutputs(RunnableTask):
-    """Hidden `<id>_merge`: write the children's outputs as one JSON-lines file (`uri`)."""
+    """Hidden `<id>_merge`: the children's outputs as one JSON-lines file (`subflowOutputs`)."""
 
     items_id: str
 
@@ -145,10 +145,8 @@ class ForEachItemMergeOutputs(RunnableTask):
             json.dumps(by_iteration[key], separators=(",", ":"))
             for key in sorted(by_iteration, key=int)
         ]
-        if not lines:
-            return TaskResult(outputs={})
         uri = ctx.storage.put(ctx.file_uri("outputs.jsonl"), "\n".join(lines).encode("utf-8"))
-        return TaskResult(outputs={"uri": uri})
+        return TaskResult(outputs={"subflowOutputs": uri})
 
 
 @plugin(
@@ -225,6 +223,6 @@ class ForEachItem(FlowableTask):
             if key in items:
                 outputs[key] = items[key]
         merged = ctx.outputs_of(self.id + MERGE_SUFFIX) or {}
-        if "uri" in merged:
-            outputs["uri"] = merged["uri"]
+        if "subflowOutputs" in merged:
+            outputs["uri"] = merged["subflowOutputs"]
         return outputs or None
