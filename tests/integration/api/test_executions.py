@@ -290,3 +290,40 @@ def test_namespace_plugin_defaults_apply_to_executions(server_client: TestClient
     own = server_client.post(f"{EXECUTIONS}/company.team/hello", params={"wait": "true"}).json()
     levels = {e["level"] for e in server_client.get(f"/api/v1/main/logs/{own['id']}").json()}
     assert levels == {"ERROR"}
+
+
+CHILD = """\
+id: child
+namespace: company.team
+tasks:
+  - id: nap
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT30S
+"""
+
+PARENT = """\
+id: parent
+namespace: company.team
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: company.team
+    flowId: child
+    wait: true
+"""
+
+
+def test_kill_cascades_to_subflows(server_client: TestClient) -> None:
+    push(server_client, CHILD)
+    push(server_client, PARENT)
+    parent = server_client.post(f"{EXECUTIONS}/company.team/parent").json()
+    deadline = time.monotonic() + 20
+    children: dict = {"total": 0}
+    while time.monotonic() < deadline and children["total"] == 0:
+        children = server_client.get(f"{EXECUTIONS}/search", params={"flowId": "child"}).json()
+        time.sleep(0.05)
+    child_id = children["results"][0]["id"]
+    wait_for(server_client, child_id, {"RUNNING"})
+    assert server_client.delete(f"{EXECUTIONS}/{parent['id']}/kill").status_code == 202
+    assert wait_for(server_client, parent["id"], {"KILLED"})["state"]["current"] == "KILLED"
+    assert wait_for(server_client, child_id, {"KILLED"})["state"]["current"] == "KILLED"
