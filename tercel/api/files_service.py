@@ -1,20 +1,22 @@
 """Namespace files on internal storage: ``kestra:///<ns/path>/_files/<path>``.
 
-Internal storage only knows files, so an empty directory is kept as a hidden marker file;
-listings never show it.
+On local storage an empty directory is a real directory. Other storages only know files,
+so there an empty directory is kept as a hidden marker file that listings never show.
 """
 
 from __future__ import annotations
 
 import io
 import posixpath
+import shutil
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tercel.errors import ConflictError, InvalidNameError, NotFoundError
 from tercel.plugins.context import InternalStorage
-from tercel.storage.uri import namespace_file, namespace_file_path
+from tercel.storage.uri import namespace_file, namespace_file_path, to_path
 
 #: Marks a directory that has no file in it yet.
 DIR_MARKER = ".tercel-dir"
@@ -57,6 +59,14 @@ class NamespaceFiles:
 
     def __init__(self, storage: InternalStorage) -> None:
         self.storage = storage
+        # Local storage: directories are real (script tasks copy namespace files as they are).
+        base = getattr(storage, "base_dir", None)
+        self._base: Path | None = base if isinstance(base, Path) else None
+
+    def _disk(self, namespace: str, path: str) -> Path | None:
+        if self._base is None:
+            return None
+        return self._base / to_path(namespace_file(namespace, path))
 
     def _all(self, namespace: str) -> list[str]:
         root = namespace_file(namespace)
@@ -79,6 +89,8 @@ class NamespaceFiles:
         return target
 
     def _drop_markers(self, namespace: str, path: str) -> None:
+        if self._base is not None:
+            return
         parent = posixpath.dirname(path)
         while parent:
             self.storage.delete(namespace_file(namespace, f"{parent}/{DIR_MARKER}"))
@@ -107,6 +119,9 @@ class NamespaceFiles:
         """Whether `path` is a directory (the root always is)."""
         if not path:
             return True
+        disk = self._disk(namespace, path)
+        if disk is not None:
+            return disk.is_dir()
         prefix = path + "/"
         return any(name.startswith(prefix) for name in self._all(namespace))
 
@@ -139,6 +154,9 @@ class NamespaceFiles:
             elif head != DIR_MARKER:
                 uri = namespace_file(namespace, name)
                 files.append(FileStat(head, name, False, self.storage.size(uri)))
+        disk = self._disk(namespace, directory)
+        if disk is not None and disk.is_dir():
+            dirs.update(p.name for p in disk.iterdir() if p.is_dir())
         listed = [FileStat(d, prefix + d, True, 0) for d in sorted(dirs)]
         return listed + sorted(files, key=lambda f: f.name)
 
@@ -147,7 +165,10 @@ class NamespaceFiles:
         target = clean_path(path)
         if self.storage.exists(namespace_file(namespace, target)):
             raise ConflictError(f"path: `/{target}` is a file")
-        if not self.is_dir(namespace, target):
+        disk = self._disk(namespace, target)
+        if disk is not None:
+            disk.mkdir(parents=True, exist_ok=True)
+        elif not self.is_dir(namespace, target):
             self.storage.put(namespace_file(namespace, f"{target}/{DIR_MARKER}"), b"")
         return target
 
@@ -167,6 +188,9 @@ class NamespaceFiles:
                 uri = namespace_file(namespace, name)
                 self.storage.put(namespace_file(namespace, moved), self.storage.get(uri))
                 self.storage.delete(uri)
+        disk = self._disk(namespace, origin)
+        if disk is not None and disk.is_dir():
+            shutil.rmtree(disk)
 
     def delete(self, namespace: str, path: str) -> None:
         """Delete a file or a directory with everything under it (404 when neither)."""
