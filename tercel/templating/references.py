@@ -79,20 +79,30 @@ def parse_location(location: str) -> Path:
     return tuple(path)
 
 
-def _strings(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
+#: Task types whose `outputs` property renders against the child execution.
+_SUBFLOW_TYPES = frozenset(
+    {"io.kestra.plugin.core.flow.Subflow", "io.kestra.core.tasks.flows.Subflow",
+     "io.kestra.core.tasks.flows.Flow", "io.kestra.plugin.core.flow.Flow"}
+)  # fmt: skip
+
+
+def _strings(value: Any, path: Path, own: bool = True) -> Iterator[tuple[Path, str, bool]]:
+    """(path, template, own) for every templated string; `own` is False where the template
+    renders against another execution's context (a subflow's `outputs`)."""
     if isinstance(value, str):
         if has_template(value):
-            yield path, value
+            yield path, value, own
     elif isinstance(value, Mapping):
+        subflow = value.get("type") in _SUBFLOW_TYPES
         for key, item in value.items():
             if isinstance(key, str) and key in _NOT_RENDERED:
                 continue
             if isinstance(key, str) and has_template(key):
-                yield (*path, key), key
-            yield from _strings(item, (*path, key))
+                yield (*path, key), key, own
+            yield from _strings(item, (*path, key), own and not (subflow and key == "outputs"))
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            yield from _strings(item, (*path, index))
+            yield from _strings(item, (*path, index), own)
 
 
 def _suggest(name: str, known: frozenset[str]) -> str | None:
@@ -222,10 +232,10 @@ def _guarded_nodes(tree: nodes.Node) -> set[int]:
 
 
 def _scope(flow: Flow, *, check_references: bool) -> _Scope:
+    # `key` is the input's `id` (or its deprecated `name`).
     inputs = frozenset(
-        str(getattr(item, "id", "")).split(".")[0]
+        str(getattr(item, "key", None) or getattr(item, "id", "")).split(".")[0]
         for item in flow.inputs
-        if getattr(item, "id", None)
     )
     return _Scope(frozenset(task.id for task in flow.all_tasks()), inputs, check_references)
 
@@ -240,8 +250,8 @@ def _findings(flow: Flow) -> Iterator[tuple[str, str, Finding]]:
     in_trigger = _TemplateChecker(_scope(flow, check_references=False))
     for section, checker in [*((name, in_execution) for name in _EXECUTION_SCOPED),
                              ("triggers", in_trigger)]:  # fmt: skip
-        for where, template in _strings(data.get(section), (section,)):
-            for finding in checker.findings(template):
+        for where, template, own in _strings(data.get(section), (section,)):
+            for finding in (checker if own else in_trigger).findings(template):
                 yield format_location(where), template, finding
 
 
@@ -258,12 +268,17 @@ def _problems(flow: Flow, place: Place | None, path: str) -> list[Problem]:
     return problems
 
 
-def check_flow(flow: Flow, locate: Locate | None = None, path: str = "<string>") -> list[Problem]:
+def check_flow(
+    flow: Flow, locate: Locate | str | None = None, path: str = "<string>"
+) -> list[Problem]:
     """Problems of every template of `flow`, positioned with `locate(location)` when given.
 
     `locate` maps a dotted location such as ``tasks[2].message`` to the 1-based
     ``(line, column)`` of that value; without it problems carry the location and line 0.
+    Given the flow's YAML text instead, positions are read from it (`check_flow_source`).
     """
+    if isinstance(locate, str):
+        return check_flow_source(flow, locate, path)
     if locate is None:
         return _problems(flow, None, path)
     return _problems(flow, lambda location, _template, _finding: locate(location), path)

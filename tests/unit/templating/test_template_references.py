@@ -132,3 +132,8 @@ def test_locations_round_trip() -> None:
     path = ("tasks", 2, "tasks", 0, "message")
     assert format_location(path) == "tasks[2].tasks[0].message"
     assert parse_location("tasks[2].tasks[0].message") == path
+
+
+def test_check_flow_accepts_the_yaml_source_in_place_of_locate() -> None:
+    [problem] = check_flow(load_flow(FLOW), FLOW, "flow.yaml")
+    assert (problem.line, problem.column) == (14, 26)
