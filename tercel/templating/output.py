@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Undefined
 
@@ -35,38 +36,64 @@ def java_double(value: float) -> str:
     return f"{sign}{text[0]}.{text[1:] or '0'}E{scientific}"
 
 
-def format_instant(value: datetime) -> str:
-    """Java's ``Instant.toString``/``ZonedDateTime.toString``: fraction in groups of 3 digits."""
-    micros = value.microsecond
-    base = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if micros:
-        fraction = f"{micros:06d}"
-        base += "." + (fraction[:3] if fraction.endswith("000") else fraction)
-    offset = value.utcoffset()
-    if offset is None:
-        return base
-    if (offset == timedelta(0) and value.tzinfo in (UTC, None)) or _is_utc(value):
-        return base + "Z"
-    return base + _format_offset(offset)
-
-
-def _is_utc(value: datetime) -> bool:
-    name = value.tzname() or ""
-    return value.utcoffset() == timedelta(0) and name in ("UTC", "Z", "GMT", "Etc/UTC")
+def _java_local_time(value: datetime | time, *, always_seconds: bool) -> str:
+    """Java's ``LocalTime.toString``: ``HH:mm``, ``:ss`` unless zero, fraction in 3/6 digits."""
+    text = f"{value.hour:02d}:{value.minute:02d}"
+    if value.second or value.microsecond or always_seconds:
+        text += f":{value.second:02d}"
+    if value.microsecond:
+        fraction = f"{value.microsecond:06d}"
+        text += "." + (fraction[:3] if fraction.endswith("000") else fraction)
+    return text
 
 
 def _format_offset(offset: timedelta) -> str:
     total = int(offset.total_seconds())
     sign = "+" if total >= 0 else "-"
-    total = abs(total)
-    hours, rest = divmod(total, 3600)
-    minutes = rest // 60
-    return f"{sign}{hours:02d}:{minutes:02d}"
+    hours, rest = divmod(abs(total), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{sign}{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
+
+
+def _offset_id(offset: timedelta) -> str:
+    return "Z" if not offset else _format_offset(offset)
+
+
+def format_instant(value: datetime) -> str:
+    """A date-time as Java prints it (``toString``).
+
+    * UTC (`datetime.UTC`) is an ``Instant``: ``2024-12-20T10:11:12.123Z`` (seconds always);
+    * a named zone (`ZoneInfo`) is a ``ZonedDateTime``: ``2013-09-08T16:19+02:00[Europe/Paris]``;
+    * a fixed offset is an ``OffsetDateTime``: ``2013-09-08T16:19+02:00``;
+    * no zone is a ``LocalDateTime``: ``2013-09-08T16:19``.
+    """
+    instant = value.tzinfo is UTC
+    local = value.strftime("%Y-%m-%d") + "T" + _java_local_time(value, always_seconds=instant)
+    offset = value.utcoffset()
+    if offset is None:
+        return local
+    if instant:
+        return local + "Z"
+    text = local + _offset_id(offset)
+    if isinstance(value.tzinfo, ZoneInfo):
+        text += f"[{value.tzinfo.key}]"
+    return text
+
+
+def format_iso_offset(value: datetime) -> str:
+    """Jackson's JSON form: ``ISO_INSTANT`` for UTC, else ``ISO_OFFSET_DATE_TIME``."""
+    offset = value.utcoffset()
+    if offset is None or value.tzinfo is UTC:
+        return format_instant(value)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        text += "." + f"{value.microsecond:06d}".rstrip("0")
+    return text + _offset_id(offset)
 
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
-        return format_instant(value)
+        return format_iso_offset(value)
     if isinstance(value, (date, time)):
         return value.isoformat()
     if isinstance(value, Decimal):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -60,6 +61,16 @@ def test_utc_datetime_prints_as_an_iso_instant_with_milliseconds() -> None:
 def test_offset_datetime_prints_its_offset() -> None:
     moment = datetime(2024, 12, 20, 10, 11, 12, tzinfo=timezone(timedelta(hours=2)))
     assert r("{{ d }}", d=moment) == "2024-12-20T10:11:12+02:00"
+
+
+def test_zoned_datetime_prints_like_java_zoned_date_time() -> None:
+    moment = datetime(2013, 9, 8, 16, 19, tzinfo=ZoneInfo("Europe/Paris"))
+    assert r("{{ d }}", d=moment) == "2013-09-08T16:19+02:00[Europe/Paris]"
+
+
+def test_zoned_datetime_inside_json_is_iso_offset() -> None:
+    moment = datetime(2013, 9, 8, 16, 19, tzinfo=ZoneInfo("Europe/Paris"))
+    assert r("{{ m }}", m={"d": moment}) == '{"d":"2013-09-08T16:19:00+02:00"}'
 
 
 def test_date_prints_iso() -> None:
