@@ -1,10 +1,10 @@
-"""Tasks of the `slack` family (issue 7)."""
+"""Slack notifications: `io.kestra.plugin.slack.SlackIncomingWebhook` and `SlackExecution`."""
 
 from __future__ import annotations
 
 import importlib
 
-_MODULES: tuple[str, ...] = ()
+_MODULES: tuple[str, ...] = ("incoming_webhook", "execution")
 _registered = False
 
 
