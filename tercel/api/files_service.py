@@ -20,6 +20,8 @@ from tercel.storage.uri import namespace_file, namespace_file_path, to_path
 
 #: Marks a directory that has no file in it yet.
 DIR_MARKER = ".tercel-dir"
+#: The longest file name most file systems accept.
+MAX_NAME_BYTES = 255
 #: Refuse archives that would unpack into more than this (zip bombs).
 MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
 
@@ -30,6 +32,10 @@ def clean_path(raw: str | None, *, allow_root: bool = False) -> str:
     parts = [part for part in text.split("/") if part not in ("", ".")]
     if any(part == ".." for part in parts) or "\x00" in text:
         raise InvalidNameError(f"path: {raw!r} must stay inside the namespace (no '..')")
+    if any(len(part.encode("utf-8")) > MAX_NAME_BYTES for part in parts):
+        raise InvalidNameError(
+            f"path: a file or directory name is longer than {MAX_NAME_BYTES} bytes"
+        )
     if not parts and not allow_root:
         raise InvalidNameError("path: a file path is required, e.g. ?path=/scripts/main.py")
     return "/".join(parts)

@@ -18,6 +18,9 @@ from tercel.store.records import NamespaceRecord
 
 router = APIRouter(prefix="/api/v1/{tenant}/namespaces", tags=["Namespaces"])
 
+#: As the flow model allows.
+MAX_NAMESPACE = 150
+
 
 class NamespaceBody(BaseModel):
     """What ``PUT /namespaces/{ns}`` accepts."""
@@ -32,6 +35,8 @@ class NamespaceBody(BaseModel):
 
 def check_namespace(namespace: str) -> str:
     """The namespace if well-formed, else a 422 naming it."""
+    if len(namespace) > MAX_NAMESPACE:
+        raise InvalidNameError(f"namespace: longer than {MAX_NAMESPACE} characters")
     if not re.fullmatch(NAMESPACE_PATTERN, namespace):
         raise InvalidNameError(
             f"namespace: {namespace!r} is not a valid namespace (letters, digits, '_', '-', "
