@@ -54,6 +54,7 @@ __all__ = [
     "Store",
     "TriggerRepository",
     "TriggerState",
+    "iter_pages",
 ]
 
 
