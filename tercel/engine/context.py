@@ -93,13 +93,20 @@ def parents_variables(index: ExecutionIndex, task_run: TaskRun) -> list[dict[str
     """`parents`: ancestors that have a value or outputs, closest first."""
     parents: list[dict[str, Any]] = []
     for ancestor in index.ancestors(task_run):
-        if ancestor.value is None and not ancestor.outputs:
-            continue
-        entry: dict[str, Any] = {"taskrun": {"value": ancestor.value}}
-        if ancestor.outputs:
-            entry["outputs"] = ancestor.outputs
-        parents.append(entry)
+        entry = _parent_entry(ancestor)
+        if entry:
+            parents.append(entry)
     return parents
+
+
+def _parent_entry(ancestor: TaskRun) -> dict[str, Any]:
+    """Kestra's `parents[i]`: `taskrun.value` only when it has one, `outputs` when it has them."""
+    entry: dict[str, Any] = {}
+    if ancestor.value is not None:
+        entry["taskrun"] = {"value": ancestor.value}
+    if ancestor.outputs:
+        entry["outputs"] = ancestor.outputs
+    return entry
 
 
 def task_context(
@@ -135,10 +142,8 @@ def child_context(
     context["workerTaskrun"] = context.get("taskrun")
     context["taskrun"] = taskrun
     parents = list(context.get("parents") or [])
-    if parent.value is not None or parent.outputs:
-        entry: dict[str, Any] = {"taskrun": {"value": parent.value}}
-        if parent.outputs:
-            entry["outputs"] = parent.outputs
+    entry = _parent_entry(parent)
+    if entry:
         parents.insert(0, entry)
     context["parents"] = parents
     if parents:

@@ -136,3 +136,13 @@ def test_for_each_item_merge_writes_outputs_in_iteration_order(tmp_path: Path) -
     result = asyncio.run(task.run(ctx))  # type: ignore[arg-type]
     content = ctx.storage.get(result.outputs["subflowOutputs"])  # type: ignore[index]
     assert content.decode().splitlines() == ['{"v":1}', '{"v":2}', '{"v":10}']
+
+
+def test_for_each_item_batches_live_under_the_split_folder_kestra_uses(tmp_path: Path) -> None:
+    ctx = FakeTaskContext(tmp_path, task_id="each_split")
+    source = ctx.storage.put("kestra:///ns/items.txt", b"1\n")
+    task = ForEachItemSplit(id="each_split", type="x", items=source)
+    result = asyncio.run(task.run(ctx))  # type: ignore[arg-type]
+    (uri,) = result.outputs["splits"]  # type: ignore[index]
+    assert "/tasks/each-split/" in uri
+    assert ctx.storage.get(uri) == b"1\n"

@@ -79,10 +79,20 @@ class ForEachItemSplit(RunnableTask):
             raise TaskError(f"cannot read the items file `{uri}`: {error}") from error
         batches = split_content(content, self.batch, ctx.render)
         splits = [
-            ctx.storage.put(ctx.file_uri(f"{n}.txt"), text.encode("utf-8"))
+            ctx.storage.put(self._batch_uri(ctx, n), text.encode("utf-8"))
             for n, text in enumerate(batches, start=1)
         ]
         return TaskResult(outputs={"splits": splits})
+
+    def _batch_uri(self, ctx: TaskContext, number: int) -> str:
+        # Kestra stores batches under `tasks/<id>-split/` (not the hidden task's `<id>_split`).
+        uri = ctx.file_uri(f"{number}.txt")
+        folder = (
+            self.id[: -len(SPLIT_SUFFIX)] + "-split" if self.id.endswith(SPLIT_SUFFIX) else None
+        )
+        if folder is None:
+            return uri
+        return uri.replace(f"/tasks/{self.id}/", f"/tasks/{folder}/", 1)
 
 
 class ForEachItemExecutable(Task):
