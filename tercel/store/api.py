@@ -331,10 +331,16 @@ class Store(Protocol):
     def delays(self) -> DelayRepository: ...
 
     def transaction(self) -> AbstractContextManager[None]:
-        """Group the calls made inside into one atomic transaction (re-entrant)."""
+        """Group the calls made inside into one atomic transaction (re-entrant).
+
+        Only the thread (and asyncio task) that opened it joins it; on PostgreSQL a failed
+        statement aborts the whole transaction, so do not keep using it after an error."""
 
     def execution_lock(self, execution_id: str) -> AbstractContextManager[None]:
-        """Serialise executors on one execution (across processes on PostgreSQL)."""
+        """Serialise executors on one execution (across processes on PostgreSQL).
+
+        It is a thread (and process) lock, re-entrant in one thread: coroutines of one event
+        loop share a thread, so hold it only around synchronous code."""
 
     def close(self) -> None:
         """Release connections."""
