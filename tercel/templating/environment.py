@@ -8,49 +8,21 @@ methods on strings and lists. No Python attribute or method is reachable, so the
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, time
 from typing import Any, ClassVar
 
-from jinja2 import StrictUndefined, Undefined, nodes, pass_context
-from jinja2.exceptions import UndefinedError
+from jinja2 import Undefined, nodes, pass_context
 from jinja2.lexer import Lexer
 from jinja2.runtime import Context, LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
 
-from tercel.errors import TemplateError, TemplateSecurityError
+from tercel.errors import TemplateSecurityError
 from tercel.templating import limits, syntax
-from tercel.templating.output import finalize, to_text
-
-
-class MissingVariableError(UndefinedError):
-    """Jinja's undefined error, carrying the name Kestra's message shows."""
-
-    def __init__(self, name: str, message: str) -> None:
-        super().__init__(message)
-        self.name = name
-
-
-class KestraUndefined(StrictUndefined):
-    """Strict undefined whose error names the missing variable or key."""
-
-    __slots__ = ()
-
-    def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
-        if self._undefined_exception is not UndefinedError or self._undefined_hint:
-            # Sandbox refusals and explicit hints keep their own message and type.
-            raise self._undefined_exception(self._undefined_message)
-        name = str(self._undefined_name) if self._undefined_name is not None else "?"
-        raise MissingVariableError(name, self._undefined_message)
-
-
-# Jinja binds its dunder methods to the base implementation at class creation; rebind them
-# so every failing operation (print, iterate, compare, call...) raises the named error.
-for _name in dir(StrictUndefined):
-    if getattr(StrictUndefined, _name, None) is StrictUndefined._fail_with_undefined_error:
-        setattr(KestraUndefined, _name, KestraUndefined._fail_with_undefined_error)
+from tercel.templating.operators import PebbleOperators, is_int
+from tercel.templating.output import finalize
+from tercel.templating.undefined import KestraUndefined, fail_on_undefined
 
 
 class PebbleLoop(LoopContext):
@@ -108,18 +80,7 @@ class PebbleContext(Context):
         return self._functions.get(key, missing)
 
 
-def _java_truncating_div(left: int, right: int) -> int:
-    if right == 0:
-        raise TemplateError("/ by zero")
-    quotient = abs(left) // abs(right)
-    return quotient if (left >= 0) == (right >= 0) else -quotient
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-class PebbleEnvironment(ImmutableSandboxedEnvironment):
+class PebbleEnvironment(PebbleOperators, ImmutableSandboxedEnvironment):
     """The one template environment of Tercel (create it with `build_environment`)."""
 
     code_generator_class = syntax.PebbleCodeGenerator
@@ -214,7 +175,7 @@ class PebbleEnvironment(ImmutableSandboxedEnvironment):
         if isinstance(obj, Undefined):
             return obj[argument]
         if isinstance(obj, (list, tuple, str)) and (
-            _is_int(argument) or isinstance(argument, slice)
+            is_int(argument) or isinstance(argument, slice)
         ):
             try:
                 return obj[argument]
@@ -237,131 +198,6 @@ class PebbleEnvironment(ImmutableSandboxedEnvironment):
         return limits.check_result(super().call(__context, __obj, *args, **kwargs))
 
     # -- operators ---------------------------------------------------------------------------
-
-    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        """Arithmetic with Pebble's integer semantics and size limits."""
-        both_int = _is_int(left) and _is_int(right)
-        if operator == "/":
-            if both_int:
-                return _java_truncating_div(left, right)
-            return _float_div(left, right)
-        if operator == "%":
-            if both_int:
-                if right == 0:
-                    raise TemplateError("/ by zero")
-                return left - right * _java_truncating_div(left, right)
-            return math.fmod(left, right)
-        if operator == "*":
-            if isinstance(left, (str, list, tuple)) and _is_int(right):
-                _check_repeat(left, right)
-            elif isinstance(right, (str, list, tuple)) and _is_int(left):
-                _check_repeat(right, left)
-        elif operator == "**":
-            if _is_int(right) and abs(right) > limits.MAX_EXPONENT:
-                raise TemplateSecurityError(f"exponent {right} is too large")
-            if _is_int(left) and _is_int(right) and left.bit_length() * right > limits.MAX_INT_BITS:
-                raise TemplateSecurityError("the result of ** would be too large")
-        elif operator == "+" and isinstance(left, (str, list, tuple)):
-            limits.check_result_size(left, right)
-        elif operator == "//" and both_int and right == 0:
-            raise TemplateError("/ by zero")
-        result = self.binop_table[operator](left, right)
-        if _is_int(result) and result.bit_length() > limits.MAX_INT_BITS:
-            raise TemplateSecurityError(f"the result of {operator} is too large a number")
-        return result
-
-    # -- helpers the code generator calls (see `syntax`) -------------------------------------
-
-    def pebble_coalesce(self, left: Callable[[], Any], right: Callable[[], Any]) -> Any:
-        """``a ?? b``: `b` when `a` is null or undefined (a missing key anywhere in `a`)."""
-        try:
-            value = left()
-        except UndefinedError:
-            return right()
-        if value is None or isinstance(value, Undefined):
-            return right()
-        return value
-
-    def pebble_undefined_coalesce(self, left: Callable[[], Any], right: Callable[[], Any]) -> Any:
-        """``a ??? b``: `b` only when `a` is undefined; a null `a` stays null."""
-        try:
-            value = left()
-        except UndefinedError:
-            return right()
-        if isinstance(value, Undefined):
-            return right()
-        return value
-
-    def pebble_test_defined(self, value: Callable[[], Any]) -> bool:
-        """``a.b is defined``: false when any part is missing or the value is null (Pebble)."""
-        try:
-            result = value()
-        except UndefinedError:
-            return False
-        return result is not None and not isinstance(result, Undefined)
-
-    def pebble_default(self, value: Callable[[], Any], *defaults: Any) -> Any:
-        """``x | default(y)``: like Pebble, a missing `x` counts as empty rather than failing."""
-        from tercel.templating.predicates import is_empty
-
-        try:
-            result = value()
-        except UndefinedError:
-            result = None
-        if isinstance(result, Undefined) or is_empty(result):
-            return defaults[0] if defaults else None
-        return result
-
-    def pebble_iterate(self, iterable: Any) -> Iterable[Any]:
-        """What ``{% for %}`` walks: every step counts against the render's budget."""
-        from tercel.templating import state
-
-        if isinstance(iterable, Undefined):
-            iterable._fail_with_undefined_error()
-        if iterable is None:
-            return iter(())
-        if isinstance(iterable, Mapping):
-            iterable = list(iterable.items())
-        budget = state.current().budget
-        if budget is None:
-            return iterable  # type: ignore[no-any-return]
-        return _Counted(iterable, budget)
-
-    def pebble_undefined_name(self, name: str) -> Undefined:
-        """A name Jinja reserves (``self``) that templates must not reach."""
-        return self.undefined(name=name)
-
-    def pebble_boolean(self, value: Any) -> bool:
-        """``and``/``or`` give booleans in Pebble, not one of their operands."""
-        return bool(value)
-
-    def pebble_contains(self, container: Any, item: Any) -> bool:
-        """``a contains b``: element of a list, key of a map, substring; all of a list."""
-        from tercel.templating.predicates import contains
-
-        return contains(container, item)
-
-    def pebble_range(self, start: Any, end: Any) -> list[int]:
-        """``1..3`` → ``[1, 2, 3]`` (inclusive, as Pebble)."""
-        from tercel.templating.functions import pebble_range
-
-        return pebble_range(start, end)
-
-    def pebble_concat(self, left: Any, right: Any) -> str:
-        """``a ~ b``: values printed as Kestra prints them (null → nothing)."""
-        text = to_text(left) + to_text(right)
-        limits.check_length(len(text))
-        return text
-
-
-def fail_on_undefined(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
-    """Strict mode: passing an undefined value to a function or filter is an error."""
-    for value in args:
-        if isinstance(value, Undefined):
-            value._fail_with_undefined_error()
-    for value in kwargs.values():
-        if isinstance(value, Undefined):
-            value._fail_with_undefined_error()
 
 
 def strict_filter(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -393,49 +229,9 @@ def _refused(obj: Any, attribute: str) -> TemplateSecurityError:
     )
 
 
-class _Counted:
-    """An iterable whose steps count against a render budget; keeps `len()` when it can."""
-
-    __slots__ = ("_budget", "_source")
-
-    def __init__(self, source: Any, budget: Any) -> None:
-        self._source = source
-        self._budget = budget
-
-    def __len__(self) -> int:
-        return len(self._source)
-
-    def __iter__(self) -> Iterator[Any]:
-        spent = 0
-        for item in self._source:
-            spent += 1
-            if spent == 1000:
-                self._budget.spend(spent)
-                spent = 0
-            yield item
-        self._budget.spend(spent)
-
-
 def _bind(method: Callable[..., Any], obj: Any) -> Callable[..., Any]:
     def bound(*args: Any, **kwargs: Any) -> Any:
         return method(obj, *args, **kwargs)
 
     bound.__name__ = getattr(method, "__name__", "method")
     return bound
-
-
-def _float_div(left: Any, right: Any) -> float:
-    try:
-        return float(left / right)
-    except ZeroDivisionError:
-        if left == 0 or math.isnan(left):
-            return math.nan
-        return math.inf if left > 0 else -math.inf
-
-
-def _check_repeat(value: Any, times: int) -> None:
-    size = len(value) * max(times, 0)
-    if isinstance(value, str):
-        limits.check_length(size)
-    else:
-        limits.check_size(size, "list")

@@ -24,8 +24,9 @@ from tercel.errors import (
     UndefinedVariableError,
 )
 from tercel.templating import limits, state
-from tercel.templating.environment import MissingVariableError, PebbleEnvironment
+from tercel.templating.environment import PebbleEnvironment
 from tercel.templating.services import TemplateServices
+from tercel.templating.undefined import MissingVariableError
 
 _SINGLE_EXPRESSION = re.compile(r"\s*\{\{-?(?P<expr>.*?)-?\}\}\s*", re.DOTALL)
 
