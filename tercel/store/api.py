@@ -155,11 +155,13 @@ class ExecutionRepository(Protocol):
         start_from: datetime | None = None,
         start_to: datetime | None = None,
         parent_id: str | None = None,
+        query: str | None = None,
         page: int = 1,
         size: int = 25,
         with_task_runs: bool = True,
     ) -> Page[Execution]:
-        """Newest first. `namespace` is a prefix; `labels` must all match."""
+        """Newest first. `namespace` is a prefix; `labels` must all match; `query` (Kestra's
+        ``q``) matches, case-insensitively, part of the id, flow id or namespace."""
 
     def count(
         self,

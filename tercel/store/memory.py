@@ -275,11 +275,13 @@ class MemoryExecutions:
         start_from: datetime | None = None,
         start_to: datetime | None = None,
         parent_id: str | None = None,
+        query: str | None = None,
         page: int = 1,
         size: int = 25,
         with_task_runs: bool = True,
     ) -> Page[Execution]:
         """See `ExecutionRepository.search`."""
+        needle = query.lower() if query else None
         with self._lock:
             found: list[_StoredExecution] = []
             for stored in self._matching(tenant, namespace, flow_id, states):
@@ -290,6 +292,10 @@ class MemoryExecutions:
                 if start_to is not None and (start is None or start > start_to):
                     continue
                 if parent_id is not None and header.parent_id != parent_id:
+                    continue
+                if needle is not None and not any(
+                    needle in text.lower() for text in (header.id, header.flow_id, header.namespace)
+                ):
                     continue
                 if labels and any(header.label_map().get(k) != v for k, v in labels.items()):
                     continue

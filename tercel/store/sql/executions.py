@@ -204,6 +204,7 @@ class SqlExecutions:
         start_from: datetime | None = None,
         start_to: datetime | None = None,
         parent_id: str | None = None,
+        query: str | None = None,
         page: int = 1,
         size: int = 25,
         with_task_runs: bool = True,
@@ -216,6 +217,20 @@ class SqlExecutions:
             where.append(executions.c.start_date <= start_to)
         if parent_id is not None:
             where.append(executions.c.parent_id == parent_id)
+        if query:
+            needle = query.lower()
+            where.append(
+                sa.or_(
+                    *(
+                        sa.func.lower(column).contains(needle, autoescape=True)
+                        for column in (
+                            executions.c.id,
+                            executions.c.flow_id,
+                            executions.c.namespace,
+                        )
+                    )
+                )
+            )
         for key, value in (labels or {}).items():
             where.append(
                 sa.exists().where(
