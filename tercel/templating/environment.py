@@ -20,7 +20,7 @@ from jinja2.utils import missing
 
 from tercel.errors import TemplateSecurityError
 from tercel.templating import limits, syntax
-from tercel.templating.operators import PebbleOperators, is_int
+from tercel.templating.operators import MapEntry, PebbleOperators, is_int
 from tercel.templating.output import finalize
 from tercel.templating.undefined import KestraUndefined, fail_on_undefined
 
@@ -144,6 +144,8 @@ class PebbleEnvironment(PebbleOperators, ImmutableSandboxedEnvironment):
             raise _refused(obj, attribute)
         if isinstance(obj, Undefined):
             return getattr(obj, attribute)
+        if isinstance(obj, MapEntry) and attribute in ("key", "value"):
+            return obj.key if attribute == "key" else obj.value
         table = self._method_table(obj)
         if table is not None:
             method = table.get(attribute)

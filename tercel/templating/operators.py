@@ -28,7 +28,24 @@ def _java_truncating_div(left: int, right: int) -> int:
 
 
 def is_int(value: Any) -> bool:
+    """An integer that is not a boolean."""
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+class MapEntry(tuple[Any, Any]):
+    """One entry of a map in ``{% for entry in map %}``: ``entry.key``, ``entry.value``."""
+
+    __slots__ = ()
+
+    @property
+    def key(self) -> Any:
+        """The entry's key."""
+        return self[0]
+
+    @property
+    def value(self) -> Any:
+        """The entry's value."""
+        return self[1]
 
 
 class PebbleOperators:
@@ -120,7 +137,8 @@ class PebbleOperators:
         if iterable is None:
             return iter(())
         if isinstance(iterable, Mapping):
-            iterable = list(iterable.items())
+            # Pebble iterates a map's entries: `entry.key`, `entry.value` (or `k, v` unpacked).
+            iterable = [MapEntry(item) for item in iterable.items()]
         budget = state.current().budget
         if budget is None:
             return iterable  # type: ignore[no-any-return]

@@ -21,7 +21,7 @@ from typing import Any
 
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
-from jinja2.lexer import TOKEN_OPERATOR, Lexer, _Rule, operator_re, operators
+from jinja2.lexer import TOKEN_OPERATOR, TOKEN_STRING, Lexer, _Rule, operator_re, operators
 from jinja2.parser import Parser
 
 from tercel.templating import limits
@@ -54,8 +54,32 @@ class PebbleLexer(Lexer):
         for lineno, token, value in super().tokeniter(source, name, filename, state):
             if token == TOKEN_OPERATOR and value in _EXTRA_OPERATORS:
                 yield lineno, _EXTRA_OPERATORS[value], value
+            elif token == TOKEN_STRING and value.startswith('"') and "#{" in value:
+                yield from self._interpolation(lineno, value, name, filename)
             else:
                 yield lineno, token, value
+
+    def _interpolation(
+        self, lineno: int, quoted: str, name: str | None, filename: str | None
+    ) -> Iterator[tuple[int, str, str]]:
+        """Pebble's ``"Hello #{name}"``: the string becomes ``("Hello " ~ (name) ~ "")``."""
+        body = quoted[1:-1]
+        yield lineno, TOKEN_OPERATOR, "("
+        position = 0
+        while True:
+            start = body.find("#{", position)
+            end = body.find("}", start + 2) if start >= 0 else -1
+            if start < 0 or end < 0:
+                yield lineno, TOKEN_STRING, '"' + body[position:] + '"'
+                break
+            yield lineno, TOKEN_STRING, '"' + body[position:start] + '"'
+            yield lineno, TOKEN_OPERATOR, "~"
+            yield lineno, TOKEN_OPERATOR, "("
+            yield from self.tokeniter(body[start + 2 : end], name, filename, "variable")
+            yield lineno, TOKEN_OPERATOR, ")"
+            yield lineno, TOKEN_OPERATOR, "~"
+            position = end + 1
+        yield lineno, TOKEN_OPERATOR, ")"
 
 
 _VERBATIM_RE = re.compile(r"\{%(-?)\s*(end)?verbatim\s*(-?)%\}")

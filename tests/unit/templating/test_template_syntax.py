@@ -201,3 +201,19 @@ def test_java_like_string_methods() -> None:
 def test_string_without_template_markers_is_returned_unchanged() -> None:
     text = "price {in} $ and #{x}"
     assert r(text) == text
+
+
+def test_string_interpolation_in_double_quotes() -> None:
+    assert r('{{ "Hello #{name}!" }}', name="Bob") == "Hello Bob!"
+    assert r('{{ "#{n + 1} items" }}', n=2) == "3 items"
+    assert r("{{ 'single #{name}' }}", name="Bob") == "single #{name}"
+
+
+def test_iterating_a_map_gives_entries_with_key_and_value() -> None:
+    data = {"a": 1, "b": 2}
+    assert r("{% for e in m %}{{ e.key }}={{ e.value }};{% endfor %}", m=data) == "a=1;b=2;"
+    assert r("{% for k, v in m %}{{ k }}{{ v }}{% endfor %}", m=data) == "a1b2"
+
+
+def test_filter_block() -> None:
+    assert r("{% filter upper %}abc{% endfilter %}") == "ABC"
