@@ -52,6 +52,10 @@ def on_start(executor: Executor, event: Start) -> None:
             executor.set_execution_state(State.QUEUED)
         return
     executor.set_execution_state(State.RUNNING)
+    if executor.flow.sla:
+        from tercel.engine.sla import arm_deadlines
+
+        arm_deadlines(executor)
     executor.enqueue(None)
 
 
@@ -233,6 +237,11 @@ def on_subflow_ended(executor: Executor, event: SubflowEnded) -> None:
 def on_timer(executor: Executor, event: TimerFired) -> None:
     """A retry delay, pause delay/timeout or loop interval is due."""
     index = executor.index
+    if event.task_run_id is None and event.purpose == "sla":
+        from tercel.engine.sla import on_deadline
+
+        on_deadline(executor, event.token)
+        return
     if event.task_run_id is None or executor.killing:
         return
     task_run = index.by_id.get(event.task_run_id)
@@ -268,7 +277,7 @@ def on_kill(executor: Executor) -> None:
     if current.is_terminated or current is State.KILLING:
         return
     if current in (State.CREATED, State.QUEUED):
-        executor.execution_ended(State.KILLED)
+        executor.execution_ended(executor.index.forced_state or State.KILLED)
         return
     executor.set_execution_state(State.KILLING)
     index = executor.index

@@ -95,6 +95,11 @@ class Executor:
         elif isinstance(event, Resume):
             events.on_resume(self, event)
         self.drain()
+        if self.flow.sla:
+            from tercel.engine.sla import check_assertions
+
+            check_assertions(self)
+            self.drain()
         self.decision.changed_task_runs = list(self.changed.values())
         self.decision.finished = self.finished()
         return self.decision

@@ -95,13 +95,15 @@ def render_flow_outputs(executor: Executor) -> dict[str, Any]:
 def end_execution(executor: Executor, run: LaneRun) -> None:
     """Every top-level list is done: the execution's final state, outputs, afterExecution."""
     index = executor.index
-    if executor.killing:
+    if index.forced_state is not None:
+        state = index.forced_state
+    elif executor.killing:
         state = State.KILLED
     elif index.exit_state is not None:
         state = index.exit_state
     else:
         state = run.normal_state()
-    if state not in (State.KILLED,) and executor.flow.outputs:
+    if not executor.killing and executor.flow.outputs:
         try:
             executor.execution.outputs = render_flow_outputs(executor)
         except TASK_ERRORS as error:

@@ -87,6 +87,9 @@ class ExecutionIndex:
     loop_started: dict[str, Any] = field(default_factory=dict)
     paused: set[str] = field(default_factory=set)
     exit_state: State | None = None
+    #: SLAs (by position) already violated, and the state a violation forces at the end.
+    sla_violated: set[int] = field(default_factory=set)
+    forced_state: State | None = None
     #: State a worker reported for a WorkingDirectory task run itself.
     external_states: dict[str, State] = field(default_factory=dict)
     #: Set when a failure asked for a new execution (`CREATE_NEW_EXECUTION`): when.

@@ -244,3 +244,32 @@ def test_start_twice_is_ignored(tmp_path: Path) -> None:
     decision = driver.send(Start())
     assert decision.effects == []
     assert not any(isinstance(e, ExecutionEnded) for e in decision.effects)
+
+
+def test_sla_max_duration_fails_a_long_execution(tmp_path: Path) -> None:
+    # The task never finishes on its own (auto=False): only the SLA deadline ends it.
+    driver = Driver(load("sla-max-duration-fail.yaml"), tmp_path, auto=False)
+    execution = driver.run()
+    assert execution.state.current is State.FAILED
+    assert driver.state_of("sleep") is State.KILLED
+
+
+def test_sla_max_duration_not_reached(tmp_path: Path) -> None:
+    execution, _ = run_flow("sla-max-duration-ok.yaml", tmp_path, outcomes={"sleep": State.SUCCESS})  # type: ignore[dict-item]
+    assert execution.state.current is State.SUCCESS
+
+
+@pytest.mark.parametrize(
+    ("value", "state", "label"),
+    [
+        ("PASS", State.SUCCESS, None),
+        ("CANCEL", State.CANCELLED, None),
+        ("LABEL", State.SUCCESS, "violated"),
+    ],
+)
+def test_sla_execution_assertion(
+    value: str, state: State, label: str | None, tmp_path: Path
+) -> None:
+    execution, _ = run_flow("sla-execution-condition.yaml", tmp_path, inputs={"string": value})
+    assert execution.state.current is state
+    assert execution.label_map().get("sla") == label
