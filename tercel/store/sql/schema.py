@@ -15,6 +15,10 @@ from sqlalchemy.engine import Dialect
 
 from tercel.store.records import DEFAULT_TENANT
 
+#: The newest migration (`tercel/store/migrations/versions`): a database at this revision
+#: needs no migration, so opening it does not even import Alembic.
+SCHEMA_REVISION = "0002"
+
 metadata = sa.MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",

@@ -21,13 +21,22 @@ from tercel.store.sql.dialect import (
 from tercel.store.sql.executions import SqlExecutions
 from tercel.store.sql.flows import SqlFlows
 from tercel.store.sql.logs import SqlLogs, SqlMetrics
-from tercel.store.sql.migrate import upgrade
 from tercel.store.sql.queue import SqlDelays, SqlJobs
+from tercel.store.sql.schema import SCHEMA_REVISION
 from tercel.store.sql.state import SqlKV, SqlNamespaces, SqlSecrets
 from tercel.store.sql.triggers import SqlTriggers
 
 #: The database file under a home directory (`tercel server local --home DIR`).
 SQLITE_FILE = "tercel.db"
+
+
+def stored_revision(engine: sa.Engine) -> str | None:
+    """The migration revision recorded in the database (None when it has none yet)."""
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    except sa.exc.DBAPIError:
+        return None
 
 
 class SqlStore:
@@ -62,7 +71,9 @@ class SqlStore:
         engine = sa.create_engine(url, **engine_options(url))
         if engine.dialect.name == "sqlite":
             configure_sqlite(engine)
-        if migrate:
+        if migrate and stored_revision(engine) != SCHEMA_REVISION:
+            from tercel.store.sql.migrate import upgrade
+
             upgrade(engine)
         return cls(engine)
 

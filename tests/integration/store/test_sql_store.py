@@ -27,7 +27,7 @@ from tercel.errors import ConflictError
 from tercel.store.records import TriggerState
 from tercel.store.sql import SqlStore
 from tercel.store.sql.migrate import current_revision, downgrade, head_revision, upgrade
-from tercel.store.sql.schema import metadata, task_runs
+from tercel.store.sql.schema import SCHEMA_REVISION, metadata, task_runs
 
 
 @contextmanager
@@ -154,6 +154,10 @@ def test_the_migrations_create_exactly_the_tables_the_code_queries(sql_store: Sq
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         differences = compare_metadata(context, metadata)
     assert differences == [], "schema.py changed without a migration"
+
+
+def test_the_code_knows_the_newest_migration() -> None:
+    assert head_revision() == SCHEMA_REVISION
 
 
 def test_opening_twice_is_harmless(tmp_path: Path) -> None:
