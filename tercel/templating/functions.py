@@ -11,6 +11,9 @@ import binascii
 import json as jsonlib
 import os
 import random
+import secrets
+import socket
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -23,6 +26,7 @@ from tercel.errors import TemplateError
 from tercel.ids import short_id
 from tercel.templating import limits
 from tercel.templating import state as render_state
+from tercel.templating.calendar import FUNCTIONS as CALENDAR_FUNCTIONS
 from tercel.templating.dates import format_java, zone_of
 from tercel.templating.recursive import render_function, render_once_function
 from tercel.templating.serialize import from_ion, from_yaml
@@ -277,6 +281,36 @@ def id_function() -> str:
     return short_id()
 
 
+def random_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_KSUID_EPOCH = 1_400_000_000
+
+
+def ksuid() -> str:
+    """A K-sortable id: 4 bytes of seconds since 2014-05-13 + 16 random bytes, base62 (27)."""
+    stamp = int(time.time()) - _KSUID_EPOCH
+    number = int.from_bytes(stamp.to_bytes(4, "big") + os.urandom(16), "big")
+    chars: list[str] = []
+    while number:
+        number, digit = divmod(number, 62)
+        chars.append(_BASE62[digit])
+    return "".join(reversed(chars)).rjust(27, "0")
+
+
+def nano_id(length: Any = 21, alphabet: Any = None) -> str:
+    """A NanoID: `length` random characters of `alphabet` (URL-safe by default)."""
+    letters = str(alphabet) if alphabet else "_-" + _BASE62
+    if not isinstance(length, int) or not 0 < length <= 10_000:
+        raise TemplateError("nanoId length must be an integer between 1 and 10000")
+    return "".join(secrets.choice(letters) for _ in range(length))
+
+
 def random_int(lower: Any = None, upper: Any = None) -> int:
     """An integer in ``[lower, upper)``."""
     if not isinstance(lower, int) or not isinstance(upper, int):
@@ -338,4 +372,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "id": id_function,
     "randomInt": random_int,
     "tasksWithState": tasks_with_state,
+    "randomPort": random_port,
+    "ksuid": ksuid,
+    "nanoId": nano_id,
+    **CALENDAR_FUNCTIONS,
 }

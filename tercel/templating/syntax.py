@@ -114,6 +114,7 @@ _PRECEDENCE = {
     "gteq": 30,
     "name:equals": 30,
     "name:in": 30,
+    "name:isIn": 30,
     "name:not": 30,  # only as ``not in``
     "add": 40,
     "sub": 40,
@@ -246,7 +247,7 @@ class PebbleParser(Parser):
             return nodes.Compare(left, [nodes.Operand(_COMPARE[key], right)], lineno=lineno)
         if key == "name:equals":
             return nodes.Compare(left, [nodes.Operand("eq", right)], lineno=lineno)
-        if key == "name:in":
+        if key in ("name:in", "name:isIn"):
             return nodes.Compare(left, [nodes.Operand("in", right)], lineno=lineno)
         if key == "name:contains":
             return helper_call("contains", [left, right], lineno)
