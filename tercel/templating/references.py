@@ -5,7 +5,8 @@ string property of every task (and flow outputs, variables, checks, triggers) is
 and these are reported at the template's position:
 
 * ``outputs.<id>`` / ``outputs['<id>']`` naming no task of the flow;
-* ``inputs.<id>`` naming no declared input;
+* ``inputs.<id>`` naming no declared input, ``vars.<name>`` no flow variable, ``tasks.<id>``
+  no task;
 * unknown functions, filters and tests;
 * templates that do not parse.
 
@@ -52,6 +53,7 @@ _IMPLICIT_NAMES = frozenset({"loop", "caller", "varargs", "kwargs"})
 class _Scope:
     task_ids: frozenset[str]
     input_roots: frozenset[str]
+    variables: frozenset[str]
     check_references: bool
 
 
@@ -209,6 +211,12 @@ class _TemplateChecker:
         if base.name == "inputs" and key not in self.scope.input_roots:
             message = f"`inputs.{key}` is not a declared input of this flow"
             return message, _suggest(key, self.scope.input_roots), key
+        if base.name == "vars" and key not in self.scope.variables:
+            message = f"`vars.{key}` is not among the flow's `variables`"
+            return message, _suggest(key, self.scope.variables), key
+        if base.name == "tasks" and key not in self.scope.task_ids:
+            message = f"`tasks.{key}` refers to a task `{key}` that does not exist in this flow"
+            return message, _suggest(key, self.scope.task_ids), key
         return None
 
 
@@ -237,7 +245,9 @@ def _scope(flow: Flow, *, check_references: bool) -> _Scope:
         str(getattr(item, "key", None) or getattr(item, "id", "")).split(".")[0]
         for item in flow.inputs
     )
-    return _Scope(frozenset(task.id for task in flow.all_tasks()), inputs, check_references)
+    variables = frozenset(str(name) for name in (flow.variables or {}))
+    task_ids = frozenset(task.id for task in flow.all_tasks())
+    return _Scope(task_ids, inputs, variables, check_references)
 
 
 #: Where a finding goes: (dotted location, template, finding) → (line, column).

@@ -175,12 +175,14 @@ def render_value(
     if isinstance(value, str):
         return render(value, context, services=services, location=location)
     if isinstance(value, Mapping):
-        return {
-            render_value(key, context, services=services, location=location): render_value(
-                item, context, services=services, location=location
+        rendered: dict[Any, Any] = {}
+        for key, item in value.items():
+            # Like Kestra (`putIfAbsent`): when two keys render alike, the first one wins.
+            rendered.setdefault(
+                render_value(key, context, services=services, location=location),
+                render_value(item, context, services=services, location=location),
             )
-            for key, item in value.items()
-        }
+        return rendered
     if isinstance(value, (list, tuple)):
         return [render_value(item, context, services=services, location=location) for item in value]
     return value

@@ -80,3 +80,8 @@ def test_is_truthy_follows_kestra_truth_utils(rendered: str, expected: bool) -> 
 )
 def test_is_condition_true_is_false_only_for_blank_or_false(rendered: str, expected: bool) -> None:
     assert is_condition_true(rendered) is expected
+
+
+def test_render_value_keeps_the_first_of_two_keys_that_render_alike() -> None:
+    value = {"{{ 'k' }}": 1, "k": 2}
+    assert render_value(value, CONTEXT) == {"k": 1}

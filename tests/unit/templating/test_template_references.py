@@ -137,3 +137,14 @@ def test_locations_round_trip() -> None:
 def test_check_flow_accepts_the_yaml_source_in_place_of_locate() -> None:
     [problem] = check_flow(load_flow(FLOW), FLOW, "flow.yaml")
     assert (problem.line, problem.column) == (14, 26)
+
+
+def test_unknown_flow_variable_and_task_state_are_errors() -> None:
+    source = with_task("{{ vars.nope }} {{ tasks.gone.state }}").replace(
+        "tasks:\n", "variables:\n  known: 1\ntasks:\n", 1
+    )
+    messages = [problem.message for problem in problems_of(source)]
+    assert any("`vars.nope`" in message for message in messages)
+    assert any("`tasks.gone`" in message for message in messages)
+    ok = with_task("{{ vars.known }}").replace("tasks:\n", "variables:\n  known: 1\ntasks:\n", 1)
+    assert problems_of(ok) == []
