@@ -195,8 +195,6 @@ class Server:
         )
         self.flow_triggers = FlowTriggers(runtime.store, self.server_runtime, index)
         runtime.executor.listeners.append(self.flow_triggers.on_step)
-        #: Async generators run for the server's lifetime (the scheduler...).
-        self.background: list[Callable[[], AsyncIterator[None]]] = []
         #: Called once everything is started and requests are served.
         self.on_ready: list[Callable[[], None]] = []
         self.app: FastAPI = create_app(
@@ -237,16 +235,13 @@ class Server:
             if self.scheduler is not None
             else None
         )
-        async with contextlib.AsyncExitStack() as stack:
-            for factory in self.background:
-                await stack.enter_async_context(contextlib.asynccontextmanager(factory)())
-            for callback in self.on_ready:
-                callback()
-            try:
-                yield
-            finally:
-                if ticking is not None:
-                    ticking.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await ticking
-                await self.runtime.close()
+        for callback in self.on_ready:
+            callback()
+        try:
+            yield
+        finally:
+            if ticking is not None:
+                ticking.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticking
+            await self.runtime.close()
