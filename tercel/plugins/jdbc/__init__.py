@@ -1,10 +1,10 @@
-"""Tasks of the `jdbc` family (issue 7)."""
+"""SQL tasks: `io.kestra.plugin.jdbc.{duckdb,sqlite,postgresql}.{Query,Queries}`."""
 
 from __future__ import annotations
 
 import importlib
 
-_MODULES: tuple[str, ...] = ()
+_MODULES: tuple[str, ...] = ("duckdb", "sqlite", "postgresql")
 _registered = False
 
 
