@@ -60,7 +60,10 @@ json.dump(out, sys.stdout)
 
 
 def _words(program: str) -> set[str]:
-    return set(_WORD_RE.findall(_STRING_RE.sub('""', program)))
+    # String literals are blanked (a key named "env" is fine) unless they interpolate
+    # code with `\\(...)`, which can call builtins too.
+    text = program if "\\(" in program else _STRING_RE.sub('""', program)
+    return set(_WORD_RE.findall(text))
 
 
 @lru_cache(maxsize=256)
@@ -72,7 +75,8 @@ def _classify(program: str) -> bool:
         raise TemplateSecurityError(
             f"jq builtin `{forbidden[0]}` is not allowed in templates: it reaches outside the value"
         )
-    return bool(words & _UNBOUNDED) or "\\(" in program
+    # `*` repeats strings ("a" * 1e9): arithmetic runs out of process too.
+    return bool(words & _UNBOUNDED) or "\\(" in program or "*" in program
 
 
 @lru_cache(maxsize=256)
@@ -107,6 +111,7 @@ def _in_child(program: str, data: Any) -> list[Any]:
             text=True,
             timeout=TIMEOUT_SECONDS,
             check=False,
+            env={},  # nothing of this process's environment (secrets) reaches jq
         )
     except subprocess.TimeoutExpired:
         raise TemplateSecurityError(

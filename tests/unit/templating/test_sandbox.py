@@ -179,3 +179,16 @@ def test_endless_jq_program_is_stopped() -> None:
 def test_sandbox_refusal_does_not_break_later_renders() -> None:
     refused("{{ ''.__class__ }}", TemplateSecurityError)
     assert render("{{ a }}", {"a": 1}) == "1"
+
+
+@pytest.mark.parametrize("program", ['"\\(env)"', '"\\($ENV.HOME)"'])
+def test_jq_string_interpolation_cannot_reach_the_environment(program: str) -> None:
+    refused("{{ {} | jq(p) }}", TemplateSecurityError, p=program)
+
+
+def test_jq_string_interpolation_of_the_value_works() -> None:
+    assert render("{{ v | jq(p) | first }}", {"v": {"a": "x"}, "p": '"v: \\(.a)"'}) == "v: x"
+
+
+def test_jq_string_repetition_bomb_is_stopped() -> None:
+    refused("{{ 1 | jq(p) }}", TemplateError, p='"a" * 1e10')
