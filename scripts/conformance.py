@@ -7,8 +7,8 @@ all core types must validate) and "invalid fixtures rejected for the expected re
 (reasons in `scripts/conformance-invalid.json`), listing each failure. Flows using types
 of Kestra's own test plugins (`io.kestra.core.runners.test.*`...) are reported apart: those
 types are expected to be unknown here. `--check` exits 1 when a count falls below
-`scripts/conformance-baseline.json`. `--run` hands over to `conformance_run.main(corpus)`
-(the execution conformance, owned by the runtime). A missing corpus is not an error.
+`scripts/conformance-baseline.json`. `--run` also runs the execution conformance
+(`scripts/conformance_run.py`, owned by the runtime) with the same corpus and `--check`. A missing corpus is not an error.
 """
 
 from __future__ import annotations
@@ -167,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, str(HERE))
         from conformance_run import main as run_main  # the runtime's execution conformance
 
-        status = max(status, int(run_main(corpus)))
+        run_args = ["--corpus", str(corpus), *(["--check"] if args.check else [])]
+        status = max(status, int(run_main(run_args)))
     return status
 
 

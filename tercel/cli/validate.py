@@ -7,6 +7,7 @@ editors and CI parse; a summary goes to stderr. Exit code 0 when every flow is v
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,12 +19,15 @@ from tercel.model.loader import FlowResult, flow_files, validate_file
 
 
 def _reference_check() -> Any:
-    """The templating package's static check of `{{ ... }}` references, when it exists."""
+    """The templating package's static check of `{{ ... }}` references, when it exists.
+
+    Its signature is `tercel.model.loader.Check`: ``(flow, source, path) -> problems``.
+    """
     try:
         module = importlib.import_module("tercel.templating.references")
     except ImportError:
         return None
-    return getattr(module, "check_flow", None)
+    return getattr(module, "check_flow_source", None)
 
 
 def _check_references(check: Any, result: FlowResult) -> list[Problem]:
@@ -31,7 +35,12 @@ def _check_references(check: Any, result: FlowResult) -> list[Problem]:
     if check is None or flow is None or not result.ok:
         return []
     found = check(flow, result.source, result.path)
-    return [problem for problem in found if isinstance(problem, Problem)]
+    # Lines count from the document's own text; shift them to the file's lines.
+    return [
+        replace(problem, line=problem.line + result.source_offset) if problem.line else problem
+        for problem in found
+        if isinstance(problem, Problem)
+    ]
 
 
 def _format_with_severity(problem: Problem) -> str:

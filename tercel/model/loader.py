@@ -48,6 +48,8 @@ class FlowResult:
     flow: Flow | None = None
     problems: list[Problem] = field(default_factory=list)
     start_line: int = 1
+    #: Lines of the file before `source` (multi-document files): add it to a line of `source`.
+    source_offset: int = 0
 
     @property
     def ok(self) -> bool:
@@ -63,10 +65,12 @@ def validate_source(
     texts = _split_documents(source, documents)
     non_empty = [d for d in documents if d.data is not None or d.problems]
     results: list[FlowResult] = []
-    for document, text in zip(documents, texts, strict=True):
+    for document, (text, offset) in zip(documents, texts, strict=True):
         if document.data is None and not document.problems and non_empty:
             continue  # an empty document between `---` markers
-        results.append(_validate_document(document, text, path, extra_defaults))
+        result = _validate_document(document, text, path, extra_defaults)
+        result.source_offset = offset
+        results.append(result)
     return results
 
 
@@ -220,18 +224,20 @@ def _unpositioned(problem: Problem) -> Problem:
     )
 
 
-_DOCUMENT_MARKER = re.compile(r"^---(?:\s|$)", re.MULTILINE)
+_DOCUMENT_MARKER = re.compile(r"^---(?:[ \t].*)?$\n?", re.MULTILINE)
 
 
-def _split_documents(source: str, documents: list[Document]) -> list[str]:
-    """Each document's own text (for storing a flow's source), split at ``---`` lines."""
+def _split_documents(source: str, documents: list[Document]) -> list[tuple[str, int]]:
+    """Each document's own text and the number of file lines before it, split at ``---``."""
     if len(documents) == 1:
-        return [source]
-    parts = _DOCUMENT_MARKER.split(source)
-    # A leading `---` gives an empty first part that is not a document.
-    if parts and not parts[0].strip() and source.lstrip().startswith("---"):
-        parts = parts[1:]
-    parts = [part.lstrip("\n") for part in parts]
-    if len(parts) != len(documents):
-        return [source] * len(documents)
-    return parts
+        return [(source, 0)]
+    markers = list(_DOCUMENT_MARKER.finditer(source))
+    starts = [0, *(marker.end() for marker in markers)]
+    ends = [*(marker.start() for marker in markers), len(source)]
+    pieces = list(zip(starts, ends, strict=True))
+    # A leading `---` leaves an empty first piece that is no document.
+    if len(pieces) > len(documents) and not source[: pieces[0][1]].strip():
+        pieces = pieces[1:]
+    if len(pieces) != len(documents):
+        return [(source, 0)] * len(documents)
+    return [(source[start:end], source.count("\n", 0, start)) for start, end in pieces]

@@ -150,3 +150,14 @@ def test_deprecated_names_are_warnings_that_do_not_fail(tmp_path: Path) -> None:
         "`io.kestra.plugin.core.log.Log` (use the new name)"
     ]
     assert "1/1 flow(s) valid in 1 file(s), 0 error(s), 1 warning(s)" in result.stderr
+
+
+def test_template_references_are_checked_in_every_document(tmp_path: Path) -> None:
+    second = VALID.replace("id: a", "id: b").replace("message: hi", "message: '{{ outputs.nope }}'")
+    path = write(tmp_path, "refs.yml", VALID + "---\n" + second)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"{path}:13:")
+    assert "`outputs.nope`" in lines[0]
