@@ -9,6 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from tercel.errors import StoreError
 from tercel.store.sql.database import Database
 from tercel.store.sql.dialect import (
     advisory_key,
@@ -31,12 +32,14 @@ SQLITE_FILE = "tercel.db"
 
 
 def stored_revision(engine: sa.Engine) -> str | None:
-    """The migration revision recorded in the database (None when it has none yet)."""
-    try:
-        with engine.connect() as connection:
-            return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-    except sa.exc.DBAPIError:
-        return None
+    """The migration revision recorded in the database (None when it has none yet).
+
+    A database that cannot be reached raises (the driver's error), it is not "empty".
+    """
+    with engine.connect() as connection:
+        if not sa.inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
 class SqlStore:
@@ -71,10 +74,15 @@ class SqlStore:
         engine = sa.create_engine(url, **engine_options(url))
         if engine.dialect.name == "sqlite":
             configure_sqlite(engine)
-        if migrate and stored_revision(engine) != SCHEMA_REVISION:
-            from tercel.store.sql.migrate import upgrade
+        try:
+            if migrate and stored_revision(engine) != SCHEMA_REVISION:
+                from tercel.store.sql.migrate import upgrade
 
-            upgrade(engine)
+                upgrade(engine)
+        except sa.exc.DBAPIError as error:
+            engine.dispose()
+            shown = engine.url.render_as_string(hide_password=True)
+            raise StoreError(f"cannot open the database {shown}: {error.orig}") from error
         return cls(engine)
 
     @classmethod

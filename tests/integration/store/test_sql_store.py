@@ -23,7 +23,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from store_builders import T0, finish, make_execution, make_task_run
 
-from tercel.errors import ConflictError
+from tercel.errors import ConflictError, StoreError
 from tercel.store.records import TriggerState
 from tercel.store.sql import SqlStore
 from tercel.store.sql.migrate import current_revision, downgrade, head_revision, upgrade
@@ -158,6 +158,12 @@ def test_the_migrations_create_exactly_the_tables_the_code_queries(sql_store: Sq
 
 def test_the_code_knows_the_newest_migration() -> None:
     assert head_revision() == SCHEMA_REVISION
+
+
+def test_an_unreachable_database_is_a_store_error_without_the_password() -> None:
+    with pytest.raises(StoreError, match="cannot open the database") as caught:
+        SqlStore.open("postgresql://tercel:hunter2@127.0.0.1:1/nowhere")
+    assert "hunter2" not in str(caught.value)
 
 
 def test_opening_twice_is_harmless(tmp_path: Path) -> None:
