@@ -92,9 +92,15 @@ def now(
     return format_java(datetime.now(zone), format)
 
 
-def from_json(json: Any = None) -> Any:
+#: Default of required arguments, told apart from an explicit null.
+_MISSING: Any = object()
+
+
+def from_json(json: Any = _MISSING) -> Any:
     """Parse a JSON string; null gives null."""
     text = json
+    if text is _MISSING:
+        raise TemplateError("The 'fromJson' function expects an argument 'json'.")
     if text is None:
         return None
     if not isinstance(text, str):
@@ -112,8 +118,10 @@ def yaml_function(yaml: Any = None) -> Any:
     return from_yaml(yaml)
 
 
-def from_ion_function(ion: Any = None) -> Any:
+def from_ion_function(ion: Any = _MISSING) -> Any:
     """Parse an Ion string; null gives null."""
+    if ion is _MISSING:
+        raise TemplateError("The 'fromIon' function expects an argument 'ion'.")
     if ion is None:
         return None
     if not isinstance(ion, str):

@@ -92,9 +92,14 @@ def _variables(context: Context) -> dict[str, Any]:
     }
 
 
+_MISSING: Any = object()
+
+
 @pass_context
-def render_function(context: Context, toRender: Any = None, recursive: Any = True) -> Any:  # noqa: N803
+def render_function(context: Context, toRender: Any = _MISSING, recursive: Any = True) -> Any:  # noqa: N803
     """``render(x)``: render a value that itself holds expressions."""
+    if toRender is _MISSING:
+        raise TemplateError("The 'render' function expects an argument 'toRender'.")
     if not isinstance(recursive, bool):
         raise TemplateError(
             "The 'render' function expects an optional argument 'recursive' with type boolean."
@@ -110,6 +115,6 @@ def render_function(context: Context, toRender: Any = None, recursive: Any = Tru
 
 
 @pass_context
-def render_once_function(context: Context, toRender: Any = None) -> Any:  # noqa: N803
+def render_once_function(context: Context, toRender: Any = _MISSING) -> Any:  # noqa: N803
     """``renderOnce(x)``: one extra rendering pass."""
     return render_function(context, toRender, False)

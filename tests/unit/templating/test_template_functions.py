@@ -202,3 +202,15 @@ def test_tasks_with_state() -> None:
 def test_unknown_function_is_an_error_naming_it() -> None:
     with pytest.raises(TemplateError, match="nope"):
         r("{{ nope() }}")
+
+
+def test_functions_without_their_required_argument_fail() -> None:
+    for template in ("{{ fromJson() }}", "{{ render() }}", "{{ renderOnce() }}", "{{ fromIon() }}"):
+        with pytest.raises(TemplateError, match="expects an argument"):
+            r(template)
+
+
+def test_render_of_scalars_prints_them() -> None:
+    assert r("{{ render(v) }}", v=42) == "42"
+    assert r("{{ render(v) }}", v=True) == "true"
+    assert r("[{{ render(v) }}]", v=None) == "[]"
