@@ -95,7 +95,7 @@ class Input(KestraModel):
         if self.defaults is None or self.input_type is InputType.FILE or _templated(self.defaults):
             return self
         from tercel.errors import InputError
-        from tercel.model.input_values import coerce_input
+        from tercel.model.input_coercion import coerce_input
 
         try:
             coerce_input(self, self.defaults)
