@@ -6,7 +6,7 @@ Jinja2 has no ``??``, ``???``, ``a ? b : c``, ``..`` ranges, ``contains``/``equa
 * the lexer knows the extra operators ``???``, ``??``, ``?`` and ``..``;
 * the parser replaces Jinja's expression levels with Pebble's precedence-climbing grammar
   (``or`` 10, ``and`` 15, ``is``/``contains`` 20, comparisons 30, ``+ -`` 40, ``* / %`` 60,
-  ``|`` 100, ``~`` 110, ``..``/``??``/``???`` 120; ``not`` binds loosest, as in Pebble);
+  ``|`` 100, ``~`` 110, ``..``/``??``/``???`` 120; unary ``not``/``-`` 500, as in Pebble);
 * Pebble constructs that need laziness or special semantics are compiled into calls to
   `PebbleEnvironment` helpers. Jinja forbids custom node classes, so the parser marks them
   as a `Call` on an `InternalName` that templates can never produce, and the code
@@ -206,8 +206,9 @@ class PebbleParser(Parser):
         token = self.stream.current
         if token.test("name:not"):
             next(self.stream)
-            # Pebble's `not` has precedence 5: it negates everything up to the ternary.
-            return nodes.Not(self._parse_binary(5), lineno=token.lineno)
+            # Pebble's `not` has precedence 500, like unary minus: it negates one operand,
+            # so `not a and b` is `(not a) and b` and `not a == b` is `(not a) == b`.
+            return nodes.Not(self._parse_operand(), lineno=token.lineno)
         return self.parse_unary(with_filter=False)
 
     def _parse_binary(self, min_precedence: int) -> nodes.Expr:

@@ -144,8 +144,11 @@ def test_concatenation_binds_tighter_than_filters_as_in_pebble() -> None:
     assert r("{{ 'a' ~ 'b' | upper }}") == "AB"
 
 
-def test_not_negates_the_whole_and_expression_as_in_pebble() -> None:
-    assert r("{{ not true and false }}") == "true"
+def test_not_binds_to_one_operand_as_in_pebble() -> None:
+    assert r("{{ not true and false }}") == "false"
+    assert r("{{ not false and true }}") == "true"
+    assert r("{{ not (1 == 2) }}") == "true"
+    assert r("{{ not a is empty }}", a=[]) == "false"
 
 
 def test_and_or_give_booleans() -> None:
