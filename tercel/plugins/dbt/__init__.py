@@ -1,10 +1,10 @@
-"""Tasks of the `dbt` family (issue 7)."""
+"""dbt: `io.kestra.plugin.dbt.cli.DbtCLI` (dbt commands as a script task)."""
 
 from __future__ import annotations
 
 import importlib
 
-_MODULES: tuple[str, ...] = ()
+_MODULES: tuple[str, ...] = ("cli",)
 _registered = False
 
 

@@ -1,0 +1,3 @@
+select stage, count(*) as deals, sum(amount) as amount
+from {{ ref('stg_deals') }}
+group by stage
