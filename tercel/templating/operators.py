@@ -148,9 +148,33 @@ class PebbleOperators:
         """A name Jinja reserves (``self``) that templates must not reach."""
         return self.undefined(name=name)
 
-    def pebble_boolean(self, value: Any) -> bool:
-        """``and``/``or`` give booleans in Pebble, not one of their operands."""
-        return bool(value)
+    def pebble_truth(self, value: Any, where: str) -> bool:
+        """A condition as Pebble reads it: booleans; numbers ≠ 0; non-empty strings.
+
+        Null is an error (strict variables) except in a ternary (`where` empty), where it
+        is false; lists and maps are errors, as in Pebble.
+        """
+        if value is True or value is False:
+            return value
+        if isinstance(value, Undefined):
+            value._fail_with_undefined_error()
+        if isinstance(value, str):
+            return value != ""
+        if isinstance(value, (int, float)):
+            return not math.isnan(value) and value != 0
+        if value is None:
+            if not where:
+                return False
+            raise TemplateError(f"null value given to {where} and strict variables is set to true")
+        if not where:
+            raise TemplateError(
+                f"Unsupported value type {type(value).__name__} in a condition "
+                "(expected a boolean, a number or a string)"
+            )
+        raise TemplateError(
+            f"Unsupported value type {type(value).__name__} in {where} "
+            "(expected a boolean, a number or a string)"
+        )
 
     def pebble_contains(self, container: Any, item: Any) -> bool:
         """``a contains b``: element of a list, key of a map, substring; all of a list."""

@@ -141,6 +141,11 @@ _MATH = {
 }
 
 
+def _truth(expr: nodes.Expr, where: str) -> nodes.Expr:
+    """Pebble's boolean reading of a condition (see `PebbleOperators.pebble_truth`)."""
+    return helper_call("truth", [expr, nodes.Const(where)], expr.lineno or 1)
+
+
 def helper_call(helper: str, args: list[nodes.Expr], lineno: int) -> nodes.Call:
     """A call the code generator turns into ``environment.<helper>(...)``."""
     marker = object.__new__(nodes.InternalName)
@@ -160,7 +165,7 @@ class PebbleParser(Parser):
         while self.stream.skip_if("name:if"):
             test = self.parse_or()
             otherwise = self.parse_condexpr() if self.stream.skip_if("name:else") else None
-            expr = nodes.CondExpr(test, expr, otherwise, lineno=lineno)
+            expr = nodes.CondExpr(_truth(test, ""), expr, otherwise, lineno=lineno)
             lineno = self.stream.current.lineno
         return expr
 
@@ -176,7 +181,7 @@ class PebbleParser(Parser):
                 then = self.parse_or()
                 self.stream.expect("colon")
                 otherwise = self.parse_or()
-                expr = nodes.CondExpr(expr, then, otherwise, lineno=lineno)
+                expr = nodes.CondExpr(_truth(expr, ""), then, otherwise, lineno=lineno)
             return expr
         finally:
             self._depth -= 1
@@ -208,7 +213,7 @@ class PebbleParser(Parser):
             next(self.stream)
             # Pebble's `not` has precedence 500, like unary minus: it negates one operand,
             # so `not a and b` is `(not a) and b` and `not a == b` is `(not a) == b`.
-            return nodes.Not(self._parse_operand(), lineno=token.lineno)
+            return nodes.Not(_truth(self._parse_operand(), "not()"), lineno=token.lineno)
         return self.parse_unary(with_filter=False)
 
     def _parse_binary(self, min_precedence: int) -> nodes.Expr:
@@ -241,9 +246,11 @@ class PebbleParser(Parser):
             return nodes.Compare(left, [nodes.Operand("notin", right)], lineno=lineno)
         right = self._parse_binary(precedence + 1)
         if key == "name:or":
-            return helper_call("boolean", [nodes.Or(left, right, lineno=lineno)], lineno)
+            left, right = _truth(left, "or operator"), _truth(right, "or operator")
+            return nodes.Or(left, right, lineno=lineno)
         if key == "name:and":
-            return helper_call("boolean", [nodes.And(left, right, lineno=lineno)], lineno)
+            left, right = _truth(left, "and operator"), _truth(right, "and operator")
+            return nodes.And(left, right, lineno=lineno)
         if key in _COMPARE:
             return nodes.Compare(left, [nodes.Operand(_COMPARE[key], right)], lineno=lineno)
         if key == "name:equals":
@@ -263,6 +270,14 @@ class PebbleParser(Parser):
             return helper_call("coalesce", [left, right], lineno)
         # undefcoalesce
         return helper_call("undefined_coalesce", [left, right], lineno)
+
+    def parse_if(self) -> nodes.If:
+        """``{% if %}``/``{% elseif %}`` conditions read the Pebble way (null is an error)."""
+        node = super().parse_if()
+        for branch in (node, *node.elif_):
+            assert isinstance(branch.test, nodes.Expr)
+            branch.test = _truth(branch.test, "if statement")
+        return node
 
     def parse_for(self) -> nodes.For:
         """``{% for %}``, walking its list through the render's loop budget."""

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tercel.errors import TemplateSyntaxError, UndefinedVariableError
+from tercel.errors import TemplateError, TemplateSyntaxError, UndefinedVariableError
 from tercel.templating import render
 
 
@@ -148,7 +148,23 @@ def test_not_binds_to_one_operand_as_in_pebble() -> None:
     assert r("{{ not true and false }}") == "false"
     assert r("{{ not false and true }}") == "true"
     assert r("{{ not (1 == 2) }}") == "true"
-    assert r("{{ not a is empty }}", a=[]) == "false"
+    assert r("{{ not a is empty }}", a="") == "false"
+
+
+def test_conditions_are_read_the_pebble_way() -> None:
+    assert r("{% if 'false' %}yes{% endif %}") == "yes"  # a non-empty string is true
+    assert r("{% if 0 %}yes{% else %}no{% endif %}") == "no"
+    assert r("{% if '' %}yes{% else %}no{% endif %}") == "no"
+    assert r("{{ null ? 'a' : 'b' }}") == "b"
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["{% if a %}x{% endif %}", "{{ a and true }}", "{{ not a }}", "{% if [1] %}x{% endif %}"],
+)
+def test_null_and_lists_are_not_conditions(template: str) -> None:
+    with pytest.raises(TemplateError):
+        r(template, a=None)
 
 
 def test_and_or_give_booleans() -> None:
