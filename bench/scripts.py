@@ -47,7 +47,7 @@ def python_flow(count: int) -> str:
 def shell_flow(count: int) -> str:
     tasks = "\n".join(
         f"  - id: true{n}\n    type: io.kestra.plugin.scripts.shell.Commands\n"
-        f"    commands:\n      - \"true\""
+        f'    commands:\n      - "true"'
         for n in range(count)
     )
     return f"id: shell\nnamespace: bench\ntasks:\n{tasks}\n"
@@ -93,10 +93,16 @@ def main() -> None:
             shell_times.append(asyncio.run(run_flow(shell_flow(TASKS), base / f"sh{run}")))
     tasks, bare, shell = min(python_times), min(bare_times), min(shell_times)
     print(f"interpreter: {python}")
-    print(f"(a) {TASKS} Python Script tasks, fibo(10): {tasks:.2f} s ({tasks / TASKS * 1000:.1f} ms/task)")
-    print(f"(b) {TASKS} bare python3 -c starts:      {bare:.2f} s ({bare / TASKS * 1000:.1f} ms/start)")
+    print(
+        f"(a) {TASKS} Python Script tasks, fibo(10): {tasks:.2f} s ({tasks / TASKS * 1000:.1f} ms/task)"
+    )
+    print(
+        f"(b) {TASKS} bare python3 -c starts:      {bare:.2f} s ({bare / TASKS * 1000:.1f} ms/start)"
+    )
     print(f"(c) ratio (a)/(b): {tasks / bare:.2f} (target <= 1.3)")
-    print(f"(d) {TASKS} shell `true` Commands tasks: {shell / TASKS * 1000:.1f} ms/task (target <= 5 ms)")
+    print(
+        f"(d) {TASKS} shell `true` Commands tasks: {shell / TASKS * 1000:.1f} ms/task (target <= 5 ms)"
+    )
 
 
 if __name__ == "__main__":
