@@ -6,6 +6,8 @@ a test can build an app on an in-memory store and a real server on SQLite with t
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
@@ -15,13 +17,14 @@ from tercel.config import Settings
 from tercel.errors import ConflictError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
     from tercel.api.secret_box import SecretBox
     from tercel.engine.execution import Execution, ExecutionTrigger, Label
     from tercel.model.flow import Flow
     from tercel.plugins.context import InternalStorage
     from tercel.store.api import Store
+    from tercel.store.records import FlowRecord, NamespaceRecord
 
 
 class ExecutionRuntime(Protocol):
@@ -55,6 +58,11 @@ class ExecutionRuntime(Protocol):
         """A new execution replaying this one from a task run."""
 
 
+#: How long a cached flow or namespace read is reused.
+CACHE_SECONDS = 1.0
+CACHE_ENTRIES = 10_000
+
+
 @dataclass
 class ApiContext:
     """The dependencies of the API, built once per application."""
@@ -69,10 +77,46 @@ class ApiContext:
     #: Called after a flow is created, updated or deleted (trigger indexes refresh).
     flow_listeners: list[Callable[[], None]] = field(default_factory=list)
 
+    #: Hot-path reads (webhooks, execution starts) reused for `CACHE_SECONDS`.
+    _cache: dict[tuple[Any, ...], tuple[float, Any]] = field(default_factory=dict)
+
     def flows_changed(self) -> None:
         """Tell the listeners that the stored flows changed."""
+        self._cache.clear()
         for listener in self.flow_listeners:
             listener()
+
+    def namespaces_changed(self) -> None:
+        """Forget cached namespace settings."""
+        self._cache.clear()
+
+    def current_flow(self, tenant: str, namespace: str, flow_id: str) -> FlowRecord | None:
+        """The current revision of a flow, or None (cached briefly: other processes'
+        changes are seen within `CACHE_SECONDS`, this process's at once)."""
+        record: FlowRecord | None = self._cached(
+            ("flow", tenant, namespace, flow_id),
+            lambda: self.store.flows.find(namespace, flow_id, tenant=tenant),
+        )
+        return record
+
+    def effective_namespace(self, tenant: str, namespace: str) -> NamespaceRecord:
+        """A namespace's settings merged down its hierarchy (cached like `current_flow`)."""
+        record: NamespaceRecord = self._cached(
+            ("namespace", tenant, namespace),
+            lambda: self.store.namespaces.effective(namespace, tenant=tenant),
+        )
+        return record
+
+    def _cached(self, key: tuple[Any, ...], load: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and now - hit[0] < CACHE_SECONDS:
+            return hit[1]
+        if len(self._cache) > CACHE_ENTRIES:
+            self._cache.clear()
+        value = load()
+        self._cache[key] = (now, value)
+        return value
 
     def require_runtime(self) -> ExecutionRuntime:
         """The runtime, or a 409 saying this server does not run executions."""

@@ -357,7 +357,13 @@ async def create_execution(
 ) -> dict[str, Any]:
     """Start a flow; inputs as multipart fields and files (no body when there are none)."""
     runtime = ctx.require_runtime()
-    record = ctx.store.flows.get(namespace, flow_id, revision, tenant=tenant)
+    record = (
+        ctx.store.flows.get(namespace, flow_id, revision, tenant=tenant)
+        if revision is not None
+        else ctx.current_flow(tenant, namespace, flow_id)
+    )
+    if record is None:
+        raise NotFoundError(f"flow `{namespace}.{flow_id}` does not exist")
     flow = executable_flow(ctx, record)
     if flow.disabled:
         raise ConflictError(f"flow `{namespace}.{flow_id}` is disabled")

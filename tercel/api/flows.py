@@ -53,7 +53,7 @@ def parse_record(record: FlowRecord) -> Flow:
 
 def executable_flow(ctx: ApiContext, record: FlowRecord) -> Flow:
     """The flow as an execution runs it: with its namespaces' `pluginDefaults` applied."""
-    effective = ctx.store.namespaces.effective(record.namespace, tenant=record.tenant)
+    effective = ctx.effective_namespace(record.tenant, record.namespace)
     if not effective.plugin_defaults:
         return parse_record(record)
     defaults = json.dumps(effective.plugin_defaults, sort_keys=True, default=str)

@@ -92,6 +92,7 @@ def put_namespace(*, tenant: str, namespace: str, body: NamespaceBody, ctx: Ctx)
             plugin_defaults=body.plugin_defaults,
         )
     )
+    ctx.namespaces_changed()
     return namespace_json(record)
 
 
@@ -121,6 +122,7 @@ def delete_namespace(*, tenant: str, namespace: str, ctx: Ctx) -> Response:
     """Forget description, variables and plugin defaults (flows are untouched)."""
     if not ctx.store.namespaces.delete(namespace, tenant=tenant):
         raise NotFoundError(f"namespace `{namespace}` has no stored settings")
+    ctx.namespaces_changed()
     return Response(status_code=204)
 
 

@@ -58,7 +58,7 @@ async def webhook(
     *, tenant: str, namespace: str, flow_id: str, key: str, request: Request, ctx: Ctx
 ) -> Response:
     """Create an execution with `trigger.body`, `trigger.headers` and `trigger.parameters`."""
-    record = ctx.store.flows.find(namespace, flow_id, tenant=tenant)
+    record = ctx.current_flow(tenant, namespace, flow_id)
     flow = executable_flow(ctx, record) if record is not None else None
     trigger = (
         find_webhook(flow, key, key_renderer(ctx, tenant, flow))
