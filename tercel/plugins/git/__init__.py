@@ -1,10 +1,10 @@
-"""Tasks of the `git` family (issue 7)."""
+"""Git: `io.kestra.plugin.git.Clone` (the git command line into the working directory)."""
 
 from __future__ import annotations
 
 import importlib
 
-_MODULES: tuple[str, ...] = ()
+_MODULES: tuple[str, ...] = ("clone",)
 _registered = False
 
 
