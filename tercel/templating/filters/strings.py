@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -284,6 +286,49 @@ def base64decode(value: Any) -> str | None:
         ) from None
 
 
+def _js_escape(text: str) -> str:
+    return "".join(
+        char
+        if char.isalnum() or char in ",._ "
+        else f"\\x{ord(char):02X}"
+        if ord(char) < 256
+        else f"\\u{ord(char):04X}"
+        for char in text
+    )
+
+
+def _css_escape(text: str) -> str:
+    return "".join(char if char.isalnum() else f"\\{ord(char):X} " for char in text)
+
+
+def escape(value: Any, strategy: str = "html") -> Any:
+    """Pebble's ``escape``: ``html`` (default), ``js``, ``css``, ``url_param`` or ``json``."""
+    if value is None:
+        return None
+    text = to_text(value)
+    if strategy == "html":
+        return html.escape(text, quote=True).replace("&#x27;", "&#39;")
+    if strategy == "js":
+        return _js_escape(text)
+    if strategy == "css":
+        return _css_escape(text)
+    if strategy == "url_param":
+        return urlencode(text)
+    if strategy == "json":
+        return json.dumps(text, ensure_ascii=False)[1:-1]
+    raise TemplateError(f"Unknown escaping strategy [{strategy}]")
+
+
+def raw(value: Any) -> Any:
+    """Pebble's ``raw``: the value unchanged (escaping is off anyway)."""
+    return value
+
+
+def nl2br(value: Any) -> str | None:
+    """Line breaks as ``<br />``."""
+    return None if value is None else to_text(value).replace("\n", "<br />")
+
+
 def string(value: Any) -> str:
     """The value printed as text (JSON for maps and lists)."""
     return to_text(value)
@@ -313,4 +358,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "base64encode": base64encode,
     "base64decode": base64decode,
     "string": string,
+    "escape": escape,
+    "raw": raw,
+    "nl2br": nl2br,
 }

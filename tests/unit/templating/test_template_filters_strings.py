@@ -123,3 +123,10 @@ def test_default_filter_replaces_null_missing_and_empty() -> None:
     assert r("{{ a | default('x') }}", a="  ") == "x"
     assert r("{{ a | default('x') }}", a="v") == "v"
     assert r("{{ user.phone | default('No phone number') }}", user={}) == "No phone number"
+
+
+def test_escape_raw_and_nl2br() -> None:
+    assert r("{{ '<a href=\"x\">&' | escape }}") == "&lt;a href=&quot;x&quot;&gt;&amp;"
+    assert r("{{ 'a\"b' | escape('json') }}") == 'a\\"b'
+    assert r("{{ '<b>' | raw }}") == "<b>"
+    assert r("{{ 'a\nb' | nl2br }}") == "a<br />b"
