@@ -1,10 +1,10 @@
-"""Tasks of the `docker` family (issue 7)."""
+"""Docker: `io.kestra.plugin.docker.Build` (through the Docker Engine API, Podman too)."""
 
 from __future__ import annotations
 
 import importlib
 
-_MODULES: tuple[str, ...] = ()
+_MODULES: tuple[str, ...] = ("build",)
 _registered = False
 
 
