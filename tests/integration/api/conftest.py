@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import base64
+import os
+import uuid
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tercel.api.app import create_app
 from tercel.config import Settings
@@ -38,12 +42,38 @@ tasks:
 """
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqlStore]:
-    """A migrated SQLite store."""
-    opened = SqlStore.open(f"sqlite:///{tmp_path / 'tercel.db'}")
-    yield opened
-    opened.close()
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@contextmanager
+def fresh_postgres() -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test (dropped afterwards)."""
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL is not set: run under scripts/with-postgres.sh")
+    name = f"tercel_api_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"CREATE DATABASE {name}"))
+        yield PG_URL.rsplit("/", 1)[0] + "/" + name
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+    """A migrated store: SQLite, and PostgreSQL when TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        opened = SqlStore.open(f"sqlite:///{tmp_path / 'tercel.db'}")
+        yield opened
+        opened.close()
+        return
+    with fresh_postgres() as url:
+        opened = SqlStore.open(url)
+        yield opened
+        opened.close()
 
 
 @pytest.fixture
