@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tercel.templating import render, render_typed  # noqa: E402
+from tercel.templating import NoServices, render, render_typed  # noqa: E402
 from tercel.templating.rendering import environment  # noqa: E402
 
 CONTEXT = {
@@ -59,6 +59,14 @@ def main() -> None:
     main_rate = rate(
         "(a) {{ outputs.extract.value }}",
         lambda: render("{{ outputs.extract.value }}", CONTEXT),
+        seconds,
+    )
+    services = NoServices()
+    rate(
+        "(a') the same, with services and a location (runtime path)",
+        lambda: render(
+            "{{ outputs.extract.value }}", CONTEXT, services=services, location="task `t`"
+        ),
         seconds,
     )
     rate("(b) plain string, no template syntax", lambda: render("hello world", CONTEXT), seconds)

@@ -84,20 +84,14 @@ def render(
     """
     if not has_template(template):
         return template
-    loops = "{%" in template
-    if services is None and location is None and not loops:
-        # Fast path: the running state (or the default one) is right as it is.
+    token = state.enter(services, location, loops="{%" in template)
+    try:
         compiled = compile_template(template)
-        try:
-            return _render_compiled(compiled, context)
-        except Exception as error:  # noqa: BLE001 - every engine failure becomes a TemplateError
-            raise _translate(error, template, state.current().location) from None
-    with state.entered(services, location, loops=loops) as current:
-        compiled = compile_template(template)
-        try:
-            return _render_compiled(compiled, context)
-        except Exception as error:  # noqa: BLE001 - every engine failure becomes a TemplateError
-            raise _translate(error, template, current.location) from None
+        return _render_compiled(compiled, context)
+    except Exception as error:  # noqa: BLE001 - every engine failure becomes a TemplateError
+        raise _translate(error, template, state.current().location) from None
+    finally:
+        state.leave(token)
 
 
 def render_in_state(template: str, context: Mapping[str, Any]) -> str:
@@ -110,12 +104,18 @@ def render_in_state(template: str, context: Mapping[str, Any]) -> str:
 
 
 def _render_compiled(compiled: Template, context: Mapping[str, Any]) -> str:
-    total = 0
-    parts: list[str] = []
     if not isinstance(context, dict):
         context = dict(context)
     # shared=True: the caller's mapping is read in place (see PebbleContext).
     jinja_context = compiled.new_context(context, shared=True)
+    budget = state.current().budget
+    if budget is None:
+        # No loops: the number of parts is bounded by the template, each part by the limits.
+        text = "".join(compiled.root_render_func(jinja_context))
+        limits.check_length(len(text), "rendered text")
+        return text
+    total = 0
+    parts: list[str] = []
     for part in compiled.root_render_func(jinja_context):
         total += len(part)
         if total > limits.MAX_STRING_LENGTH:
@@ -142,13 +142,15 @@ def render_typed(
     match = _SINGLE_EXPRESSION.fullmatch(expression)
     if match is None or "}}" in match["expr"] or "{{" in match["expr"]:
         return render(expression, context, services=services, location=location)
-    with state.entered(services, location, loops=False) as current:
-        try:
-            compiled = _compile_expression(match["expr"])
-            module = compiled.make_module(context, shared=True)  # type: ignore[arg-type]
-            return _strict(getattr(module, "result", None))
-        except Exception as error:  # noqa: BLE001 - every engine failure becomes a TemplateError
-            raise _translate(error, expression, current.location) from None
+    token = state.enter(services, location, loops=False)
+    try:
+        compiled = _compile_expression(match["expr"])
+        module = compiled.make_module(context, shared=True)  # type: ignore[arg-type]
+        return _strict(getattr(module, "result", None))
+    except Exception as error:  # noqa: BLE001 - every engine failure becomes a TemplateError
+        raise _translate(error, expression, state.current().location) from None
+    finally:
+        state.leave(token)
 
 
 def _strict(value: Any) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 from tercel.errors import TemplateSecurityError
@@ -62,29 +62,57 @@ def current() -> RenderState:
     return _STATE.get()
 
 
-@contextmanager
-def entered(
-    services: TemplateServices | None, location: str | None, *, loops: bool = True
-) -> Iterator[RenderState]:
-    """Enter a render: a fresh state, or the running one when nothing changes.
+def enter(
+    services: TemplateServices | None, location: str | None, *, loops: bool
+) -> Token[RenderState] | None:
+    """Install the state of a render; None when the running one fits as it is.
 
-    `loops` says whether the template may loop (has tags); only then is a `Budget` needed.
+    `loops` says whether the template may loop (it has tags): only then is a `Budget`
+    needed. Pair every non-None token with `leave`. (No context manager here: this runs
+    on every render and a generator-based one costs more than the render itself.)
     """
     outer = _STATE.get()
-    if services is None and location is None and (not loops or outer.budget is not None):
-        # Fast path: nothing to install.
-        yield outer
-        return
-    state = RenderState(
-        services=services if services is not None else outer.services,
-        depth=outer.depth,
-        location=location if location is not None else outer.location,
-        budget=outer.budget if outer.budget is not None else Budget(),
-    )
-    token = _STATE.set(state)
-    try:
-        yield state
-    finally:
+    if (
+        (services is None or services is outer.services)
+        and (location is None or location == outer.location)
+        and (not loops or outer.budget is not None)
+    ):
+        return None
+    budget = outer.budget if outer.budget is not None or not loops else Budget()
+    state = _reusable(services, location, outer) if budget is None else None
+    if state is None:
+        state = RenderState(
+            services=services if services is not None else outer.services,
+            depth=outer.depth,
+            location=location if location is not None else outer.location,
+            budget=budget,
+        )
+        if budget is None:
+            _last_state[0] = state
+    return _STATE.set(state)
+
+
+#: The last budget-less state made by `enter`: renders of one task repeat it.
+_last_state: list[RenderState | None] = [None]
+
+
+def _reusable(
+    services: TemplateServices | None, location: str | None, outer: RenderState
+) -> RenderState | None:
+    last = _last_state[0]
+    if (
+        last is not None
+        and last.services is (services if services is not None else outer.services)
+        and last.location == (location if location is not None else outer.location)
+        and last.depth == outer.depth
+    ):
+        return last
+    return None
+
+
+def leave(token: Token[RenderState] | None) -> None:
+    """Restore the state that `enter` replaced."""
+    if token is not None:
         _STATE.reset(token)
 
 
