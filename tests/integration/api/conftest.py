@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import uuid
 import warnings
@@ -90,15 +91,20 @@ def client(store: SqlStore, settings: Settings, tmp_path: Path) -> Iterator[Test
         yield test_client
 
 
-@pytest.fixture
-def server_client(tmp_path: Path) -> Iterator[TestClient]:
-    """A client of a full server (executor, workers, scheduler) on SQLite."""
-    store = SqlStore.open(f"sqlite:///{tmp_path / 'tercel.db'}")
-    runtime = LocalRuntime(store=store, storage=LocalStorage(tmp_path / "storage"))
-    runtime._owned.append(store.close)
-    server = Server(Settings(home=tmp_path, encryption_key=KEY), runtime)
-    with TestClient(server.app) as test_client:
-        yield test_client
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def server_client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TestClient]:
+    """A client of a full server (executor, workers, scheduler) on SQLite (and PostgreSQL)."""
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'tercel.db'}"
+        else:
+            url = stack.enter_context(fresh_postgres())
+        store = SqlStore.open(url)
+        runtime = LocalRuntime(store=store, storage=LocalStorage(tmp_path / "storage"))
+        runtime._owned.append(store.close)
+        server = Server(Settings(home=tmp_path, encryption_key=KEY), runtime)
+        with TestClient(server.app) as test_client:
+            yield test_client
 
 
 def yaml_post(client: TestClient, url: str, body: str) -> object:
