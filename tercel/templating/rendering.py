@@ -137,6 +137,8 @@ def render_typed(
     template (text around the expression, several expressions, tags) renders to a string,
     and a string without template syntax is returned unchanged.
     """
+    if not isinstance(expression, str):
+        return render_value(expression, context, services=services, location=location)
     if not has_template(expression):
         return expression
     match = _SINGLE_EXPRESSION.fullmatch(expression)

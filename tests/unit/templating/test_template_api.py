@@ -85,3 +85,30 @@ def test_is_condition_true_is_false_only_for_blank_or_false(rendered: str, expec
 def test_render_value_keeps_the_first_of_two_keys_that_render_alike() -> None:
     value = {"{{ 'k' }}": 1, "k": 2}
     assert render_value(value, CONTEXT) == {"k": 1}
+
+
+def test_render_typed_of_a_non_string_renders_it_as_a_value() -> None:
+    assert render_typed(["{{ inputs.name }}", 2], CONTEXT) == ["World", 2]  # type: ignore[arg-type]
+
+
+def test_compiled_templates_are_cached_by_source() -> None:
+    from tercel.templating.rendering import compile_template
+
+    assert compile_template("{{ inputs.name }}!") is compile_template("{{ inputs.name }}!")
+
+
+def test_plain_strings_skip_the_engine() -> None:
+    text = "{ not a template } {{ but this is".replace("{{", "{ {")
+    assert render(text, CONTEXT) is text
+
+
+def test_each_render_has_its_own_loop_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tercel.errors import TemplateSecurityError
+    from tercel.templating import limits
+
+    monkeypatch.setattr(limits, "MAX_LOOP_STEPS", 1000)
+    loop = "{% for i in 1..600 %}{% endfor %}done"
+    assert render(loop, CONTEXT) == "done"
+    assert render(loop, CONTEXT) == "done"
+    with pytest.raises(TemplateSecurityError, match="loops more than 1000"):
+        render("{% for i in 1..1200 %}{% endfor %}", CONTEXT)
