@@ -12,6 +12,7 @@ from tercel.model.durations import parse_duration
 from tercel.model.labels import LabelsField
 from tercel.model.polymorphic import typed_field
 from tercel.model.registry import Category
+from tercel.model.state_names import StateName
 from tercel.model.task import TASK_ID_PATTERN, WorkerGroup
 
 TERMINAL_STATES = ("SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED", "RETRIED", "SKIPPED")
@@ -38,7 +39,7 @@ class Trigger(KestraModel):
     #: Labels added to the executions this trigger creates.
     labels: LabelsField = Field(default_factory=dict)
     #: Disable the trigger when an execution it created ends in one of these states.
-    stop_after: list[str] | None = None
+    stop_after: list[StateName] | None = None
     #: Flow inputs for the executions this trigger creates (merged over input defaults).
     inputs: dict[str, Any] | None = None
 

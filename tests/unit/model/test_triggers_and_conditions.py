@@ -168,3 +168,16 @@ def test_process_task_runner_is_registered_as_a_task_runner() -> None:
     found = registry.get("io.kestra.plugin.core.runner.Process")
     assert found is not None
     assert found.category is Category.TASK_RUNNER
+
+
+def test_state_names_match_the_engine_states() -> None:
+    from tercel.engine.state import State
+    from tercel.model.state_names import STATE_NAMES
+
+    assert set(STATE_NAMES) == set(State.__members__)
+
+
+def test_stop_after_takes_state_names() -> None:
+    found = problems(with_trigger(SCHEDULE + "    cron: '@daily'\n    stopAfter: [FAILD]\n"))
+    assert [(line, column) for _, line, column in found] == [(11, 17)]
+    assert found[0][0].startswith("unknown state `FAILD`")
