@@ -78,6 +78,10 @@ class JdbcTask(RunnableTask):
             )
         return target
 
+    def render_sql(self, ctx: TaskContext) -> str:
+        """The rendered `sql` (subclasses may add variables or stage files first)."""
+        return require_str(ctx, self.sql, "sql")
+
     def resolved_fetch_type(self, ctx: TaskContext) -> str:
         """`fetchType`, or the deprecated `store`/`fetchOne`/`fetch` flags."""
         kind = render_enum(ctx, self.fetch_type, "fetchType", FETCH_TYPES)
@@ -149,7 +153,7 @@ class JdbcQuery(JdbcTask):
 
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Run `sql`; return `row`, `rows` or `uri` and `size` depending on `fetchType`."""
-        statements = split_statements(require_str(ctx, self.sql, "sql"))
+        statements = split_statements(self.render_sql(ctx))
         transaction = not render_bool(ctx, self.auto_commit, "autoCommit", True)
         kind, results, uris = await self.execute(
             ctx, statements, transaction=transaction, fetch_each=False
@@ -168,7 +172,7 @@ class JdbcQueries(JdbcTask):
 
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Run each statement of `sql`; `outputs` lists the fetched results in order."""
-        statements = split_statements(require_str(ctx, self.sql, "sql"))
+        statements = split_statements(self.render_sql(ctx))
         transaction = render_bool(ctx, self.transaction, "transaction", True)
         kind, results, uris = await self.execute(
             ctx, statements, transaction=transaction, fetch_each=True

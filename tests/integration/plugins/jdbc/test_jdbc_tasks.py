@@ -201,3 +201,14 @@ async def test_wrong_postgres_password_fails_without_echoing_it(tmp_path: Path) 
     with pytest.raises(TaskError, match="cannot connect to the postgresql database") as raised:
         await run_task(task, FakeTaskContext(tmp_path))
     assert "hunter2-secret" not in str(raised.value)
+
+
+async def test_duckdb_reads_input_files_from_the_working_dir(tmp_path: Path) -> None:
+    ctx = FakeTaskContext(tmp_path)
+    uri = ctx.storage.put(ctx.file_uri("deals.json"), b'[{"id": 1, "v": 2}, {"id": 2, "v": 5}]')
+    task = {"id": "q", "type": "io.kestra.plugin.jdbc.duckdb.Query",
+            "inputFiles": {"deals.json": uri},
+            "sql": "SELECT SUM(v) AS total FROM read_json_auto('{{ workingDir }}/deals.json')",
+            "fetchType": "FETCH_ONE"}
+    outputs = (await run_task(task, ctx)).outputs
+    assert outputs == {"size": 1, "row": {"total": 7}}
