@@ -119,3 +119,10 @@ def follow_logs(
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache"},
     )
+
+
+@router.delete("/{execution_id}", summary="Delete the logs of an execution")
+def delete_logs(*, tenant: str, execution_id: str, ctx: Ctx) -> dict[str, int]:
+    """Delete every log line of an execution; how many were deleted."""
+    ctx.store.executions.get(execution_id, tenant=tenant)
+    return {"deleted": ctx.store.logs.delete(execution_id, tenant=tenant)}

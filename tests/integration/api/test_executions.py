@@ -327,3 +327,35 @@ def test_kill_cascades_to_subflows(server_client: TestClient) -> None:
     assert server_client.delete(f"{EXECUTIONS}/{parent['id']}/kill").status_code == 202
     assert wait_for(server_client, parent["id"], {"KILLED"})["state"]["current"] == "KILLED"
     assert wait_for(server_client, child_id, {"KILLED"})["state"]["current"] == "KILLED"
+
+
+SCRIPTED = """\
+id: scripted
+namespace: company.team
+tasks:
+  - id: show
+    type: io.kestra.plugin.scripts.shell.Commands
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    namespaceFiles:
+      enabled: true
+    commands:
+      - cat data/greeting.txt
+"""
+
+
+def test_scripts_see_namespace_files_uploaded_through_the_api(server_client: TestClient) -> None:
+    uploaded = server_client.post(
+        "/api/v1/main/namespaces/company.team/files",
+        params={"path": "/data/greeting.txt"},
+        files={"fileContent": ("greeting.txt", b"hello from namespace files")},
+    )
+    assert uploaded.status_code == 204
+    push(server_client, SCRIPTED)
+    done = server_client.post(f"{EXECUTIONS}/company.team/scripted", params={"wait": "true"}).json()
+    logs = server_client.get(f"/api/v1/main/logs/{done['id']}").json()
+    assert done["state"]["current"] == "SUCCESS", logs
+    assert any("hello from namespace files" in entry["message"] for entry in logs)
+    deleted = server_client.delete(f"/api/v1/main/logs/{done['id']}").json()
+    assert deleted["deleted"] == len(logs)
+    assert server_client.get(f"/api/v1/main/logs/{done['id']}").json() == []
