@@ -12,7 +12,7 @@ and these are reported at the template's position:
 
 What cannot be proven is left alone: dynamic subscripts (``outputs[name]``), names the
 template assigns itself (``{% set %}``, loop variables, macros), ``outputs``/``inputs``
-inside triggers (they render against another context).
+inside triggers, input defaults and a Subflow's ``outputs`` (they render elsewhere).
 
 Use `check_flow(flow, locate, path)`; `check_flow_source(flow, source, path)` has the
 signature of `tercel.model.loader.add_check` and finds positions in the YAML text.
@@ -259,7 +259,7 @@ def _findings(flow: Flow) -> Iterator[tuple[str, str, Finding]]:
     in_execution = _TemplateChecker(_scope(flow, check_references=True))
     in_trigger = _TemplateChecker(_scope(flow, check_references=False))
     for section, checker in [*((name, in_execution) for name in _EXECUTION_SCOPED),
-                             ("triggers", in_trigger)]:  # fmt: skip
+                             ("triggers", in_trigger), ("inputs", in_trigger)]:  # fmt: skip
         for where, template, own in _strings(data.get(section), (section,)):
             for finding in (checker if own else in_trigger).findings(template):
                 yield format_location(where), template, finding

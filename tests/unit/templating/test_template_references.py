@@ -148,3 +148,12 @@ def test_unknown_flow_variable_and_task_state_are_errors() -> None:
     assert any("`tasks.gone`" in message for message in messages)
     ok = with_task("{{ vars.known }}").replace("tasks:\n", "variables:\n  known: 1\ntasks:\n", 1)
     assert problems_of(ok) == []
+
+
+def test_input_defaults_are_checked_for_functions_only() -> None:
+    source = FLOW.replace("{{ outputs.extrct.value }}", "ok").replace(
+        "    type: STRING\n", '    type: STRING\n    defaults: "{{ outputs.x }}{{ nowz() }}"\n', 1
+    )
+    [problem] = problems_of(source)
+    assert "unknown function `nowz()`" in problem.message
+    assert problem.location == "inputs[0].defaults"
