@@ -58,7 +58,8 @@ def free_port() -> int:
 class RunningServer:
     """A `tercel server local` subprocess."""
 
-    def __init__(self, home: Path, port: int) -> None:
+    def __init__(self, home: Path, port: int, env: dict[str, str] | None = None) -> None:
+        self.extra_env = env or {}
         self.home = home
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
@@ -68,7 +69,7 @@ class RunningServer:
     def start(self) -> float:
         """Start and wait for /health; the seconds it took."""
         started = time.monotonic()
-        env = {**os.environ, "TERCEL_ENCRYPTION_KEY": ""}
+        env = {**os.environ, "TERCEL_ENCRYPTION_KEY": "", **self.extra_env}
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [TERCEL, "server", "local", "--port", str(self.port), "--home", str(self.home)],
@@ -229,5 +230,29 @@ def test_sigkill_mid_run_loses_nothing(tmp_path: Path) -> None:
         assert [tr["taskId"] for tr in body["taskRunList"]].count("after") == 1
         logs = httpx.get(f"{running.url}/api/v1/main/logs/{execution['id']}").text
         assert "finished-work" in logs
+    finally:
+        running.stop()
+
+
+def test_kestra_client_authenticates_with_an_api_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kestra = pytest.importorskip("kestra")
+    home = tmp_path / "home"
+    home.mkdir()
+    running = RunningServer(home, free_port(), {"TERCEL_API_TOKENS": "tok-1"})
+    running.start()
+    try:
+        headers = {"Content-Type": "application/x-yaml", "Authorization": "Bearer tok-1"}
+        unauthorized = httpx.post(f"{running.url}/api/v1/main/flows", content=HELLO)
+        assert unauthorized.status_code == 401
+        created = httpx.post(f"{running.url}/api/v1/main/flows", content=HELLO, headers=headers)
+        assert created.status_code == 200
+        monkeypatch.setenv("KESTRA_HOSTNAME", running.url)
+        monkeypatch.setenv("KESTRA_API_TOKEN", "tok-1")
+        monkeypatch.delenv("KESTRA_USER", raising=False)
+        result = kestra.Flow(tenant="main").execute("company.team", "hello", {"user": "Token"})
+        assert result.status == "SUCCESS"
+        assert "Hello Token" in result.log
     finally:
         running.stop()
