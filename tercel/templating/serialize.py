@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.emitter import Emitter
 
 from tercel.errors import TemplateError
 from tercel.templating.output import java_double, to_json
@@ -27,8 +28,17 @@ def plain(value: Any) -> Any:
 # -- YAML -----------------------------------------------------------------------------------
 
 
+class _DoubleQuotingEmitter(Emitter):
+    """Quote with ``"`` where a string needs quotes, as Jackson's YAML writer does."""
+
+    def choose_scalar_style(self) -> Any:
+        style = super().choose_scalar_style()
+        return '"' if style == "'" else style
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="safe", pure=True)
+    yaml.Emitter = _DoubleQuotingEmitter
     yaml.default_flow_style = False
     yaml.allow_unicode = True
     yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]

@@ -138,3 +138,10 @@ def test_numberformat_uses_java_decimal_format(
         assert r("{{ v | numberformat }}", v=value) == expected
     else:
         assert r("{{ v | numberFormat(p) }}", v=value, p=pattern) == expected
+
+
+def test_yaml_filter_quotes_with_double_quotes_when_needed() -> None:
+    assert (
+        r("{{ {'a': 'x: y', 'b': '123', 'c': 'plain'} | yaml }}")
+        == 'a: "x: y"\nb: "123"\nc: plain\n'
+    )
