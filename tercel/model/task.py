@@ -16,6 +16,7 @@ from pydantic import (
     ValidationInfo,
     ValidatorFunctionWrapHandler,
     WrapValidator,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -94,6 +95,16 @@ class Task(KestraModel):
     def child_task_lists(self) -> dict[str, list[Task]]:
         """Named lists of direct child tasks (empty for runnable tasks)."""
         return {}
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout_is_a_duration(cls, value: str | None) -> str | None:
+        # A literal timeout must parse now; a templated one is rendered when the task runs.
+        if value is not None and "{{" not in value:
+            from tercel.model.durations import parse_duration
+
+            parse_duration(value)
+        return value
 
 
 def _dispatch_task(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
