@@ -213,9 +213,14 @@ def _suffix(location: str | None) -> str:
 def _translate(error: Exception, source: str, location: str | None) -> TercelError:
     """Turn any failure inside the engine into a `TemplateError` subclass that helps."""
     if isinstance(error, TercelError):
-        if location and isinstance(error, TemplateError) and location not in str(error):
-            return type(error)(f"{error}{_suffix(location)}")
-        return error
+        if not isinstance(error, TemplateError):
+            return error  # e.g. a SecretError from the services: its message is the point
+        message = str(error)
+        if "`" + source[:20] not in message and "expression `" not in message:
+            message += f" in the expression `{_shorten(source)}`"
+        if location and location not in message:
+            message += _suffix(location)
+        return error if message == str(error) else type(error)(message)
     if isinstance(error, MissingVariableError):
         line = _line_of(source, error.name)
         return UndefinedVariableError(

@@ -86,3 +86,23 @@ def test_missing_value_inside_a_list_literal_is_an_error() -> None:
         render("{{ [1, gone] }}", {})
     with pytest.raises(UndefinedVariableError, match="gone"):
         render_typed("{{ {'a': [gone]} }}", {})
+
+
+def test_filter_errors_name_the_expression_and_location() -> None:
+    with pytest.raises(TemplateError) as caught:
+        render("{{ 5 | split(',') }}", {}, location="task `t`")
+    assert str(caught.value) == (
+        "the 'split' filter expects a string, got int in the expression "
+        "`{{ 5 | split(',') }}` (task `t`)"
+    )
+
+
+def test_secret_errors_pass_through_unchanged() -> None:
+    from tercel.errors import SecretError
+
+    class Failing:
+        def secret(self, name: str) -> str:
+            raise SecretError(f"secret `{name}` not found")
+
+    with pytest.raises(SecretError, match="^secret `X` not found$"):
+        render("{{ secret('X') }}", {}, services=Failing())  # type: ignore[arg-type]
