@@ -104,5 +104,5 @@ def test_secret_errors_pass_through_unchanged() -> None:
         def secret(self, name: str) -> str:
             raise SecretError(f"secret `{name}` not found")
 
-    with pytest.raises(SecretError, match="^secret `X` not found$"):
+    with pytest.raises(SecretError, match=r"^secret `X` not found$"):
         render("{{ secret('X') }}", {}, services=Failing())  # type: ignore[arg-type]
