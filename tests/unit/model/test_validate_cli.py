@@ -161,3 +161,7 @@ def test_template_references_are_checked_in_every_document(tmp_path: Path) -> No
     assert len(lines) == 1
     assert lines[0].startswith(f"{path}:13:")
     assert "`outputs.nope`" in lines[0]
+
+
+def test_schema_is_a_valid_draft_07_schema(schema: dict[str, object]) -> None:
+    jsonschema.Draft7Validator.check_schema(schema)
