@@ -66,7 +66,14 @@ class PebbleOperators:
                 if right == 0:
                     raise TemplateError("/ by zero")
                 return left - right * _java_truncating_div(left, right)
-            return math.fmod(left, right)
+            if isinstance(left, str):
+                raise TemplateError(
+                    "`%` is the remainder of two numbers: strings cannot be formatted"
+                )
+            try:
+                return math.fmod(left, right)
+            except (TypeError, ValueError) as error:
+                raise TemplateError(f"`%` needs two numbers: {error}") from None
         if operator == "*":
             if isinstance(left, (str, list, tuple)) and is_int(right):
                 _check_repeat(left, right)
