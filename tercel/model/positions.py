@@ -8,6 +8,7 @@ context to point at one property of the model instead of the whole map.
 
 from __future__ import annotations
 
+import re
 import typing
 from typing import Any
 
@@ -16,7 +17,7 @@ from pydantic_core import ErrorDetails
 from pydantic_core.core_schema import ErrorType
 
 from tercel.errors import Problem
-from tercel.model.hints import input_type_hint, model_at, property_hint, type_hint
+from tercel.model.hints import closest, input_type_hint, model_at, property_hint, type_hint
 from tercel.model.registry import Category
 from tercel.model.yaml_source import Path, PathItem, PositionMap, format_path
 
@@ -113,11 +114,24 @@ def problems_from_error(
             message = _message(details)
             if kind == "too_short" and (details.get("ctx") or {}).get("min_length") == 1:
                 message = "must not be empty"
+            if kind in ("enum", "literal_error"):
+                hint = _choice_hint(details)
             builtin = kind in _BUILTIN_ERRORS and kind not in _SELF_DESCRIBING
             if location and isinstance(location[-1], str) and builtin:
                 message = f"`{location[-1]}`: {message}"
         entries.append((location, message, position, hint, from_union))
     return _merge(entries, path_name)
+
+
+def _choice_hint(details: ErrorDetails) -> str | None:
+    """ "did you mean `QUEUE`?" for a misspelled enum value."""
+    expected = str((details.get("ctx") or {}).get("expected", ""))
+    choices = re.findall(r"'([^']*)'", expected)
+    given = details.get("input")
+    match = closest(given, choices) if isinstance(given, str) and choices else None
+    if match is None and isinstance(given, str):
+        match = next((c for c in choices if c.lower() == given.lower()), None)
+    return f"did you mean `{match}`?" if match else None
 
 
 def _merge(entries: list[tuple[Path, str, Any, str | None, bool]], path_name: str) -> list[Problem]:

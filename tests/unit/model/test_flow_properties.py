@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from model_helpers import LOG, flow_with, problems
 
+from tercel.errors import FlowValidationError
 from tercel.model.flow import ConcurrencyBehavior
 from tercel.model.inputs import InputType
 from tercel.model.loader import load_flow
@@ -54,3 +56,11 @@ def test_sla_checks_and_listeners_are_accepted() -> None:
 def test_flow_id_longer_than_100_characters_is_rejected() -> None:
     found = problems("id: " + "a" * 101 + "\nnamespace: n\n" + TASKS)
     assert [(line, column) for _, line, column in found] == [(1, 5)]
+
+
+def test_misspelled_enum_value_gets_a_hint() -> None:
+    with pytest.raises(FlowValidationError) as caught:
+        load_flow(flow_with("concurrency:\n  limit: 1\n  behavior: QUEU\n" + TASKS))
+    assert [(p.line, p.column, p.hint) for p in caught.value.problems] == [
+        (5, 13, "did you mean `QUEUE`?")
+    ]
