@@ -166,9 +166,11 @@ def _coerce(
             raise _fail_rule(declaration, f"it must match the pattern `{validator}`", value)
         if isinstance(declaration, EnumInput):
             _one_of(declaration, text, declaration.values, value)
-        allowed = choices or (declaration.values if isinstance(declaration, SelectInput) else None)
-        if isinstance(declaration, SelectInput) and not declaration.allow_custom_value and allowed:
-            _one_of(declaration, text, allowed, value)
+        if isinstance(declaration, SelectInput):
+            allowed = choices or declaration.values
+            # As in Kestra, membership is only enforced for required SELECT inputs.
+            if declaration.required and not declaration.allow_custom_value and allowed:
+                _one_of(declaration, text, allowed, value)
         return text
     if kind is InputType.MULTISELECT:
         assert isinstance(declaration, MultiselectInput)

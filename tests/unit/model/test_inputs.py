@@ -233,3 +233,8 @@ def test_templated_defaults_are_rendered_when_a_renderer_is_given() -> None:
     assert resolve_inputs(flow, {}, render=lambda expression, context: "2024-02-29") == {
         "d": "2024-02-29"
     }
+
+
+def test_optional_select_accepts_a_value_outside_its_list_as_kestra_does() -> None:
+    flow = flow_inputs("  - id: s\n    type: SELECT\n    values: [a, b]\n    required: false\n")
+    assert resolve_inputs(flow, {"s": "c"}) == {"s": "c"}
