@@ -110,9 +110,14 @@ def _instant(declaration: Input, value: Any) -> datetime:
 
 
 def format_instant(moment: datetime) -> str:
-    """``2019-10-06T18:27:49Z`` (milliseconds only when present), as Java's Instant."""
-    text = moment.astimezone(UTC).isoformat()
-    return text.replace("+00:00", "Z")
+    """``2019-10-06T18:27:49Z``, ``...:49.120Z``, ``...:49.000123Z``: as Java's Instant prints."""
+    utc = moment.astimezone(UTC)
+    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    micros = utc.microsecond
+    if micros:
+        # Java prints the fraction in groups of three digits.
+        text += f".{micros // 1000:03d}" if micros % 1000 == 0 else f".{micros:06d}"
+    return text + "Z"
 
 
 def _bounds(declaration: _Bounded, parsed: Any, value: Any, parse: Callable[[str], Any]) -> None:

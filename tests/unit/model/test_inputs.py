@@ -80,6 +80,7 @@ def test_defaults_apply_when_no_value_is_given() -> None:
         ("type: BOOLEAN", "yes", False),
         ("type: BOOL", True, True),
         ("type: DATETIME", "2019-10-06T20:27:49+02:00", "2019-10-06T18:27:49Z"),
+        ("type: DATETIME", "2019-10-06T18:27:49.12Z", "2019-10-06T18:27:49.120Z"),
         ("type: DATE", "2019-10-06", "2019-10-06"),
         ("type: TIME", "18:27:49", "18:27:49"),
         ("type: DURATION", "PT306S", "PT5M6S"),
