@@ -109,6 +109,17 @@ def _instant(declaration: Input, value: Any) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def format_time(moment: time) -> str:
+    """``18:27``, ``18:27:49``, ``18:27:49.120``: as Java's LocalTime prints."""
+    text = f"{moment.hour:02d}:{moment.minute:02d}"
+    if moment.second or moment.microsecond:
+        text += f":{moment.second:02d}"
+    micros = moment.microsecond
+    if micros:
+        text += f".{micros // 1000:03d}" if micros % 1000 == 0 else f".{micros:06d}"
+    return text
+
+
 def format_instant(moment: datetime) -> str:
     """``2019-10-06T18:27:49Z``, ``...:49.120Z``, ``...:49.000123Z``: as Java's Instant prints."""
     utc = moment.astimezone(UTC)
@@ -212,7 +223,7 @@ def _coerce(
         assert isinstance(declaration, _Bounded)
         moment_of_day = _parse(declaration, value, time.fromisoformat)
         _bounds(declaration, moment_of_day, value, time.fromisoformat)
-        return moment_of_day.isoformat()
+        return format_time(moment_of_day)
     if kind is InputType.DURATION:
         assert isinstance(declaration, DurationInput)
         delta = _parse(declaration, value, parse_duration)

@@ -83,6 +83,7 @@ def test_defaults_apply_when_no_value_is_given() -> None:
         ("type: DATETIME", "2019-10-06T18:27:49.12Z", "2019-10-06T18:27:49.120Z"),
         ("type: DATE", "2019-10-06", "2019-10-06"),
         ("type: TIME", "18:27:49", "18:27:49"),
+        ("type: TIME", "18:27:00", "18:27"),
         ("type: DURATION", "PT306S", "PT5M6S"),
         ("type: JSON", '{"a": [1, 2]}', {"a": [1, 2]}),
         ("type: YAML", "a: yes\nb: [1]\n", {"a": "yes", "b": [1]}),
