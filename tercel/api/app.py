@@ -27,6 +27,7 @@ from tercel.api.context import ApiContext, ExecutionRuntime
 from tercel.api.errors import install_error_handlers
 from tercel.api.secret_box import SecretBox
 from tercel.config import Settings
+from tercel.ui import install as install_ui
 
 if TYPE_CHECKING:
     from tercel.plugins.context import InternalStorage
@@ -66,4 +67,5 @@ def create_app(
     for module in ROUTERS:
         app.include_router(module.router)
     app.add_middleware(AuthMiddleware, settings=settings)
+    install_ui(app)  # web UI at /ui; added last so its files are served outside auth
     return app

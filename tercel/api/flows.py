@@ -5,7 +5,6 @@ Paths are Kestra's v1 paths with the tenant segment: ``/api/v1/{tenant}/flows...
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -15,9 +14,9 @@ from tercel.api.context import ApiContext, Ctx
 from tercel.api.errors import problem_to_wire
 from tercel.api.wire import flow_json, paged
 from tercel.errors import ConflictError, FlowValidationError, InputError, Problem
-from tercel.model.defaults import PluginDefaultEntry
 from tercel.model.flow import Flow
 from tercel.model.loader import load_flow, validate_source
+from tercel.runtime.scheduler.launcher import defaults_key, parse_with_defaults
 from tercel.store.records import FlowRecord
 
 router = APIRouter(prefix="/api/v1/{tenant}/flows", tags=["Flows"])
@@ -56,22 +55,12 @@ def executable_flow(ctx: ApiContext, record: FlowRecord) -> Flow:
     effective = ctx.effective_namespace(record.tenant, record.namespace)
     if not effective.plugin_defaults:
         return parse_record(record)
-    defaults = json.dumps(effective.plugin_defaults, sort_keys=True, default=str)
-    return _parse_with_defaults(
-        record.source, f"{record.namespace}/{record.id}", record.revision, defaults
+    return parse_with_defaults(
+        record.source,
+        f"{record.namespace}/{record.id}",
+        record.revision,
+        defaults_key(effective.plugin_defaults),
     )
-
-
-@lru_cache(maxsize=256)
-def _parse_with_defaults(source: str, path: str, revision: int, defaults: str) -> Flow:
-    entries = [
-        PluginDefaultEntry(
-            str(item.get("type", "")), dict(item.get("values") or {}), bool(item.get("forced"))
-        )
-        for item in json.loads(defaults)
-    ]
-    flow = load_flow(source, path, extra_defaults=entries)
-    return flow.model_copy(update={"revision": revision})
 
 
 @lru_cache(maxsize=1024)

@@ -60,7 +60,7 @@ def completions() -> dict[str, Any]:
             "required": [r for r in definition.get("required", []) if r != "type"],
             "description": str(definition.get("description", ""))[:300],
         }
-    inputs = sorted(k.split(".", 1)[1] for k in definitions if k.startswith("input."))
+    inputs = sorted(k[6:] for k in definitions if k.startswith("input.") and k.count(".") == 1)
     return {"flow": _properties(schema, definitions), "types": types, "inputTypes": inputs}
 
 

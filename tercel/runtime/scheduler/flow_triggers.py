@@ -146,7 +146,7 @@ class FlowTriggers:
                     launch(
                         self.runtime,
                         tenant,
-                        flow,
+                        self.index.executable(tenant, flow),
                         trigger,
                         variables,
                         context=upstream_context(upstream),

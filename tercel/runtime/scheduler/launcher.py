@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tercel.engine.execution import Execution, ExecutionTrigger, Label
 from tercel.errors import FlowValidationError
 from tercel.ids import short_id
+from tercel.model.defaults import PluginDefaultEntry
 from tercel.model.flow import Flow
 from tercel.model.loader import load_flow
 from tercel.model.trigger import Trigger
@@ -36,14 +39,47 @@ class Triggered:
     trigger: Trigger
 
 
+@lru_cache(maxsize=256)
+def parse_with_defaults(source: str, path: str, revision: int, defaults: str) -> Flow:
+    """A flow with extra plugin defaults (JSON list of ``{type, values, forced}``) applied."""
+    entries = [
+        PluginDefaultEntry(
+            str(item.get("type", "")), dict(item.get("values") or {}), bool(item.get("forced"))
+        )
+        for item in json.loads(defaults)
+    ]
+    flow = load_flow(source, path, extra_defaults=entries)
+    return flow.model_copy(update={"revision": revision})
+
+
+def defaults_key(plugin_defaults: list[dict[str, Any]]) -> str:
+    """Namespace plugin defaults as the cache key `parse_with_defaults` takes."""
+    return json.dumps(plugin_defaults, sort_keys=True, default=str)
+
+
 class TriggerIndex:
     """Current flows with their triggers, parsed once per revision, refreshed each second."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self._parsed: dict[tuple[str, str, str, int], Flow | None] = {}
+        self._sources: dict[tuple[str, str, str], tuple[str, int]] = {}
         self._items: list[Triggered] = []
         self._loaded_at = -1.0
+
+    def executable(self, tenant: str, flow: Flow) -> Flow:
+        """`flow` as an execution runs it: with its namespaces' `pluginDefaults` applied."""
+        effective = self.store.namespaces.effective(flow.namespace, tenant=tenant)
+        found = self._sources.get((tenant, flow.namespace, flow.id))
+        if not effective.plugin_defaults or found is None:
+            return flow
+        source, revision = found
+        return parse_with_defaults(
+            source,
+            f"{flow.namespace}/{flow.id}",
+            revision,
+            defaults_key(effective.plugin_defaults),
+        )
 
     def invalidate(self) -> None:
         """Read the store again at the next use (flows changed)."""
@@ -55,7 +91,9 @@ class TriggerIndex:
         if not force and self._loaded_at >= 0 and now - self._loaded_at < INDEX_SECONDS:
             return self._items
         items: list[Triggered] = []
+        sources: dict[tuple[str, str, str], tuple[str, int]] = {}
         for record in self.store.flows.list(None, tenant=None):
+            sources[(record.tenant, record.namespace, record.id)] = (record.source, record.revision)
             key = (record.tenant, record.namespace, record.id, record.revision)
             if key not in self._parsed:
                 try:
@@ -69,6 +107,7 @@ class TriggerIndex:
                 continue
             items.extend(Triggered(record.tenant, flow_, t) for t in flow_.triggers)
         self._items = items
+        self._sources = sources
         self._loaded_at = now
         return items
 

@@ -160,7 +160,7 @@ class Scheduler:
                 execution = launch(
                     self.runtime,
                     tenant,
-                    flow,
+                    self.index.executable(tenant, flow),
                     trigger,
                     {**schedule_variables(trigger, date)},
                     schedule_date=date,
@@ -202,7 +202,7 @@ class Scheduler:
                     execution = launch(
                         self.runtime,
                         tenant,
-                        flow,
+                        self.index.executable(tenant, flow),
                         trigger,
                         schedule_variables(trigger, date),
                         schedule_date=date,

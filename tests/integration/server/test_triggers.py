@@ -233,3 +233,18 @@ def test_preconditions_wait_for_every_listed_flow(server_client: TestClient) -> 
     time.sleep(0.5)
     again = server_client.get(f"{EXECUTIONS}/search", params={"flowId": "joined"}).json()
     assert again["total"] == 1
+
+
+def test_flow_triggered_executions_get_namespace_plugin_defaults(
+    server_client: TestClient,
+) -> None:
+    defaults = [{"type": "io.kestra.plugin.core.log.Log", "values": {"level": "WARN"}}]
+    assert server_client.put(
+        "/api/v1/main/namespaces/company.other", json={"pluginDefaults": defaults}
+    ).is_success
+    push(server_client, UPSTREAM)
+    push(server_client, DOWNSTREAM)
+    server_client.post(f"{EXECUTIONS}/company.team/upstream", params={"wait": "true"})
+    (downstream,) = executions_of(server_client, "downstream", 1)
+    logs = server_client.get(f"/api/v1/main/logs/{downstream['id']}").json()
+    assert {entry["level"] for entry in logs} == {"WARN"}
