@@ -22,7 +22,13 @@ from tercel.model.registry import Category, PluginInfo, registry
 SCHEMA_DIALECT = "http://json-schema.org/draft-07/schema#"
 
 #: Base classes whose references mean "any type of this category".
-_UNIONS = {"Task": "task", "Trigger": "trigger", "Condition": "condition", "Input": "input"}
+_UNIONS = {
+    "Task": "task",
+    "Trigger": "trigger",
+    "Condition": "condition",
+    "Input": "input",
+    "TaskRunner": "task_runner",
+}
 _CATEGORY_UNION = {
     Category.TASK: "task",
     Category.TRIGGER: "trigger",
