@@ -230,6 +230,7 @@ def test_sigkill_mid_run_loses_nothing(tmp_path: Path) -> None:
         assert [tr["taskId"] for tr in body["taskRunList"]].count("after") == 1
         logs = httpx.get(f"{running.url}/api/v1/main/logs/{execution['id']}").text
         assert "finished-work" in logs
+        assert "interrupted by a restart" in logs
     finally:
         running.stop()
 
