@@ -248,3 +248,29 @@ def test_flow_triggered_executions_get_namespace_plugin_defaults(
     (downstream,) = executions_of(server_client, "downstream", 1)
     logs = server_client.get(f"/api/v1/main/logs/{downstream['id']}").json()
     assert {entry["level"] for entry in logs} == {"WARN"}
+
+
+def test_webhook_can_wait_and_return_the_flow_outputs(server_client: TestClient) -> None:
+    waiting = """\
+id: answering
+namespace: company.team
+tasks:
+  - id: compute
+    type: io.kestra.plugin.core.output.OutputValues
+    values:
+      doubled: "{{ trigger.body.n * 2 }}"
+outputs:
+  - id: result
+    type: STRING
+    value: "{{ outputs.compute.values.doubled }}"
+triggers:
+  - id: hook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: k
+    wait: true
+    returnOutputs: true
+"""
+    push(server_client, waiting)
+    response = server_client.post(f"{EXECUTIONS}/webhook/company.team/answering/k", json={"n": 21})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"result": "42"}
