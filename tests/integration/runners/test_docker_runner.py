@@ -152,3 +152,18 @@ async def test_cancelling_the_caller_removes_the_container(tmp_path: Path) -> No
             )
         ).json()
     assert [c for c in listed if "sleep" in str(c.get("Command"))] == []
+
+
+async def test_pull_always_falls_back_to_the_local_image_when_no_registry_answers(
+    tmp_path: Path,
+) -> None:
+    warnings: list[tuple[str, str]] = []
+    spec = _spec(tmp_path, ["echo", "local"])
+    spec.pull_policy = "ALWAYS"
+    lines: list[LogLine] = []
+    result = await ContainerRunner().run(
+        spec, on_lines=lines.extend, log=lambda level, message: warnings.append((level, message))
+    )
+    assert result.exit_code == 0
+    assert [line.message for line in lines] == ["local"]
+    assert warnings == [("WARN", f"could not pull image `{BUSYBOX}`; using the local copy")]
