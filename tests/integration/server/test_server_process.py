@@ -257,3 +257,27 @@ def test_kestra_client_authenticates_with_an_api_token(
         assert "Hello Token" in result.log
     finally:
         running.stop()
+
+
+def test_cli_says_when_the_server_cannot_be_reached(tmp_path: Path) -> None:
+    flow_file = tmp_path / "hello.yml"
+    flow_file.write_text(HELLO)
+    url = f"http://127.0.0.1:{free_port()}"
+    pushed = subprocess.run(
+        [TERCEL, "flow", "push", str(flow_file), "--server", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert pushed.returncode == 1
+    assert f"cannot reach {url}" in pushed.stderr
+    started = subprocess.run(
+        [TERCEL, "execution", "start", "company.team", "hello", "--server", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert started.returncode == 1
+    assert "cannot reach" in started.stderr
