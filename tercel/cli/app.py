@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "flow",
     "execution",
     "logs",
+    "blueprint",
 )
 
 app = typer.Typer(
