@@ -69,6 +69,8 @@ class ContainerRunner:
         state = ProtocolState()
         batcher = LineBatcher(on_lines, state)
         started = time.monotonic()
+        if spec.user and spec.user.split(":")[0] not in ("0", "root"):
+            _open_to_any_user(spec.working_dir)
         async with DockerClient(self.host) as client:
             await self._ensure_image(client, spec, log)
             container = await client.create(
@@ -130,6 +132,19 @@ class ContainerRunner:
             # ALWAYS with no registry reachable: the local copy is the best we have.
             if log is not None:
                 log("WARN", f"could not pull image `{spec.image}`; using the local copy")
+
+
+def _open_to_any_user(root: Path) -> None:
+    """Let a container running as another user write into the (private, per-run) working dir.
+
+    The folder is a fresh temporary directory only this run uses, so opening it up does not
+    expose anything else; its parent keeps its own permissions.
+    """
+    for path in [root, *root.rglob("*")]:
+        if path.is_dir():
+            path.chmod(0o777)
+        elif path.is_file():
+            path.chmod(path.stat().st_mode | 0o666)
 
 
 def _config(spec: ContainerSpec, limits: ResourceLimits) -> dict[str, object]:

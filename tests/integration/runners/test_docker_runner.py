@@ -70,11 +70,20 @@ async def test_container_streams_logs_protocol_and_exit_code(tmp_path: Path) -> 
 
 
 async def test_container_user_and_network_mode(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir(mode=0o700)
+    (work / "in.txt").write_text("given\n")
     result, lines = await _run(
-        _spec(tmp_path, ["/bin/sh", "-c", "id -u; ls /sys/class/net"], user="65534")
+        _spec(
+            work,
+            ["/bin/sh", "-c", "id -u; ls /sys/class/net; cat in.txt > out.txt"],
+            user="65534",
+        )
     )
     assert result.exit_code == 0  # type: ignore[attr-defined]
     assert [line.message for line in lines] == ["65534", "lo"]
+    # Another user can read the inputs and write outputs into the working dir.
+    assert (work / "out.txt").read_text() == "given\n"
 
 
 async def test_extra_volumes_are_mounted(tmp_path: Path) -> None:
