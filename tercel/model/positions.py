@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import typing
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -19,7 +20,7 @@ from pydantic_core.core_schema import ErrorType
 from tercel.errors import Problem
 from tercel.model.hints import closest, input_type_hint, model_at, property_hint, type_hint
 from tercel.model.registry import Category
-from tercel.model.yaml_source import Path, PathItem, PositionMap, format_path
+from tercel.model.yaml_source import Path, PathItem, Position, PositionMap, format_path
 
 _PREFIXES = ("Value error, ", "Assertion failed, ")
 
@@ -59,6 +60,87 @@ def _context_path(error: ErrorDetails) -> Path:
     return tuple(int(part) if part.isdigit() else part for part in target.split("."))
 
 
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One error, placed: where it is, what it says, and whether a union member failed."""
+
+    location: Path
+    message: str
+    position: Position
+    hint: str | None = None
+    from_union: bool = False
+
+
+class _Mapper:
+    """Places the errors of one validation of `data` (a flow document) in the source."""
+
+    def __init__(self, data: Any, positions: PositionMap, root: type[BaseModel]) -> None:
+        self.data = data
+        self.positions = positions
+        self.root = root
+
+    def entry(self, details: ErrorDetails) -> _Entry:
+        path, skipped = data_path(self.data, details["loc"])
+        names = [item for item in skipped if isinstance(item, str) and _is_name(item)]
+        kind = details["type"]
+        if kind in ("missing", "missing_property", "task_missing_type"):
+            found = self._missing(details, path, names)
+        elif kind == "extra_forbidden":
+            found = self._unknown_property(path)
+        elif kind == "unknown_type":
+            found = self._unknown_type(details, path)
+        else:
+            found = self._wrong_value(details, path)
+        from_union = any(isinstance(item, str) and not _is_name(item) for item in skipped)
+        return _Entry(found.location, found.message, found.position, found.hint, from_union)
+
+    def _missing(self, details: ErrorDetails, path: Path, names: list[str]) -> _Entry:
+        """A missing property points at the map that lacks it."""
+        kind = details["type"]
+        name = str((details.get("ctx") or {}).get("name", "type"))
+        message = _message(details)
+        if kind == "missing":
+            name = str(names[-1]) if names else "?"
+            message = f"missing required property `{name}`"
+        elif kind == "task_missing_type":
+            message = "missing required property `type`"
+        return _Entry((*path, name), message, self.positions.value(path))
+
+    def _unknown_property(self, path: Path) -> _Entry:
+        """An unknown property points at its key, with the nearest known name."""
+        key = str(path[-1]) if path else "?"
+        hint = property_hint(model_at(self.root, self.data, path[:-1]), key)
+        return _Entry(path, f"unknown property `{key}`", self.positions.key(path), hint)
+
+    def _unknown_type(self, details: ErrorDetails, path: Path) -> _Entry:
+        """An unknown type points at the `type` value, with the nearest registered type."""
+        ctx = details.get("ctx") or {}
+        type_name = str(ctx.get("type_name", "?"))
+        category_name = ctx.get("category", Category.TASK.value)
+        noun = ctx.get("noun")
+        message = f"unknown {noun} type `{type_name}`" if noun else f"unknown type `{type_name}`"
+        if category_name == "input":
+            hint = input_type_hint(type_name)
+        else:
+            category = Category(category_name) if category_name in set(Category) else None
+            hint = type_hint(type_name, category)
+        location = (*path, "type")
+        return _Entry(location, message, self.positions.value(location), hint)
+
+    def _wrong_value(self, details: ErrorDetails, path: Path) -> _Entry:
+        """Anything else points at the value (or at the validator's `property`)."""
+        kind = details["type"]
+        location = (*path, *_context_path(details))
+        message = _message(details)
+        hint = _choice_hint(details) if kind in ("enum", "literal_error") else None
+        if kind == "too_short" and (details.get("ctx") or {}).get("min_length") == 1:
+            message = "must not be empty"
+        builtin = kind in _BUILTIN_ERRORS and kind not in _SELF_DESCRIBING
+        if location and isinstance(location[-1], str) and builtin:
+            message = f"`{location[-1]}`: {message}"
+        return _Entry(location, message, self.positions.value(location), hint)
+
+
 def problems_from_error(
     error: ValidationError,
     data: Any,
@@ -68,58 +150,8 @@ def problems_from_error(
     root: type[BaseModel],
 ) -> list[Problem]:
     """One `Problem` per distinct (place, message) of `error`, in source order."""
-    entries: list[tuple[Path, str, Any, str | None, bool]] = []
-    for details in error.errors(include_url=False):
-        path, skipped = data_path(data, details["loc"])
-        kind = details["type"]
-        hint: str | None = None
-        names = [item for item in skipped if isinstance(item, str) and _is_name(item)]
-        from_union = any(isinstance(item, str) and not _is_name(item) for item in skipped)
-        if kind in ("missing", "missing_property", "task_missing_type"):
-            ctx = details.get("ctx") or {}
-            name = str(ctx.get("name", "type"))
-            message = _message(details)
-            if kind == "missing":
-                name = str(names[-1]) if names else "?"
-                message = f"missing required property `{name}`"
-            elif kind == "task_missing_type":
-                message = "missing required property `type`"
-            position = positions.value(path)
-            location: Path = (*path, name)
-        elif kind == "extra_forbidden":
-            key = path[-1] if path else "?"
-            message = f"unknown property `{key}`"
-            hint = property_hint(model_at(root, data, path[:-1]), str(key))
-            position = positions.key(path)
-            location = path
-        elif kind == "unknown_type":
-            ctx = details.get("ctx") or {}
-            type_name = str(ctx.get("type_name", "?"))
-            category_name = ctx.get("category", Category.TASK.value)
-            noun = ctx.get("noun")
-            message = (
-                f"unknown {noun} type `{type_name}`" if noun else f"unknown type `{type_name}`"
-            )
-            if category_name == "input":
-                hint = input_type_hint(type_name)
-            else:
-                category = Category(category_name) if category_name in set(Category) else None
-                hint = type_hint(type_name, category)
-            location = (*path, "type")
-            position = positions.value(location)
-        else:
-            extra = _context_path(details)
-            location = (*path, *extra)
-            position = positions.value(location)
-            message = _message(details)
-            if kind == "too_short" and (details.get("ctx") or {}).get("min_length") == 1:
-                message = "must not be empty"
-            if kind in ("enum", "literal_error"):
-                hint = _choice_hint(details)
-            builtin = kind in _BUILTIN_ERRORS and kind not in _SELF_DESCRIBING
-            if location and isinstance(location[-1], str) and builtin:
-                message = f"`{location[-1]}`: {message}"
-        entries.append((location, message, position, hint, from_union))
+    mapper = _Mapper(data, positions, root)
+    entries = [mapper.entry(details) for details in error.errors(include_url=False)]
     return _merge(entries, path_name)
 
 
@@ -134,43 +166,44 @@ def _choice_hint(details: ErrorDetails) -> str | None:
     return f"did you mean `{match}`?" if match else None
 
 
-def _merge(entries: list[tuple[Path, str, Any, str | None, bool]], path_name: str) -> list[Problem]:
+def _merge(entries: list[_Entry], path_name: str) -> list[Problem]:
     """Drop duplicates; the failed members of one union become one problem ("a or b")."""
-    merged: dict[tuple[Path, bool], list[str]] = {}
-    first: dict[tuple[Path, bool], tuple[Any, str | None]] = {}
+    unions: dict[Path, list[_Entry]] = {}
     problems: list[Problem] = []
     seen: set[tuple[Path, str]] = set()
-    for location, message, position, hint, from_union in entries:
-        if from_union:
-            key = (location, True)
-            first.setdefault(key, (position, hint))
-            if message not in merged.setdefault(key, []):
-                merged[key].append(message)
-            continue
-        if (location, message) in seen:
-            continue
-        seen.add((location, message))
-        problems.append(
-            Problem(message, path_name, position.line, position.column, hint, format_path(location))
-        )
-    for key, messages in merged.items():
-        position, hint = first[key]
-        prefix = f"`{key[0][-1]}`: " if key[0] and isinstance(key[0][-1], str) else ""
-        parts = [m[len(prefix) :] if prefix and m.startswith(prefix) else m for m in messages]
-        # "Input should be a valid string or a valid boolean", not the phrase twice.
-        lead = "Input should be "
-        parts = [parts[0]] + [p[len(lead) :] if p.startswith(lead) else p for p in parts[1:]]
-        problems.append(
-            Problem(
-                prefix + " or ".join(parts),
-                path_name,
-                position.line,
-                position.column,
-                hint,
-                format_path(key[0]),
-            )
-        )
+    for entry in entries:
+        if entry.from_union:
+            unions.setdefault(entry.location, []).append(entry)
+        elif (entry.location, entry.message) not in seen:
+            seen.add((entry.location, entry.message))
+            problems.append(_problem(entry, entry.message, path_name))
+    for location, members in unions.items():
+        problems.append(_problem(members[0], _union_message(location, members), path_name))
     return sorted(problems, key=lambda problem: (problem.line, problem.column))
+
+
+def _union_message(location: Path, members: list[_Entry]) -> str:
+    """``runIf`: Input should be a valid string or a valid boolean`, each reason once."""
+    prefix = f"`{location[-1]}`: " if location and isinstance(location[-1], str) else ""
+    parts: list[str] = []
+    for member in members:
+        text = member.message.removeprefix(prefix) if prefix else member.message
+        if text not in parts:
+            parts.append(text)
+    lead = "Input should be "
+    parts = [parts[0], *(part.removeprefix(lead) for part in parts[1:])]
+    return prefix + " or ".join(parts)
+
+
+def _problem(entry: _Entry, message: str, path_name: str) -> Problem:
+    return Problem(
+        message,
+        path_name,
+        entry.position.line,
+        entry.position.column,
+        entry.hint,
+        format_path(entry.location),
+    )
 
 
 #: pydantic's own error types: their messages do not say which property they are about.
