@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,16 @@ _INTERNAL_URI = re.compile(r"kestra://[^\s'\"`;|&<>()]+")
 def safe_name(name: str) -> str:
     """A file name with only portable characters (for downloaded files)."""
     return _UNSAFE.sub("_", name) or "file"
+
+
+def download(ctx: TaskContext, uri: str, target: Path) -> None:
+    """Copy an internal-storage file to `target` without reading it all into memory."""
+    source = ctx.storage.local_path(uri)
+    if source.is_file():
+        shutil.copyfile(source, target)
+    else:
+        # Remote storages may only offer the bytes (or raise NotFoundError here).
+        target.write_bytes(ctx.storage.get(uri))
 
 
 def _inside(root: Path, relative: str, what: str) -> Path:
@@ -51,7 +62,7 @@ def write_input_files(ctx: TaskContext, files: dict[str, Any] | str | None) -> l
         rendered = ctx.render(content)
         text = rendered if isinstance(rendered, str) else json.dumps(rendered)
         if text.startswith("kestra://") and "\n" not in text.strip():
-            path.write_bytes(ctx.storage.get(text.strip()))
+            download(ctx, text.strip(), path)
         else:
             path.write_text(text)
         written.append(path)
@@ -66,7 +77,7 @@ def localize_internal_uris(ctx: TaskContext, text: str, into: Path) -> str:
     into.mkdir(parents=True, exist_ok=True)
     for index, uri in enumerate(sorted(uris)):
         local = into / f"{index}-{safe_name(uri.rsplit('/', 1)[-1])}"
-        local.write_bytes(ctx.storage.get(uri))
+        download(ctx, uri, local)
         text = text.replace(uri, str(local))
     return text
 
