@@ -181,3 +181,18 @@ def test_stop_after_takes_state_names() -> None:
     found = problems(with_trigger(SCHEDULE + "    cron: '@daily'\n    stopAfter: [FAILD]\n"))
     assert [(line, column) for _, line, column in found] == [(11, 17)]
     assert found[0][0].startswith("unknown state `FAILD`")
+
+
+async def test_toggle_task_validates_but_says_it_cannot_run_yet() -> None:
+    from tercel.errors import PluginNotRunnableError
+
+    flow = load_flow(
+        flow_with(
+            "tasks:\n  - id: off\n    type: io.kestra.core.tasks.trigger.Toggle\n"
+            "    flowId: other\n    namespace: company.team\n    trigger: nightly\n"
+        )
+    )
+    task: Any = flow.tasks[0]
+    assert task.type == "io.kestra.plugin.core.trigger.Toggle"
+    with pytest.raises(PluginNotRunnableError):
+        await task.run(None)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from tercel.model.registry import plugin
-from tercel.model.task import Task
+from tercel.plugins.context import RunnableTask
 
 
 @plugin("io.kestra.plugin.core.trigger.Toggle", aliases=("io.kestra.core.tasks.trigger.Toggle",))
-class Toggle(Task):
+class Toggle(RunnableTask):
     """Enable (or disable) trigger `trigger` of flow `namespace`.`flowId`.
 
-    Declared so that flows using it validate; running it needs the trigger store and
-    is not implemented yet (the runtime reports the type as not runnable).
+    Declared so that flows using it validate; running it needs the trigger store, which
+    a task context does not offer yet: `run` raises `PluginNotRunnableError`, saying so.
     """
+
+    runnable: ClassVar[bool] = False
 
     namespace: str | None = None
     flow_id: str | None = None
