@@ -56,6 +56,7 @@ class Dispatcher:
         self.clock = clock
         self.work_root = work_root
         self._wd_tasks: dict[str, asyncio.Task[None]] = {}
+        self._metrics: list[Any] = []
         #: Resumes a paused execution (set by the executor's owner).
         self.resume: Callable[[str, Mapping[str, Any] | None], None] | None = None
 
@@ -187,10 +188,14 @@ class Dispatcher:
             )
             for m in metrics
         ]
-        try:
-            self.store.metrics.append(entries)
-        except TercelError:
-            ctx.logger.warning("metrics could not be stored")
+        # Written with the executor's next step, in the same transaction (see `flush`).
+        self._metrics.extend(entries)
+
+    def flush(self) -> None:
+        """Write the metrics recorded since the last call."""
+        if self._metrics:
+            batch, self._metrics = self._metrics, []
+            self.store.metrics.append(batch)
 
     def run_working_directory(
         self, tracked: Tracked, effect: RunWorkingDirectory, done: JobDone, send: Send

@@ -223,17 +223,24 @@ class Executor:
             grouped: dict[str, list[Event]] = {}
             for execution_id, event in batch:
                 grouped.setdefault(execution_id, []).append(event)
-            for execution_id, events in grouped.items():
-                tracked = self._tracked.get(execution_id)
-                if tracked is None:
-                    _log.debug("event for unknown execution %s dropped", execution_id)
-                    continue
-                try:
-                    self._step(tracked, events)
-                except Exception:  # noqa: BLE001 - the loop must survive one execution's bug
-                    _log.exception("executor step failed for execution %s", execution_id)
-                    self._fail_hard(tracked)
-            self.logs.flush()
+            # One transaction (one commit) per batch: task runs, logs and metrics together.
+            # Jobs dispatched inside only start once this synchronous block has returned.
+            with self.store.transaction():
+                for execution_id, events in grouped.items():
+                    self._step_safely(execution_id, events)
+                self.logs.flush()
+                self.dispatcher.flush()
+
+    def _step_safely(self, execution_id: str, events: list[Event]) -> None:
+        tracked = self._tracked.get(execution_id)
+        if tracked is None:
+            _log.debug("event for unknown execution %s dropped", execution_id)
+            return
+        try:
+            self._step(tracked, events)
+        except Exception:  # noqa: BLE001 - the loop must survive one execution's bug
+            _log.exception("executor step failed for execution %s", execution_id)
+            self._fail_hard(tracked)
 
     def _decide(self, tracked: Tracked, event: Event) -> Decision:
         return decide(

@@ -187,6 +187,7 @@ class LocalRuntime:
         while tracked.jobs and tracked.finished:
             await asyncio.sleep(0.01)
         self.logs.flush()
+        self.dispatcher.flush()
         return tracked.execution
 
     def kill(self, execution_id: str) -> bool:

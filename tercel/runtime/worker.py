@@ -73,6 +73,13 @@ class WorkerPool:
             self._run(job, done), name=f"task-run-{job.task_run_id}"
         )
         self._running[job.task_run_id] = (job, task)
+        # A task cancelled before it started never runs `_run`'s cleanup: forget it here too.
+        task.add_done_callback(lambda _: self._forget(job.task_run_id, task))
+
+    def _forget(self, task_run_id: str, task: asyncio.Task[None]) -> None:
+        entry = self._running.get(task_run_id)
+        if entry is not None and entry[1] is task:
+            del self._running[task_run_id]
 
     def kill(self, task_run_id: str) -> bool:
         """Stop a running job; it reports KILLED. False if it is not running."""
@@ -95,6 +102,9 @@ class WorkerPool:
         while self._running:
             tasks = [task for _, task in self._running.values()]
             await asyncio.gather(*tasks, return_exceptions=True)
+            for task_run_id, (_, task) in list(self._running.items()):
+                if task.done():
+                    self._forget(task_run_id, task)
 
     async def close(self) -> None:
         """Kill every job and wait for them to stop."""

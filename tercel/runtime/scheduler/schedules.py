@@ -35,6 +35,8 @@ _log = logging.getLogger(__name__)
 
 #: A due date older than this was *missed* (the scheduler was down or the trigger disabled).
 GRACE = timedelta(seconds=5)
+#: How long a scheduler may hold a trigger while firing it (a crashed one loses it after).
+LEASE = timedelta(seconds=30)
 #: Set in a trigger state's `extra` when a date list has no date left.
 EXHAUSTED = "exhausted"
 #: At most this many dates of one trigger are fired per tick (catching up is spread out).
@@ -124,8 +126,28 @@ class Scheduler:
 
     def _evaluate(self, tenant: str, flow: Flow, trigger: Timed, now: datetime) -> list[Execution]:
         state = self._state(tenant, flow, trigger, now)
-        if state.disabled:
+        due = state.next_execution_date
+        if state.disabled or due is None or due.astimezone(UTC) > now:
             return []
+        # Something is due: hold the trigger's lease while firing, so that an API change
+        # (disable, backfill) is never overwritten by this scheduler's stale copy.
+        key = (flow.namespace, flow.id, trigger.id)
+        until = now + LEASE
+        if not self.store.triggers.lock(
+            *key, owner=self.owner, until=until, now=now, tenant=tenant
+        ):
+            return []
+        try:
+            fresh = self.store.triggers.find(*key, tenant=tenant)
+            if fresh is None or fresh.disabled:
+                return []
+            return self._fire_due(tenant, flow, trigger, fresh, now)
+        finally:
+            self.store.triggers.unlock(*key, self.owner, tenant=tenant)
+
+    def _fire_due(
+        self, tenant: str, flow: Flow, trigger: Timed, state: TriggerState, now: datetime
+    ) -> list[Execution]:
         created: list[Execution] = []
         policy = trigger.recover_missed_schedules or RecoverMissedSchedules.ALL
         for _ in range(MAX_PER_TICK):
@@ -178,7 +200,7 @@ class Scheduler:
         if state is None or not state.backfill or state.backfill.get("paused"):
             return []
         key = (flow.namespace, flow.id, trigger.id)
-        until = now + timedelta(seconds=30)
+        until = now + LEASE
         if not self.store.triggers.lock(
             *key, owner=self.owner, until=until, now=now, tenant=tenant
         ):

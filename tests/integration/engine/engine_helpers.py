@@ -6,12 +6,14 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from tercel.engine.execution import Execution
 from tercel.model.loader import load_flow
 from tercel.model.registry import plugin
 from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
 from tercel.runtime.local import LocalRuntime
 
 SLEEP_TYPE = "io.tercel.tests.Sleep"
+TIMEOUT = 30.0
 
 
 @plugin(SLEEP_TYPE)
@@ -31,6 +33,13 @@ class SleepForTests(RunnableTask):
 def flow_of(source: str) -> Any:
     """Parse a flow written inline in a test."""
     return load_flow(source, "<test>")
+
+
+async def run_to_end(
+    runtime: LocalRuntime, flow: Any, inputs: dict[str, Any] | None = None
+) -> Execution:
+    """Run a flow and wait for its end (failing the test instead of hanging)."""
+    return await asyncio.wait_for(runtime.run(flow, inputs), TIMEOUT)
 
 
 def sqlite_runtime(home: Path, **options: Any) -> LocalRuntime:

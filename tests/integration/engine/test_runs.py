@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from engine_helpers import SLEEP_TYPE, flow_of
+from engine_helpers import SLEEP_TYPE, flow_of, run_to_end
 
 from tercel.engine.state import State
 from tercel.runtime.local import LocalRuntime
@@ -31,7 +31,7 @@ outputs:
 
 
 async def test_a_flow_runs_to_success_with_outputs_persisted(runtime: LocalRuntime) -> None:
-    execution = await runtime.run(flow_of(HELLO), {"user": "Ada"})
+    execution = await run_to_end(runtime, flow_of(HELLO), {"user": "Ada"})
     assert execution.state.current is State.SUCCESS
     assert [tr.task_id for tr in execution.task_run_list] == ["greet", "compute"]
     assert execution.outputs == {"shout": "ADA"}
@@ -42,7 +42,7 @@ async def test_a_flow_runs_to_success_with_outputs_persisted(runtime: LocalRunti
 
 
 async def test_task_logs_are_stored_with_their_task(runtime: LocalRuntime) -> None:
-    execution = await runtime.run(flow_of(HELLO), {"user": "Ada"})
+    execution = await run_to_end(runtime, flow_of(HELLO), {"user": "Ada"})
     lines = runtime.store.logs.list(execution.id, task_id="greet")
     assert [line.message for line in lines] == ["Hello, Ada!"]
     assert lines[0].task_run_id == execution.task_run_list[0].id
@@ -59,7 +59,7 @@ tasks:
     message: "token={{ secret('TOKEN') }}"
 """
     )
-    execution = await runtime.run(flow)
+    execution = await run_to_end(runtime, flow)
     assert execution.state.current is State.SUCCESS
     messages = [line.message for line in runtime.store.logs.list(execution.id)]
     assert "token=******" in messages
@@ -86,7 +86,7 @@ errors:
     message: "{% for e in errorLogs() %}{{ e.taskId }}: {{ e.message }}{% endfor %}"
 """
     )
-    execution = await runtime.run(flow)
+    execution = await run_to_end(runtime, flow)
     assert execution.state.current is State.FAILED
     assert [tr.task_id for tr in execution.task_run_list] == ["boom", "report"]
     report = runtime.store.logs.list(execution.id, task_id="report")
@@ -107,7 +107,7 @@ tasks:
       maxAttempt: 3
 """
     )
-    execution = await runtime.run(flow)
+    execution = await run_to_end(runtime, flow)
     assert execution.state.current is State.FAILED
     assert len(execution.task_run_list) == 1
     assert len(execution.task_run_list[0].attempts) == 3
@@ -132,7 +132,7 @@ tasks:
     format: "{{ outputs.up['b'].value }}"
 """
     )
-    execution = await runtime.run(flow)
+    execution = await run_to_end(runtime, flow)
     assert execution.state.current is State.SUCCESS
     assert len(execution.task_run_list) == 5
     assert execution.task_runs_of("after")[0].outputs == {"value": "B"}
@@ -150,7 +150,7 @@ tasks:
     timeout: PT0.2S
 """
     )
-    execution = await asyncio.wait_for(runtime.run(flow), 5)
+    execution = await run_to_end(runtime, flow)
     assert execution.state.current is State.FAILED
     lines = runtime.store.logs.list(execution.id, min_level="ERROR")
     assert any("timed out after PT0.2S" in line.message for line in lines)
@@ -216,7 +216,7 @@ tasks:
 """
     )
     runtime.add_flows([child])
-    execution = await runtime.run(parent)
+    execution = await run_to_end(runtime, parent)
     assert execution.state.current is State.SUCCESS
     assert execution.task_runs_of("show")[0].outputs == {"value": "hi parent"}
     children = runtime.store.executions.search(parent_id=execution.id).items

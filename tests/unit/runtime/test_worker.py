@@ -78,3 +78,11 @@ async def test_the_pool_runs_at_most_its_concurrency_at_once(harness: Harness) -
     assert len(SleepTask.started) == 2
     await pool.drain()
     assert len(results) == 4
+
+
+async def test_closing_the_pool_right_after_submitting_does_not_hang(harness: Harness) -> None:
+    pool = WorkerPool()
+    task = SleepTask(id="t", type="test.Sleep", seconds=5)
+    pool.submit(Job("exec1", "tr1", 1, task, harness.context()), lambda _: None)
+    await asyncio.wait_for(pool.close(), 1)
+    assert pool.running == 0
