@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -41,9 +42,22 @@ def _properties(schema: dict[str, Any], definitions: dict[str, Any]) -> list[str
     return [name for name in dict.fromkeys(names) if name != "type"]
 
 
-@functools.cache
+_LOCK = threading.Lock()
+
+
+def warm_up() -> None:
+    """Build the completions in a background thread (the flow schema takes seconds)."""
+    threading.Thread(target=completions, name="tercel-ui-completions", daemon=True).start()
+
+
 def completions() -> dict[str, Any]:
     """`{"flow": [...], "types": {type: {"category", "properties", "required"}}}`."""
+    with _LOCK:  # one build, even when the warm-up and a request race
+        return _completions()
+
+
+@functools.cache
+def _completions() -> dict[str, Any]:
     from tercel.model.registry import registry
     from tercel.model.schema import flow_schema
 

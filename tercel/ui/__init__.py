@@ -1,3 +1,67 @@
-"""ui."""
+"""The web UI: static HTML, CSS and JavaScript modules served at ``/ui`` (no build step).
+
+`install(app)` mounts it on the API application. The UI's files are served before the
+authentication middleware runs: they hold no data (every datum comes from the REST API,
+which stays protected), and the login page must load without credentials.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+#: The folder of the UI's files.
+STATIC_DIR = Path(__file__).parent / "static"
+#: Where the UI lives.
+PREFIX = "/ui"
+
+
+class UiMiddleware:
+    """Answer ``/`` (redirect) and ``/ui/...`` (files; index.html for app routes) itself."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.files = StaticFiles(directory=STATIC_DIR)
+        self.warmed = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve UI paths; pass every other request to the API."""
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path == "/":
+            await RedirectResponse(f"{PREFIX}/", status_code=307)(scope, receive, send)
+            return
+        if path == PREFIX:
+            await RedirectResponse(f"{PREFIX}/", status_code=307)(scope, receive, send)
+            return
+        if not path.startswith(PREFIX + "/"):
+            await self.app(scope, receive, send)
+            return
+        rest = path[len(PREFIX) :]
+        if rest.startswith("/static/"):
+            inner = dict(scope, path=rest[len("/static") :], root_path="")
+            await self.files(inner, receive, send)
+            return
+        # Every other /ui/... path is a page of the single-page app (history routing).
+        if not self.warmed:
+            # The editor's completions take seconds to build: start now, in the background.
+            self.warmed = True
+            from tercel.api.ui_support import warm_up
+
+            warm_up()
+        response: Response = FileResponse(
+            STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"}
+        )
+        await response(scope, receive, send)
+
+
+def install(app: FastAPI) -> None:
+    """Serve the UI and its support endpoints on a FastAPI `app` (after its auth middleware)."""
+    from tercel.api import ui_support
+
+    app.include_router(ui_support.router)
+    # Added last, so outermost: UI files never reach the authentication middleware.
+    app.add_middleware(UiMiddleware)

@@ -1,0 +1,83 @@
+// REST client of the Tercel API (tenant "main"), with the credentials of the login page.
+export const TENANT = "main";
+const BASE = `/api/v1/${TENANT}`;
+const KEY = "tercel.auth";
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.message) || `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+export function authHeader() { return sessionStorage.getItem(KEY); }
+export function setAuth(header) {
+  if (header) sessionStorage.setItem(KEY, header); else sessionStorage.removeItem(KEY);
+}
+
+/** Call the API: `path` is relative to /api/v1/main unless it starts with "/". */
+export async function api(path, { method = "GET", body, headers = {}, raw = false, signal } = {}) {
+  const url = path.startsWith("/") ? path : `${BASE}/${path}`;
+  const h = { ...headers };
+  const auth = authHeader();
+  if (auth) h.Authorization = auth;
+  let payload = body;
+  if (body !== undefined && !(body instanceof FormData) && typeof body !== "string") {
+    h["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  const response = await fetch(url, { method, body: payload, headers: h, signal });
+  if (response.status === 401) {
+    window.dispatchEvent(new CustomEvent("tercel:unauthorized"));
+  }
+  if (!response.ok) {
+    let parsed = null;
+    try { parsed = await response.json(); } catch { /* not JSON */ }
+    throw new ApiError(response.status, parsed);
+  }
+  if (raw) return response;
+  if (response.status === 204) return null;
+  const type = response.headers.get("content-type") || "";
+  return type.includes("json") ? response.json() : response.text();
+}
+
+/** Follow an SSE stream with fetch (EventSource cannot send an Authorization header). */
+export function follow(path, onEvent) {
+  const controller = new AbortController();
+  (async () => {
+    let response;
+    try {
+      response = await api(path, { raw: true, signal: controller.signal });
+    } catch (error) {
+      if (!controller.signal.aborted) onEvent("error", { message: error.message });
+      return;
+    }
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let cut;
+        while ((cut = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          let name = "message";
+          const data = [];
+          for (const line of block.split("\n")) {
+            if (line.startsWith("event:")) name = line.slice(6).trim();
+            else if (line.startsWith("data:")) data.push(line.slice(5).trimStart());
+          }
+          if (data.length) onEvent(name, JSON.parse(data.join("\n")));
+        }
+      }
+      onEvent("close", null);
+    } catch (error) {
+      if (!controller.signal.aborted) onEvent("error", { message: error.message });
+    }
+  })();
+  return () => controller.abort();
+}
