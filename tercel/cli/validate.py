@@ -7,6 +7,7 @@ editors and CI parse; a summary goes to stderr. Exit code 0 when every flow is v
 from __future__ import annotations
 
 import importlib
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -69,14 +70,25 @@ def validate(
     paths: Annotated[
         list[Path], typer.Argument(help="Flow files or folders (*.yml, *.yaml, recursively).")
     ],
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format", help="`text`: path:line:col: message; `json`: one object per problem."
+        ),
+    ] = "text",
 ) -> None:
     """Check flows: print each problem as `path:line:col: message`; exit 1 if any."""
+    if output_format not in ("text", "json"):
+        raise typer.BadParameter("expected `text` or `json`", param_hint="--format")
     results, problems = validate_paths(paths)
-    for problem in problems:
-        if problem.severity == "error":
-            typer.echo(problem.format())
-        else:
-            typer.echo(_format_with_severity(problem))
+    if output_format == "json":
+        typer.echo(json.dumps([_problem_json(problem) for problem in problems], indent=2))
+    else:
+        for problem in problems:
+            if problem.severity == "error":
+                typer.echo(problem.format())
+            else:
+                typer.echo(_format_with_severity(problem))
     errors = [problem for problem in problems if problem.severity == "error"]
     valid = sum(1 for result in results if result.ok)
     files = len({result.path for result in results})
@@ -86,6 +98,18 @@ def validate(
         err=True,
     )
     raise typer.Exit(1 if errors or not results else 0)
+
+
+def _problem_json(problem: Problem) -> dict[str, object]:
+    return {
+        "path": problem.path,
+        "line": problem.line,
+        "column": problem.column,
+        "severity": problem.severity,
+        "message": problem.message,
+        "hint": problem.hint,
+        "location": problem.location,
+    }
 
 
 def register(app: typer.Typer) -> None:

@@ -165,3 +165,20 @@ def test_template_references_are_checked_in_every_document(tmp_path: Path) -> No
 
 def test_schema_is_a_valid_draft_07_schema(schema: dict[str, object]) -> None:
     jsonschema.Draft7Validator.check_schema(schema)
+
+
+def test_json_format_lists_every_problem_with_its_place(tmp_path: Path) -> None:
+    bad = write(tmp_path, "bad.yml", VALID + "    mesage: typo\n")
+    result = runner.invoke(app, ["validate", "--format", "json", str(bad)])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == [
+        {
+            "path": str(bad),
+            "line": 7,
+            "column": 5,
+            "severity": "error",
+            "message": "unknown property `mesage`",
+            "hint": "did you mean `message`?",
+            "location": "tasks[0].mesage",
+        }
+    ]
