@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -109,6 +113,40 @@ def _state(ctx: ApiContext, tenant: str, ref: TriggerRef) -> TriggerState:
     ) or TriggerState(tenant, ref.namespace, ref.flow_id, ref.trigger_id)
 
 
+@contextmanager
+def _holding(ctx: ApiContext, tenant: str, ref: TriggerRef) -> Iterator[None]:
+    """Hold the trigger's lease while changing its state (a firing scheduler holds it too)."""
+    owner = f"api-{uuid.uuid4().hex}"
+    key = (ref.namespace, ref.flow_id, ref.trigger_id)
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        now = datetime.now(UTC)
+        if ctx.store.triggers.lock(
+            *key, owner=owner, until=now + timedelta(seconds=30), now=now, tenant=tenant
+        ):
+            break
+        if time.monotonic() > deadline:
+            raise ConflictError(
+                f"trigger `{'.'.join(key)}` is being evaluated by a scheduler; try again"
+            )
+        time.sleep(0.01)
+    try:
+        yield
+    finally:
+        ctx.store.triggers.unlock(*key, owner, tenant=tenant)
+
+
+def _save(ctx: ApiContext, state: TriggerState) -> None:
+    """Write a changed state, releasing the lease `_holding` took in the same write."""
+    state.locked_by = None
+    state.locked_until = None
+    ctx.store.triggers.save(state)
+
+
+#: How long a trigger update waits for a scheduler to finish firing it.
+LOCK_WAIT_SECONDS = 5.0
+
+
 def _labels(raw: dict[str, str] | list[dict[str, str]] | None) -> dict[str, str]:
     if raw is None:
         return {}
@@ -120,9 +158,14 @@ def _labels(raw: dict[str, str] | list[dict[str, str]] | None) -> dict[str, str]
 @router.put("", summary="Enable or disable a trigger, or start a backfill")
 def update_trigger(*, tenant: str, body: TriggerUpdate, ctx: Ctx) -> dict[str, Any]:
     """Set `disabled`, and/or start a backfill of a Schedule trigger over [start, end]."""
+    trigger = _schedule_trigger(ctx, tenant, body)
+    with _holding(ctx, tenant, body):
+        return _update(ctx, tenant, body, trigger)
+
+
+def _update(ctx: ApiContext, tenant: str, body: TriggerUpdate, trigger: Any) -> dict[str, Any]:
     from tercel.plugins.core.trigger.schedule import Schedule
 
-    trigger = _schedule_trigger(ctx, tenant, body)
     state = _state(ctx, tenant, body)
     if body.disabled is not None:
         state.disabled = body.disabled
@@ -146,18 +189,25 @@ def update_trigger(*, tenant: str, body: TriggerUpdate, ctx: Ctx) -> dict[str, A
             "executions": 0,
         }
     state.updated = datetime.now(UTC)
-    ctx.store.triggers.save(state)
+    _save(ctx, state)
     return trigger_json(state)
 
 
 def _set_paused(ctx: ApiContext, tenant: str, ref: TriggerRef, paused: bool) -> dict[str, Any]:
+    with _holding(ctx, tenant, ref):
+        return _set_paused_locked(ctx, tenant, ref, paused)
+
+
+def _set_paused_locked(
+    ctx: ApiContext, tenant: str, ref: TriggerRef, paused: bool
+) -> dict[str, Any]:
     state = _state(ctx, tenant, ref)
     if state.backfill is None:
         raise NotFoundError(
             f"trigger `{ref.namespace}.{ref.flow_id}.{ref.trigger_id}` has no backfill"
         )
     state.backfill = {**state.backfill, "paused": paused}
-    ctx.store.triggers.save(state)
+    _save(ctx, state)
     return trigger_json(state)
 
 
@@ -176,13 +226,18 @@ def unpause_backfill(*, tenant: str, body: TriggerRef, ctx: Ctx) -> dict[str, An
 @router.post("/backfill/delete", summary="Delete a backfill")
 def delete_backfill(*, tenant: str, body: TriggerRef, ctx: Ctx) -> dict[str, Any]:
     """Forget the backfill (executions already created stay)."""
+    with _holding(ctx, tenant, body):
+        return _delete_backfill(ctx, tenant, body)
+
+
+def _delete_backfill(ctx: ApiContext, tenant: str, body: TriggerRef) -> dict[str, Any]:
     state = _state(ctx, tenant, body)
     if state.backfill is None:
         raise NotFoundError(
             f"trigger `{body.namespace}.{body.flow_id}.{body.trigger_id}` has no backfill"
         )
     state.backfill = None
-    ctx.store.triggers.save(state)
+    _save(ctx, state)
     return trigger_json(state)
 
 

@@ -85,3 +85,44 @@ def test_backfill_pause_unpause_delete_and_bad_input(server_client: TestClient) 
     unknown = server_client.put(TRIGGERS, json={**REF, "triggerId": "nope", "disabled": True})
     assert unknown.status_code == 404
     assert "triggerId" in unknown.json()["message"]
+
+
+EVERY_SECOND = """\
+id: ticking
+namespace: company.team
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.log.Log
+    message: tick
+triggers:
+  - id: each-second
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * * *"
+    withSeconds: true
+"""
+TICK = {"namespace": "company.team", "flowId": "ticking", "triggerId": "each-second"}
+
+
+def count(client: TestClient) -> int:
+    found = client.get("/api/v1/main/executions/search", params={"flowId": "ticking"})
+    return int(found.json()["total"])
+
+
+def test_disable_enable_and_unlock_a_schedule(server_client: TestClient) -> None:
+    disabled = server_client.put(TRIGGERS, json={**TICK, "disabled": True})
+    assert disabled.status_code == 404  # no such flow yet
+    assert server_client.post("/api/v1/main/flows", content=EVERY_SECOND, headers=YAML).is_success
+    assert server_client.put(TRIGGERS, json={**TICK, "disabled": True}).json()["disabled"] is True
+    time.sleep(2.5)
+    assert count(server_client) == 0
+    assert server_client.put(TRIGGERS, json={**TICK, "disabled": False}).status_code == 200
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and count(server_client) == 0:
+        time.sleep(0.1)
+    assert count(server_client) >= 1
+    listed = server_client.get(f"{TRIGGERS}/search", params={"namespace": "company"}).json()
+    assert [t["triggerId"] for t in listed["results"]] == ["each-second"]
+    unlocked = server_client.post(f"{TRIGGERS}/company.team/ticking/each-second/unlock")
+    assert unlocked.status_code == 200
+    missing = server_client.post(f"{TRIGGERS}/company.team/ticking/nope/unlock")
+    assert missing.status_code == 404
