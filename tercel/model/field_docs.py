@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import ast
 import functools
-import inspect
-import textwrap
+import sys
+from pathlib import Path
 
 from pydantic import BaseModel
 
@@ -23,33 +23,47 @@ def field_docs(cls: type[BaseModel]) -> dict[str, str]:
     """Field name → ``#:`` comment text, for `cls` and its bases (subclasses win)."""
     docs: dict[str, str] = {}
     for klass in reversed(cls.__mro__):
-        if not (isinstance(klass, type) and issubclass(klass, BaseModel)):
-            continue
-        docs.update(_own_docs(klass))
+        if isinstance(klass, type) and issubclass(klass, BaseModel) and klass is not BaseModel:
+            docs.update(_module_docs(klass.__module__).get(klass.__qualname__, {}))
     return docs
 
 
-def _own_docs(cls: type) -> dict[str, str]:
-    try:
-        lines, _ = inspect.getsourcelines(cls)
-    except (OSError, TypeError):
+@functools.cache
+def _module_docs(module_name: str) -> dict[str, dict[str, str]]:
+    """Class qualname → field → comment, for every class of a module (parsed once)."""
+    module = sys.modules.get(module_name)
+    filename = getattr(module, "__file__", None)
+    if not filename:
         return {}
-    source = textwrap.dedent("".join(lines))
     try:
+        source = Path(filename).read_text(encoding="utf-8")
         tree = ast.parse(source)
-    except SyntaxError:
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
         return {}
-    body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
-    source_lines = source.splitlines()
+    lines = source.splitlines()
+    found: dict[str, dict[str, str]] = {}
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, ast.ClassDef):
+                name = f"{prefix}{node.name}"
+                found[name] = _class_docs(node, lines)
+                visit(node.body, f"{name}.")
+
+    visit(tree.body, "")
+    return found
+
+
+def _class_docs(node: ast.ClassDef, lines: list[str]) -> dict[str, str]:
     docs: dict[str, str] = {}
-    for node in body:
-        if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)):
+    for statement in node.body:
+        if not (isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)):
             continue
         comment: list[str] = []
-        index = node.lineno - 2
-        while index >= 0 and source_lines[index].strip().startswith("#:"):
-            comment.insert(0, source_lines[index].strip()[2:].strip())
+        index = statement.lineno - 2
+        while index >= 0 and lines[index].strip().startswith("#:"):
+            comment.insert(0, lines[index].strip()[2:].strip())
             index -= 1
         if comment:
-            docs[node.target.id] = " ".join(comment)
+            docs[statement.target.id] = " ".join(comment)
     return docs
