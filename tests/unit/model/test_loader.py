@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tercel.errors import FlowValidationError, Problem
-from tercel.model.loader import load_flow, load_flows, parse_flow_dict
+from tercel.model.loader import load_flow, load_flows, load_flows_from_path, parse_flow_dict
 
 
 def problems_of(source: str) -> list[Problem]:
@@ -133,3 +135,21 @@ def test_parse_flow_dict_reports_problems_without_positions() -> None:
     assert [(p.message, p.line, p.column) for p in caught.value.problems] == [
         ("`tasks`: must not be empty", 0, 0)
     ]
+
+
+def test_load_flows_from_path_reports_problems_of_every_invalid_file(tmp_path: Path) -> None:
+    valid = (
+        "id: a\nnamespace: n\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n"
+        "    message: hi\n"
+    )
+    (tmp_path / "ok.yml").write_text(valid, encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "bad1.yaml").write_text("id: b\nnamespace: n\n", encoding="utf-8")
+    (tmp_path / "sub" / "bad2.yml").write_text("id: [\n", encoding="utf-8")
+    (tmp_path / "readme.md").write_text("not yaml", encoding="utf-8")
+    with pytest.raises(FlowValidationError) as caught:
+        load_flows_from_path(tmp_path)
+    assert sorted({Path(p.path).name for p in caught.value.problems}) == ["bad1.yaml", "bad2.yml"]
+    (tmp_path / "sub" / "bad1.yaml").unlink()
+    (tmp_path / "sub" / "bad2.yml").unlink()
+    assert [flow.id for flow, _ in load_flows_from_path(tmp_path)] == ["a"]
