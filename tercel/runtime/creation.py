@@ -213,10 +213,10 @@ class ExecutionFactory:
         self, flow: Flow, execution: Execution, effect: RetryExecution
     ) -> Execution:
         """The new execution of a `CREATE_NEW_EXECUTION` retry."""
-        try:
-            from tercel.engine.lifecycle import replay
-        except ImportError as error:
-            raise TercelError("retrying in a new execution is not supported yet") from error
+        from tercel.engine.lifecycle import replay
+
         retried: Execution = replay(execution, None, self.clock(), new_id=short_id)
         retried.attempt_number = effect.attempt_number
+        correlation = execution.label_map().get(CORRELATION_ID, execution.id)
+        retried.labels = merge_labels(retried.labels, [Label(CORRELATION_ID, correlation)])
         return retried

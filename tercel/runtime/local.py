@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 
 from tercel.engine.execution import Execution, ExecutionTrigger, Label, LogEntry
+from tercel.errors import ConflictError
 from tercel.runtime.creation import ExecutionFactory, envs_from
 from tercel.runtime.dispatch import Dispatcher
 from tercel.runtime.executor import Executor, Tracked, utc_now
@@ -193,6 +194,47 @@ class LocalRuntime:
     def kill(self, execution_id: str) -> bool:
         """Kill a running execution."""
         return self.executor.kill(execution_id)
+
+    def _load(self, execution_id: str) -> tuple[Flow, Execution]:
+        tracked = self.executor.tracked(execution_id)
+        if tracked is not None:
+            return tracked.flow, tracked.execution
+        execution = self.store.executions.get(execution_id)
+        flow = self.flows.resolve(
+            execution.namespace, execution.flow_id, execution.flow_revision, execution.tenant_id
+        )
+        return flow, execution
+
+    def restart(self, execution_id: str) -> Execution:
+        """Restart a terminated (or paused) execution from its failed task runs, same id."""
+        from tercel.engine.api import Start
+        from tercel.engine.lifecycle import restart
+
+        flow, execution = self._load(execution_id)
+        if (
+            self.executor.tracked(execution_id) is not None
+            and not execution.state.current.is_terminated
+        ):
+            raise ConflictError(f"execution `{execution_id}` is still running")
+        restart(flow, execution, self.executor.clock())
+        self.store.executions.save(execution, None)
+        self.start()
+        self.executor.track(flow, execution)
+        self.executor.send(execution.id, Start())
+        return execution
+
+    def replay(self, execution_id: str, task_run_id: str | None = None) -> Execution:
+        """A new execution that replays this one from a task run (from scratch if None)."""
+        from tercel.engine.lifecycle import replay
+        from tercel.ids import short_id
+        from tercel.runtime.creation import CORRELATION_ID, merge_labels
+
+        flow, execution = self._load(execution_id)
+        replayed = replay(execution, task_run_id, self.executor.clock(), new_id=short_id)
+        correlation = execution.label_map().get(CORRELATION_ID, replayed.id)
+        replayed.labels = merge_labels(replayed.labels, [Label(CORRELATION_ID, correlation)])
+        self.submit(flow, replayed)
+        return replayed
 
     def recover(self) -> list[Tracked]:
         """Resume every execution the store holds unfinished (after a crash or a restart)."""
