@@ -156,3 +156,36 @@ def _has(node: Any, item: str | int) -> bool:
 
 def _child(node: Any, item: str | int) -> Any:
     return node[item]
+
+
+def python_only_names(root: type[BaseModel], data: Any) -> list[tuple[Path, str]]:
+    """Keys written with a Python attribute name instead of the YAML name (`allow_failure`).
+
+    Models accept both so that Python code can build them; YAML must use Kestra's names.
+    Returns ``(path of the key, YAML name)`` pairs.
+    """
+    found: list[tuple[Path, str]] = []
+
+    def visit(node: Any, path: Path) -> None:
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                visit(item, (*path, index))
+            return
+        if not isinstance(node, dict):
+            return
+        model = model_at(root, data, path)
+        if model is not None:
+            renamed = {
+                name: field.alias
+                for name, field in model.model_fields.items()
+                if field.alias and field.alias != name
+            }
+            for key in node:
+                if key in renamed and renamed[key] not in node:
+                    found.append(((*path, key), renamed[key]))
+        for key, value in node.items():
+            if isinstance(value, (dict, list)):
+                visit(value, (*path, key))
+
+    visit(data, ())
+    return found

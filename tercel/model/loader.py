@@ -21,9 +21,10 @@ from pydantic import ValidationError
 from tercel.errors import FlowValidationError, Problem
 from tercel.model.defaults import PluginDefaultEntry, apply_plugin_defaults
 from tercel.model.flow import Flow
+from tercel.model.hints import python_only_names
 from tercel.model.positions import problems_from_error
 from tercel.model.rules import check_rules
-from tercel.model.yaml_source import Document, PositionMap, parse_documents
+from tercel.model.yaml_source import Document, PositionMap, format_path, parse_documents
 
 FLOW_SUFFIXES = (".yml", ".yaml")
 
@@ -190,6 +191,18 @@ def _validate_document(
     try:
         data = apply_plugin_defaults(data, extra_defaults, positions=positions)
         result.problems.extend(check_rules(data, positions, path))
+        for key_path, alias in python_only_names(Flow, data):
+            position = positions.key(key_path)
+            result.problems.append(
+                Problem(
+                    f"unknown property `{key_path[-1]}`",
+                    path,
+                    position.line,
+                    position.column,
+                    f"did you mean `{alias}`?",
+                    format_path(key_path),
+                )
+            )
         try:
             result.flow = Flow.model_validate(data)
         except ValidationError as error:

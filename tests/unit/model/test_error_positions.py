@@ -120,3 +120,10 @@ class Buggy(Task):
 def test_a_crashing_plugin_validator_is_reported_not_raised() -> None:
     found = problems(flow_with(f"tasks:\n  - id: b\n    type: {BUGGY}\n"))
     assert found == [("internal error while validating: LookupError: oops", 1, 1)]
+
+
+def test_python_attribute_names_are_not_yaml_names() -> None:
+    source = flow_with("tasks:\n  - id: t\n" + LOG + "    allow_failure: true\n")
+    assert _problems_with_hints(source) == [
+        ("unknown property `allow_failure`", 7, 5, "did you mean `allowFailure`?")
+    ]
