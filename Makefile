@@ -23,7 +23,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests
+	scripts/with-postgres.sh scripts/ci-podman.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests
 	$(BIN)/python scripts/conformance.py --corpus ../shared/kestra-corpus --check
 
 lint: $(STAMP)
