@@ -1,7 +1,7 @@
 // A Gantt chart of task runs and their attempts (SVG).
 import { s, fmtDuration } from "./util.js";
 
-const ROW = 22, LABEL = 200, WIDTH = 900;
+const ROW = 22, LABEL = 220, WIDTH = 1100;
 
 const firstDate = (state) => Date.parse(state?.histories?.[0]?.date || state?.startDate || 0);
 const lastDate = (state, now) => (state?.endDate ? Date.parse(state.endDate) : TERMINALS.has(state?.current) ? Date.parse(state.histories.at(-1).date) : now);
@@ -26,6 +26,6 @@ export function gantt(execution) {
       }));
   });
   const hgt = Math.max(ROW, runs.length * ROW + 8);
-  return s("svg", { class: "gantt", width: "100%", viewBox: `0 0 ${WIDTH} ${hgt}`, height: hgt, role: "img", "aria-label": "task runs over time" },
+  return s("svg", { class: "gantt", width: WIDTH, height: hgt, role: "img", "aria-label": "task runs over time" },
     s("line", { x1: LABEL, y1: 0, x2: LABEL, y2: hgt, stroke: "currentColor", opacity: 0.2 }), rows);
 }

@@ -31,7 +31,7 @@ export function s(tag, attrs = {}, ...children) {
 
 export const link = (href, ...children) => h("a", { href, "data-link": true }, ...children);
 export const badge = (state) => h("span", { class: `badge st-${state}` }, state);
-export const labels = (list) => (list || []).map((l) => h("span", { class: "label" }, `${l.key}:${l.value}`));
+export const labels = (list, all = false) => (list || []).filter((l) => all || !l.key.startsWith("system.")).map((l) => h("span", { class: "label" }, `${l.key}:${l.value}`));
 
 export function fmtDate(text) {
   if (!text) return "";

@@ -34,9 +34,9 @@ export async function render(main, [namespace, flowId, id], query) {
     header.replaceChildren(h("div", { class: "row" },
       h("h1", {}, "Execution ", h("code", {}, id)), h("span", { id: "execution-state" }, badge(st)),
       h("span", { class: "spacer" }), actions),
-    h("div", { class: "row muted" }, link(`/ui/flows/${namespace}/${flowId}`, `${namespace}.${flowId}`), `revision ${execution.flowRevision}`,
-      `started ${fmtDate(execution.state.startDate)}`, execution.state.endDate ? `ended ${fmtDate(execution.state.endDate)}` : "", fmtDuration(execution.state.duration),
-      labels(execution.labels)));
+    h("div", { class: "row muted" }, link(`/ui/flows/${namespace}/${flowId}`, `${namespace}.${flowId}`), h("span", {}, `revision ${execution.flowRevision}`),
+      h("span", {}, `started ${fmtDate(execution.state.startDate)}`), execution.state.endDate ? h("span", {}, `ended ${fmtDate(execution.state.endDate)}`) : null,
+      h("span", { id: "execution-duration" }, fmtDuration(execution.state.duration)), h("span", {}, labels(execution.labels))));
   }
 
   function refresh(restartStreams = false) {
@@ -121,8 +121,8 @@ export async function render(main, [namespace, flowId, id], query) {
   }
 
   function inputsTab(box) {
-    box.append(h("h2", {}, "Inputs"), execution.inputs && Object.keys(execution.inputs).length ? valueTable(execution.inputs) : h("p", { class: "muted" }, "No inputs."),
-      h("h2", {}, "Labels"), h("div", {}, labels(execution.labels)), execution.trigger ? [h("h2", {}, "Trigger"), valueTable(execution.trigger)] : null);
+    box.append(h("div", {}, h("h2", {}, "Inputs"), execution.inputs && Object.keys(execution.inputs).length ? valueTable(execution.inputs) : h("p", { class: "muted" }, "No inputs."),
+      h("h2", {}, "Labels"), h("div", {}, labels(execution.labels, true)), execution.trigger ? [h("h2", {}, "Trigger"), valueTable(execution.trigger)] : null));
     if (TERMINAL.has(execution.state.current)) {
       const input = h("input", { placeholder: "key:value", "aria-label": "new label" });
       box.append(h("form", { class: "row", onsubmit: (e) => { e.preventDefault(); guard(async () => {

@@ -15,7 +15,7 @@ export async function render(main, [namespace, id], query) {
     const execution = await runDialog(flow);
     if (execution) navigate(`/ui/executions/${execution.namespace}/${execution.flowId}/${execution.id}`);
   } }, "Run");
-  main.append(
+  main.append(h("div", {},
     h("div", { class: "row" }, h("h1", {}, `${namespace}.${id}`), h("span", { class: "muted" }, `revision ${flow.revision}`),
       h("span", { class: "spacer" }), run, link(`/ui/flows/${namespace}/${id}/edit`, "Edit")),
     flow.description ? h("p", { class: "muted" }, flow.description) : null,
@@ -25,7 +25,7 @@ export async function render(main, [namespace, id], query) {
       { id: "revisions", title: "Revisions", render: (box) => revisions(box, namespace, id) },
       { id: "executions", title: "Executions", render: (box) => executionTable(box, new URLSearchParams({ namespace, flowId: id })) },
       { id: "triggers", title: "Triggers", render: (box) => triggers(box, flow) },
-    ], query.get("tab") || "topology"));
+    ], query.get("tab") || "topology")));
   main.querySelector(".row a").className = "btn";
 }
 

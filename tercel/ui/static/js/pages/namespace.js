@@ -32,10 +32,10 @@ async function files(box, ns) {
   async function list(path) {
     dir = path;
     const entries = await api(`namespaces/${ns}/files/directory?path=${encodeURIComponent(path)}`).catch(() => []);
-    tree.replaceChildren(
+    tree.replaceChildren(...[
       path !== "/" ? h("li", { tabindex: 0, onclick: () => list(path.replace(/\/[^/]+\/?$/, "") || "/") }, "⬑ ..") : null,
       ...entries.map((e) => h("li", { tabindex: 0, onclick: () => (e.type === "Directory" ? list(e.path) : open(e.path)),
-        onkeydown: (ev) => { if (ev.key === "Enter") ev.currentTarget.click(); } }, e.type === "Directory" ? `📁 ${e.fileName}` : `📄 ${e.fileName}`)));
+        onkeydown: (ev) => { if (ev.key === "Enter") ev.currentTarget.click(); } }, e.type === "Directory" ? `📁 ${e.fileName}` : `📄 ${e.fileName}`))].filter(Boolean));
     if (!entries.length) tree.append(h("li", { class: "muted" }, "empty"));
   }
   async function open(path, content = null) {

@@ -1,0 +1,81 @@
+"""Browser tests of the web UI: a real `tercel server local` and Debian's Chromium.
+
+Chromium comes from apt (`scripts/ci-chromium.sh`); `playwright install` is never run. The tests
+skip, saying why, only when no Chromium binary can be found.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ui_server_helpers import UiServer, start_server, stop_server
+
+#: Flags that make Chromium start fast and quietly in a container.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: The real binary first: it skips the shell wrapper of /usr/bin/chromium.
+CHROMIUM_PATHS = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
+#: Where the tests save screenshots shown in the README.
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+
+
+def find_chromium() -> str | None:
+    """The path of a Chromium binary, or None."""
+    configured = os.environ.get("TERCEL_CHROMIUM")
+    for candidate in (configured, *CHROMIUM_PATHS, shutil.which("chromium")):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """pytest-playwright launches Debian's Chromium (skip when there is none)."""
+    path = find_chromium()
+    if path is None:
+        pytest.skip(
+            "Chromium not found (looked at TERCEL_CHROMIUM, /usr/lib/chromium/chromium, "
+            "/usr/bin/chromium): run scripts/ci-chromium.sh"
+        )
+    return {**browser_type_launch_args, "executable_path": path, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def base_url() -> str | None:
+    """No base URL: tests open their server's absolute URLs (replaces pytest-base-url's
+    fixture, which warns under pytest 9)."""
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """A laptop screen."""
+    return {**browser_context_args, "viewport": {"width": 1366, "height": 800}}
+
+
+@pytest.fixture(scope="module")
+def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServer]:
+    """A server with an empty home, shared by the tests of a module."""
+    server = start_server(tmp_path_factory.mktemp("ui-home"))
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """The folder the tests save screenshots to."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
