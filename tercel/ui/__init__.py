@@ -12,12 +12,29 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: The folder of the UI's files.
 STATIC_DIR = Path(__file__).parent / "static"
 #: Where the UI lives.
 PREFIX = "/ui"
+
+
+#: The header the UI sends with its API calls.
+UI_HEADER = b"x-tercel-ui"
+
+
+def _without_challenge(send: Send) -> Send:
+    """`send` minus the ``WWW-Authenticate`` header: for the UI's own calls, a 401 must reach
+    its login page, not open the browser's basic-auth prompt."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message.get("headers", []) if k != b"www-authenticate"]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return wrapped
 
 
 class UiMiddleware:
@@ -38,7 +55,10 @@ class UiMiddleware:
             await RedirectResponse(f"{PREFIX}/", status_code=307)(scope, receive, send)
             return
         if not path.startswith(PREFIX + "/"):
-            await self.app(scope, receive, send)
+            if (UI_HEADER, b"1") in scope.get("headers", []):
+                await self.app(scope, receive, _without_challenge(send))
+            else:
+                await self.app(scope, receive, send)
             return
         rest = path[len(PREFIX) :]
         if rest.startswith("/static/"):

@@ -19,7 +19,8 @@ export function setAuth(header) {
 /** Call the API: `path` is relative to /api/v1/main unless it starts with "/". */
 export async function api(path, { method = "GET", body, headers = {}, raw = false, signal } = {}) {
   const url = path.startsWith("/") ? path : `${BASE}/${path}`;
-  const h = { ...headers };
+  // X-Tercel-UI: the server then answers 401 without a basic-auth challenge (no browser prompt).
+  const h = { "X-Tercel-UI": "1", ...headers };
   const auth = authHeader();
   if (auth) h.Authorization = auth;
   let payload = body;

@@ -181,7 +181,7 @@ function findTask(flow, taskId) {
 }
 
 async function download(url, name) {
-  const headers = authHeader() ? { Authorization: authHeader() } : {};
+  const headers = { "X-Tercel-UI": "1", ...(authHeader() ? { Authorization: authHeader() } : {}) };
   const response = await fetch(url, { headers });
   if (!response.ok) { toast(`download failed: HTTP ${response.status}`, true); return; }
   const blob = URL.createObjectURL(await response.blob());
