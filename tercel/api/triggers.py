@@ -67,31 +67,54 @@ class TriggerUpdate(TriggerRef):
     backfill: BackfillBody | None = None
 
 
-@router.get("/search", summary="Search trigger states")
+def declared_triggers(
+    ctx: ApiContext, tenant: str, namespace: str | None, flow_id: str | None
+) -> list[dict[str, Any]]:
+    """Every trigger the current flows declare, each with its state (a blank one if the
+    scheduler has not seen it yet), sorted by namespace, flow and trigger id."""
+    from tercel.api.flows import parse_record
+
+    states = {
+        (s.namespace, s.flow_id, s.trigger_id): s
+        for s in ctx.store.triggers.list(namespace=namespace, flow_id=flow_id, tenant=tenant)
+    }
+    found = []
+    for record in ctx.store.flows.list(namespace, tenant=tenant):
+        if flow_id is not None and record.id != flow_id:
+            continue
+        for trigger in parse_record(record).triggers:
+            key = (record.namespace, record.id, trigger.id)
+            state = states.get(key) or TriggerState(tenant, *key)
+            found.append(
+                {**trigger_json(state), "type": trigger.type, "declaredDisabled": trigger.disabled}
+            )
+    return found
+
+
+@router.get("/search", summary="Search triggers with their state")
 def search_triggers(
     *,
     tenant: str,
-    namespace: Annotated[str | None, Query()] = None,
+    namespace: Annotated[str | None, Query(description="namespace prefix")] = None,
     flow_id: Annotated[str | None, Query(alias="flowId")] = None,
     page: Annotated[int, Query(ge=1)] = 1,
     size: Annotated[int, Query(ge=1, le=1000)] = 25,
     ctx: Ctx,
 ) -> dict[str, Any]:
-    """Trigger states under a namespace prefix / of a flow, a page at a time."""
-    states = ctx.store.triggers.list(namespace=namespace, flow_id=flow_id, tenant=tenant)
+    """Triggers of current flows under a namespace prefix / of a flow, a page at a time."""
+    found = declared_triggers(ctx, tenant, namespace, flow_id)
     start = (page - 1) * size
-    return {
-        "results": [trigger_json(s) for s in states[start : start + size]],
-        "total": len(states),
-    }
+    return {"results": found[start : start + size], "total": len(found)}
 
 
-@router.get("/{namespace}/{flow_id}", summary="Trigger states of a flow")
+@router.get("/{namespace}/{flow_id}", summary="Triggers of a flow with their state")
 def flow_triggers(*, tenant: str, namespace: str, flow_id: str, ctx: Ctx) -> dict[str, Any]:
-    """Every trigger state of one flow."""
-    states = ctx.store.triggers.list(namespace=namespace, flow_id=flow_id, tenant=tenant)
-    states = [s for s in states if s.namespace == namespace]
-    return {"results": [trigger_json(s) for s in states], "total": len(states)}
+    """Every trigger of one flow (404 when the flow does not exist)."""
+    ctx.store.flows.get(namespace, flow_id, tenant=tenant)
+    found = [
+        t for t in declared_triggers(ctx, tenant, namespace, flow_id) if t["namespace"] == namespace
+    ]
+    return {"results": found, "total": len(found)}
 
 
 def _schedule_trigger(ctx: ApiContext, tenant: str, ref: TriggerRef) -> Any:

@@ -126,3 +126,18 @@ def test_disable_enable_and_unlock_a_schedule(server_client: TestClient) -> None
     assert unlocked.status_code == 200
     missing = server_client.post(f"{TRIGGERS}/company.team/ticking/nope/unlock")
     assert missing.status_code == 404
+
+
+def test_triggers_are_listed_with_their_type_before_any_state(server_client: TestClient) -> None:
+    hooked = HOURLY.replace("id: hourly", "id: hooked").replace(
+        "  - id: every-hour\n    type: io.kestra.plugin.core.trigger.Schedule\n"
+        '    cron: "0 * * * *"\n    timezone: UTC\n',
+        "  - id: hook\n    type: io.kestra.plugin.core.trigger.Webhook\n    key: k\n",
+    )
+    assert server_client.post("/api/v1/main/flows", content=hooked, headers=YAML).is_success
+    listed = server_client.get(f"{TRIGGERS}/company.team/hooked").json()
+    assert [(t["triggerId"], t["type"]) for t in listed["results"]] == [
+        ("hook", "io.kestra.plugin.core.trigger.Webhook")
+    ]
+    assert listed["results"][0]["disabled"] is False
+    assert server_client.get(f"{TRIGGERS}/company.team/none").status_code == 404
