@@ -43,6 +43,7 @@ def ready_message(settings: Settings) -> str:
     url = settings.base_url
     return (
         f"Tercel is ready on {url} (data in {settings.home})\n"
+        f"  open:       {url}/ui/\n"
         f"  API docs:   {url}/api/docs\n"
         f"  flows:      curl {url}/api/v1/main/flows/search\n"
         f"  run one:    curl -X POST '{url}/api/v1/main/executions/company.team/hello-world"
