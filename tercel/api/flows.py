@@ -136,8 +136,9 @@ def distinct_namespaces(*, tenant: str, ctx: Ctx) -> list[str]:
 
 @router.get("/{namespace}", summary="List the flows of a namespace")
 def list_flows(*, tenant: str, namespace: str, ctx: Ctx) -> list[dict[str, Any]]:
-    """Current flows of a namespace and its children."""
-    return [flow_json(parse_record(r), r) for r in ctx.store.flows.list(namespace, tenant=tenant)]
+    """Current flows of exactly this namespace (as Kestra lists them; search for children)."""
+    records = ctx.store.flows.list(namespace, tenant=tenant)
+    return [flow_json(parse_record(r), r) for r in records if r.namespace == namespace]
 
 
 @router.post("/{namespace}", openapi_extra=YAML_BODY, summary="Create or update many flows")

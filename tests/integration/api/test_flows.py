@@ -95,13 +95,16 @@ def test_delete_then_get_is_404(client: TestClient) -> None:
 def test_list_by_namespace_and_search(client: TestClient) -> None:
     create(client)
     create(client, HELLO.replace("id: hello", "id: bye").replace("company.team", "company.other"))
+    create(
+        client, HELLO.replace("id: hello", "id: deeper").replace("company.team", "company.team.sub")
+    )
     listed = client.get(f"{FLOWS}/company.team").json()
     assert [f["id"] for f in listed] == ["hello"]
     found = client.get(f"{FLOWS}/search", params={"q": "bye"}).json()
     assert found["total"] == 1
     assert found["results"][0]["id"] == "bye"
     everything = client.get(f"{FLOWS}/search", params={"namespace": "company"}).json()
-    assert everything["total"] == 2
+    assert everything["total"] == 3
     bad_page = client.get(f"{FLOWS}/search", params={"page": 0})
     assert bad_page.status_code == 422
     assert "page" in bad_page.json()["message"]
