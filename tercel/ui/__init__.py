@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -63,7 +64,12 @@ class UiMiddleware:
         rest = path[len(PREFIX) :]
         if rest.startswith("/static/"):
             inner = dict(scope, path=rest[len("/static") :], root_path="")
-            await self.files(inner, receive, send)
+            try:
+                await self.files(inner, receive, send)
+            except HTTPException as error:  # outside the app, no handler turns it into a reply
+                await PlainTextResponse(error.detail, status_code=error.status_code)(
+                    scope, receive, send
+                )
             return
         # Every other /ui/... path is a page of the single-page app (history routing).
         if not self.warmed:

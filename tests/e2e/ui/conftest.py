@@ -6,6 +6,7 @@ skip, saying why, only when no Chromium binary can be found.
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 from collections.abc import Iterator
@@ -68,8 +69,9 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 @pytest.fixture(scope="module")
 def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServer]:
-    """A server with an empty home, shared by the tests of a module."""
-    server = start_server(tmp_path_factory.mktemp("ui-home"))
+    """A server with an empty home (and a key for secrets), shared by a module's tests."""
+    key = base64.b64encode(b"k" * 32).decode()
+    server = start_server(tmp_path_factory.mktemp("ui-home"), env={"TERCEL_ENCRYPTION_KEY": key})
     yield server
     stop_server(server)
 

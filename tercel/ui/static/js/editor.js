@@ -140,8 +140,10 @@ export class CodeEditor {
   }
 
   autoComplete() {
+    if (this.accepted) { this.accepted = false; return; } // the text just inserted by accept()
     const ctx = caretContext(this.value, this.textarea.selectionStart);
-    if (ctx && ctx.kind === "type" && ctx.word.length >= 1) this.showCompletion(false);
+    const complete = ctx && ctx.kind === "type" && this.completions && ctx.word in this.completions.types;
+    if (ctx && ctx.kind === "type" && ctx.word.length >= 1 && !complete) this.showCompletion(false);
     else this.hidePopup();
   }
 
@@ -182,6 +184,7 @@ export class CodeEditor {
     const pos = this.textarea.selectionStart;
     this.textarea.setSelectionRange(pos - ctx.word.length, pos);
     this.hidePopup();
+    this.accepted = true;
     this.insert(ctx.kind === "type" ? name : `${name}: `);
   }
 

@@ -17,7 +17,7 @@ export async function render(main, [namespace, id], query) {
   } }, "Run");
   main.append(h("div", {},
     h("div", { class: "row" }, h("h1", {}, `${namespace}.${id}`), h("span", { class: "muted" }, `revision ${flow.revision}`),
-      h("span", { class: "spacer" }), run, link(`/ui/flows/${namespace}/${id}/edit`, "Edit")),
+      h("span", { class: "spacer" }), run, h("a", { href: `/ui/flows/${namespace}/${id}/edit`, "data-link": true, class: "btn", id: "edit" }, "Edit")),
     flow.description ? h("p", { class: "muted" }, flow.description) : null,
     tabs([
       { id: "topology", title: "Topology", render: (box) => box.append(h("div", { class: "topo" }, topology(flow))) },
@@ -26,7 +26,6 @@ export async function render(main, [namespace, id], query) {
       { id: "executions", title: "Executions", render: (box) => executionTable(box, new URLSearchParams({ namespace, flowId: id })) },
       { id: "triggers", title: "Triggers", render: (box) => triggers(box, flow) },
     ], query.get("tab") || "topology")));
-  main.querySelector(".row a").className = "btn";
 }
 
 async function revisions(box, namespace, id) {
