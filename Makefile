@@ -14,10 +14,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo stack also needs dlt and dbt (extras; dbt-core pinned ~=1.11.0 in pyproject).
+DEMO_STAMP := $(VENV)/.installed-demo
+
+$(DEMO_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install -q -e '.[dev,dbt,dlt]'
+	touch $(DEMO_STAMP)
+
 ## run: install into .venv and start the server (http://127.0.0.1:8080) with the example flows
-run: $(STAMP)
-	$(BIN)/tercel validate examples/flows
-	$(BIN)/tercel server local --flows examples/flows
+## and the demo analytics stack of examples/demo (see README.md, "The demo")
+run: $(DEMO_STAMP)
+	$(BIN)/tercel validate examples/flows examples/demo/flows
+	DO_NOT_TRACK=1 DBT_SEND_ANONYMOUS_USAGE_STATS=False RUNTIME__DLTHUB_TELEMETRY=false \
+		$(BIN)/python scripts/demo.py --flows examples/flows
 
 ## test: install what the tests need, start the services they use (PostgreSQL), run them
 test: $(STAMP)

@@ -50,10 +50,10 @@ def expose_namespace_variables(server: Server) -> None:
 class DemoServer:
     """A Tercel server (uvicorn) with the demo flows loaded and a ready signal."""
 
-    def __init__(self, home: Path, port: int, flows: Path) -> None:
+    def __init__(self, home: Path, port: int, flows: list[Path]) -> None:
         self.settings = Settings.from_env(port=port, home=home)
         self.server = Server.open(self.settings)
-        self.flows_loaded = load_flows_into(self.server, flows)
+        self.flows_loaded = sum(load_flows_into(self.server, folder) for folder in flows)
         expose_namespace_variables(self.server)
         self.ready = threading.Event()
         self.server.on_ready.append(self.ready.set)
