@@ -53,7 +53,7 @@ def ready_message(settings: Settings) -> str:
 
 
 @server_app.command("local")
-def local(
+def local(  # noqa: PLR0917 - Typer maps each parameter to an option
     port: Annotated[int | None, typer.Option("--port", "-p", help="Port (default 8080).")] = None,
     home: Annotated[
         Path | None, typer.Option("--home", help="Data directory (default .tercel/).")
@@ -68,6 +68,12 @@ def local(
     workers: Annotated[
         int | None, typer.Option("--workers", help="Task runs at once (default 8).")
     ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url", help="SQLite or PostgreSQL URL (default SQLite under --home)."
+        ),
+    ] = None,
 ) -> None:
     """Serve the API with a scheduler, an executor and workers on SQLite."""
     import uvicorn
@@ -76,7 +82,9 @@ def local(
     from tercel.server import Server
 
     try:
-        settings = Settings.from_env(port=port, home=home, host=host, workers=workers)
+        settings = Settings.from_env(
+            port=port, home=home, host=host, workers=workers, database_url=database_url
+        )
         settings.check_bind()
         server = Server.open(settings)
         if flows is not None:
