@@ -25,7 +25,14 @@ export function gantt(execution) {
           s("title", {}, `${label} attempt ${n + 1}: ${a.state?.current} · ${fmtDuration((a1 - a0) / 1000)}`));
       }));
   });
-  const hgt = Math.max(ROW, runs.length * ROW + 8);
+  const body = Math.max(ROW, runs.length * ROW + 8);
+  const hgt = body + 18;
+  // A time axis: five ticks from the execution's start, in seconds.
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
+    const t = start + f * (end - start);
+    return s("g", {}, s("line", { x1: x(t), y1: 0, x2: x(t), y2: body, stroke: "currentColor", opacity: 0.12 }),
+      s("text", { x: x(t), y: body + 13, "text-anchor": f === 1 ? "end" : "middle", opacity: 0.6 }, fmtDuration((t - start) / 1000)));
+  });
   return s("svg", { class: "gantt", width: WIDTH, height: hgt, role: "img", "aria-label": "task runs over time" },
-    s("line", { x1: LABEL, y1: 0, x2: LABEL, y2: hgt, stroke: "currentColor", opacity: 0.2 }), rows);
+    s("line", { x1: LABEL, y1: 0, x2: LABEL, y2: body, stroke: "currentColor", opacity: 0.2 }), ticks, rows);
 }

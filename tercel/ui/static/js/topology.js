@@ -21,15 +21,21 @@ export function childLists(task) {
   return lists;
 }
 
-function layoutList(tasks) {
+// Children of a parallel flowable run side by side (no arrows); other lists run in order.
+const PARALLEL = /(Parallel|Dag)$/;
+
+function layoutList(tasks, parallel = false) {
   const items = tasks.map(layoutTask);
+  const gaps = GAP * Math.max(0, items.length - 1);
+  if (parallel) {
+    return { items, parallel, w: items.reduce((sum, i) => sum + i.w, 0) + gaps, h: Math.max(...items.map((i) => i.h)) };
+  }
   const w = Math.max(LEAF_W, ...items.map((i) => i.w));
-  const hgt = items.reduce((sum, i) => sum + i.h, 0) + GAP * Math.max(0, items.length - 1);
-  return { items, w, h: hgt };
+  return { items, parallel, w, h: items.reduce((sum, i) => sum + i.h, 0) + gaps };
 }
 
 function layoutTask(task) {
-  const lists = childLists(task).map(([name, tasks]) => ({ name, ...layoutList(tasks) }));
+  const lists = childLists(task).map(([name, tasks]) => ({ name, ...layoutList(tasks, name === "tasks" && PARALLEL.test(task.type || "")) }));
   if (!lists.length) return { task, w: LEAF_W, h: LEAF_H, lists };
   const w = Math.max(LEAF_W, ...lists.map((l) => l.w)) + 2 * PAD;
   const hgt = HEAD + lists.reduce((sum, l) => sum + l.h + HEAD, 0) + PAD;
@@ -39,6 +45,11 @@ function layoutTask(task) {
 function shortType(type) { return (type || "").split(".").pop(); }
 
 function drawList(layout, x, y, states, out, onSelect) {
+  if (layout.parallel) {
+    let cx = x;
+    for (const item of layout.items) { drawTask(item, cx, y, states, out, onSelect); cx += item.w + GAP; }
+    return;
+  }
   let cy = y;
   layout.items.forEach((item, index) => {
     drawTask(item, x, cy, states, out, onSelect);
