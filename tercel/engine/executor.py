@@ -19,10 +19,13 @@ from tercel.engine.api import (
     Event,
     ExecutionEnded,
     Kill,
+    KillTaskRun,
     NewId,
     RandomDraw,
     Renderer,
     Resume,
+    RunTask,
+    RunWorkingDirectory,
     Start,
     SubflowEnded,
     TaskRunResult,
@@ -100,9 +103,36 @@ class Executor:
 
             check_assertions(self)
             self.drain()
+        self._drop_cancelled_runs()
         self.decision.changed_task_runs = list(self.changed.values())
         self.decision.finished = self.finished()
         return self.decision
+
+    def _drop_cancelled_runs(self) -> None:
+        """A task run started and killed in the same decision is neither run nor killed.
+
+        (E.g. an SLA or an Exit ends the execution right after its first task was
+        dispatched: the runtime never sees a job it would have to cancel.)
+        """
+        effects = self.decision.effects
+        killed = {e.task_run_id for e in effects if isinstance(e, KillTaskRun)}
+        if not killed:
+            return
+        started = {
+            e.task_run.id
+            for e in effects
+            if isinstance(e, RunTask | RunWorkingDirectory) and e.task_run.id in killed
+        }
+        if not started:
+            return
+        self.decision.effects = [
+            e
+            for e in effects
+            if not (
+                (isinstance(e, KillTaskRun) and e.task_run_id in started)
+                or (isinstance(e, RunTask | RunWorkingDirectory) and e.task_run.id in started)
+            )
+        ]
 
     # -- small services -----------------------------------------------------------------
 

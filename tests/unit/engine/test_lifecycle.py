@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from engine_driver import Driver, load, parse, run_flow
 
-from tercel.engine.api import ExecutionEnded, Kill, RunTask, Start, TaskRunStarted
+from tercel.engine.api import ExecutionEnded, Kill, KillTaskRun, RunTask, Start, TaskRunStarted
 from tercel.engine.lifecycle import replay, restart
 from tercel.engine.state import State
 from tercel.errors import ConflictError
@@ -273,3 +273,12 @@ def test_sla_execution_assertion(
     execution, _ = run_flow("sla-execution-condition.yaml", tmp_path, inputs={"string": value})
     assert execution.state.current is state
     assert execution.label_map().get("sla") == label
+
+
+def test_a_task_run_ended_in_the_decision_that_started_it_is_not_dispatched(
+    tmp_path: Path,
+) -> None:
+    driver = Driver(load("sla-execution-condition.yaml"), tmp_path, inputs={"string": "CANCEL"})
+    decision = driver.send(Start())
+    assert driver.execution.state.current is State.CANCELLED
+    assert not [e for e in decision.effects if isinstance(e, RunTask | KillTaskRun)]
