@@ -75,8 +75,15 @@ class Demo:
     """Services, server and the first round of the pipeline."""
 
     def __init__(
-        self, home: Path, port: int, *, quiet: bool, extra_flows: Sequence[Path] = ()
+        self,
+        home: Path,
+        port: int,
+        *,
+        quiet: bool,
+        extra_flows: Sequence[Path] = (),
+        summary_file: Path | None = None,
     ) -> None:
+        self.summary_file = summary_file
         self.home = home.resolve()
         self.home.mkdir(parents=True, exist_ok=True)
         self.warehouse_dir = self.home / "warehouse"
@@ -155,6 +162,11 @@ class Demo:
                 {"channel": m.get("channel"), "text": m.get("text")} for m in self.services.messages
             ]
             self.report()
+            if self.summary_file is not None:
+                # Written whole then renamed: a reader never sees half a file.
+                partial = self.summary_file.with_suffix(".partial")
+                partial.write_text(json.dumps(self.summary, indent=2))
+                partial.replace(self.summary_file)
         except BaseException as error:  # noqa: BLE001 - reported, then the server stops
             self.failure = error
             self.say(f"demo: {error}")
@@ -207,11 +219,14 @@ def main() -> None:
     parser.add_argument(
         "--flows", type=Path, action="append", default=[], help="also load this flow folder"
     )
+    parser.add_argument(
+        "--summary", type=Path, default=None, help="write the first round's JSON summary here"
+    )
     parser.add_argument("--once", action="store_true", help="stop after the first round")
     parser.add_argument("--json", action="store_true", help="print only a JSON summary")
     args = parser.parse_args()
     port = args.port or (free_port() if args.once else 8080)
-    demo = Demo(args.home, port, quiet=args.json, extra_flows=args.flows)
+    demo = Demo(args.home, port, quiet=args.json, extra_flows=args.flows, summary_file=args.summary)
     code = demo.run(once=args.once)
     if args.json:
         print(json.dumps(demo.summary, indent=2))
