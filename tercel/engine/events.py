@@ -52,6 +52,8 @@ def on_start(executor: Executor, event: Start) -> None:
             executor.set_execution_state(State.QUEUED)
         return
     executor.set_execution_state(State.RUNNING)
+    # Kestra's executor logs this line on the execution (log.Fetch counts it).
+    executor.log("INFO", "Flow started")
     if executor.flow.sla:
         from tercel.engine.sla import arm_deadlines
 

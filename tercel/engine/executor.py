@@ -355,6 +355,7 @@ class Executor:
     def execution_ended(self, state: State) -> None:
         """Set the terminal state and announce it (once)."""
         self.set_execution_state(state)
+        self.log("INFO", f"Flow completed with state {state.value}")
         self.emit(ExecutionEnded(state))
 
     def render_with(self, task_run: TaskRun, task: Task) -> Callable[[Any], Any]:

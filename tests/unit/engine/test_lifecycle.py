@@ -282,3 +282,13 @@ def test_a_task_run_ended_in_the_decision_that_started_it_is_not_dispatched(
     decision = driver.send(Start())
     assert driver.execution.state.current is State.CANCELLED
     assert not [e for e in decision.effects if isinstance(e, RunTask | KillTaskRun)]
+
+
+def test_executor_logs_the_start_and_the_end_of_the_execution(tmp_path: Path) -> None:
+    from tercel.engine.api import EmitLog
+
+    _, driver = run_flow("return.yaml", tmp_path)
+    messages = [
+        e.message for e in driver.effects if isinstance(e, EmitLog) and e.task_run_id is None
+    ]
+    assert messages == ["Flow started", "Flow completed with state SUCCESS"]
