@@ -190,9 +190,14 @@ def test_main_pages_render_in_light_and_dark(
     expect(page.locator("main tbody tr")).to_have_count(1)
     page.screenshot(path=screenshots / "flows.png")
     page.goto(f"{ui_server.url}/ui/triggers")
-    expect(page.locator("tr[data-trigger='every-hour']").first).to_be_visible()
-    page.screenshot(path=screenshots / "triggers.png")
-    # Keyboard: "g n" goes to namespaces.
+    nightly = page.locator("tr", has=page.locator("a", has_text="company.ui.nightly"))
+    nightly.locator("input[type=checkbox]").uncheck()
+    expect(page.locator("#toast")).to_contain_text("every-hour disabled")
+    with ui_server.api() as api:
+        states = api.get("/triggers/company.ui/nightly").json()["results"]
+    assert [s["disabled"] for s in states] == [True]
+    # Keyboard: "g n" goes to namespaces (from anywhere but a form field).
+    page.evaluate("document.activeElement.blur()")
     page.locator("body").press("g")
     page.locator("body").press("n")
     expect(page.locator("h1")).to_have_text("Namespaces")
@@ -206,3 +211,54 @@ def test_main_pages_render_in_light_and_dark(
     page.screenshot(path=screenshots / "flow-dark.png")
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background != "rgb(246, 247, 249)"
+
+
+def test_a_paused_backfill_shows_its_progress_and_resumes_from_the_triggers_page(
+    ui_server: UiServer, page: Page, screenshots: Path
+) -> None:
+    save_flow(ui_server, HOURLY_FLOW.replace("id: hourly", "id: hourly-paused"))
+    now = time.time()
+    backfill = {
+        "start": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 2 * 3600 - 60)),
+        "end": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 60)),
+        "paused": True,
+    }
+    ref = {"namespace": "company.ui", "flowId": "hourly-paused", "triggerId": "every-hour"}
+    with ui_server.api() as api:
+        assert api.put("/triggers", json={**ref, "backfill": backfill}).status_code == 200
+    page.goto(f"{ui_server.url}/ui/triggers")
+    row = page.locator("tr", has=page.locator("a", has_text="company.ui.hourly-paused"))
+    expect(row.locator(".backfill")).to_have_attribute("data-progress", "0")
+    expect(row.locator(".backfill")).to_contain_text("paused")
+    page.screenshot(path=screenshots / "triggers-backfill.png")
+    row.locator("button", has_text="Resume").click()
+    # Once done, the backfill is gone and the form to start another one is back.
+    expect(row.locator(".bf-submit")).to_be_visible(timeout=30_000)
+    with ui_server.api() as api:
+        found = api.get("/executions/search", params={"flowId": "hourly-paused"}).json()
+    assert found["total"] >= 2
+
+
+def test_executions_filter_by_state_and_keep_the_filter_in_the_address(
+    ui_server: UiServer, page: Page
+) -> None:
+    # Its own namespace: the gate's KV key stays unset whatever other tests did.
+    save_flow(
+        ui_server,
+        GATED_FLOW.replace("id: gated", "id: gated-filter").replace(
+            "namespace: company.ui", "namespace: company.filter"
+        ),
+    )
+    with ui_server.api() as api:
+        for _ in range(2):
+            started = api.post("/executions/company.filter/gated-filter", params={"wait": "true"})
+            assert started.json()["state"]["current"] == "FAILED"
+    page.goto(f"{ui_server.url}/ui/executions")
+    page.fill("input[name=flowId]", "gated-filter")
+    page.select_option("select[name=state]", "FAILED")
+    page.click("#filters button[type=submit]")
+    expect(page).to_have_url(re.compile(r"flowId=gated-filter.*state=FAILED|state=FAILED.*flowId"))
+    expect(page.locator("#executions-table tbody tr[data-state='FAILED']")).to_have_count(2)
+    page.select_option("select[name=state]", "SUCCESS")
+    page.click("#filters button[type=submit]")
+    expect(page.locator("#executions-table tbody")).to_contain_text("No execution.")
