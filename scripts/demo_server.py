@@ -34,8 +34,12 @@ def expose_namespace_variables(server: Server) -> None:
     """
     executor = server.runtime.executor
     store = server.runtime.store
-    base = dict(executor.environment or {})
-    original: Callable[..., Any] = executor._decide
+    original: Callable[..., Any] | None = getattr(executor, "_decide", None)
+    if original is None or not isinstance(executor.environment, dict):
+        # The executor changed shape: say so rather than break the demo's start.
+        print("demo: cannot expose namespace variables; the Slack alerts will fail")
+        return
+    base = dict(executor.environment)
 
     def decide(tracked: Any, event: Any) -> Any:
         record = store.namespaces.effective(
