@@ -10,7 +10,16 @@ Public API::
     TemplateServices                       # what secret()/kv()/read()... call
 
 Errors are `tercel.errors.TemplateError` subclasses (`TemplateSyntaxError`,
-`UndefinedVariableError`, `TemplateSecurityError`).
+`UndefinedVariableError`, `TemplateSecurityError`); `location` labels them.
+Static checks of a flow's templates: `tercel.templating.references.check_flow`.
+
+Modules: `environment` (the sandbox), `syntax` (Pebble grammar on Jinja's lexer/parser/
+code generator), `operators` (Pebble operator semantics), `undefined` (strict errors),
+`output` (how values print), `rendering` (the API and caches), `state`/`limits` (per-render
+budget and caps), `functions`, `recursive` (render/renderOnce), `calendar`, `filters/*`,
+`predicates` (tests), `methods` (Java-like methods), `dates`/`dateparse`/`javapattern`
+(Java date patterns), `numberformat`, `serialize` (YAML/Ion), `patterns` (regex with a
+timeout), `jqrun` (jq, guarded), `services`, `truth`, `references`.
 """
 
 from __future__ import annotations
