@@ -113,6 +113,27 @@ def test_file_and_select_inputs_then_resume_with_on_resume_inputs_replay_and_cha
     assert replayed["state"]["current"] == "FAILED"
     assert replayed["originalId"] == first_url.rsplit("/", 1)[-1]
 
+    # Labels can be added once it is terminated.
+    page.click("#tab-inputs")
+    page.fill("input[aria-label='new label']", "reviewed:yes")
+    page.click("text=Add label")
+    expect(page.locator("main .label", has_text="reviewed:yes").first).to_be_visible()
+    with ui_server.api() as api:
+        labels = api.get(f"/executions/{replayed['id']}").json()["labels"]
+    assert {"key": "reviewed", "value": "yes"} in labels
+
+
+def test_the_execution_url_the_api_returns_opens_the_execution_page(
+    ui_server: UiServer, page: Page
+) -> None:
+    save_flow(ui_server, SLOW_FLOW.replace("id: slow", "id: quick").replace("PT60S", "PT0.1S"))
+    with ui_server.api() as api:
+        created = api.post("/executions/company.ui/quick").json()
+    assert "/ui/main/executions/company.ui/quick/" in created["url"]
+    page.goto(created["url"])
+    expect(page.locator("h1")).to_contain_text(created["id"])
+    expect(page.locator("#execution-state .badge")).to_have_text("SUCCESS", timeout=30_000)
+
 
 def test_topology_colours_running_tasks_live_and_kill_stops_the_execution(
     ui_server: UiServer, page: Page, screenshots: Path
