@@ -136,6 +136,11 @@ def test_restart_reruns_a_failed_execution_from_the_failed_task(
     expect(page.locator("#gantt [data-task='gate'] rect")).to_have_count(2)
     expect(page.locator("#gantt [data-task='first'] rect")).to_have_count(1)
     page.screenshot(path=screenshots / "execution-gantt.png")
+    # A task of the topology opens its own log lines.
+    page.click("#tab-topology")
+    page.click("svg.topology [data-task='first']")
+    expect(page.locator("#logs")).to_contain_text("before the gate")
+    expect(page.locator("#logs")).not_to_contain_text("through the gate")
     execution_id = execution_url.rsplit("/", 1)[-1]
     with ui_server.api() as api:
         runs = api.get(f"/executions/{execution_id}").json()["taskRunList"]

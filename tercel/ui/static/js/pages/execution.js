@@ -56,7 +56,7 @@ export async function render(main, [namespace, flowId, id], query) {
     if (!logs.box) return;
     const min = LEVELS.indexOf(logs.level);
     const text = logs.text.toLowerCase();
-    const shown = logs.entries.filter((e) => LEVELS.indexOf(e.level) >= min && (!text || `${e.taskId || ""} ${e.message}`.toLowerCase().includes(text)));
+    const shown = logs.entries.filter((e) => LEVELS.indexOf(e.level) >= min && (!text || (e.taskId || "").toLowerCase() === text || `${e.taskId || ""} ${e.message}`.toLowerCase().includes(text)));
     const stick = logs.box.scrollTop + logs.box.clientHeight >= logs.box.scrollHeight - 20;
     logs.box.replaceChildren(...(shown.length ? shown.map((e) => h("div", { class: `line lv-${e.level}` },
       `${(e.timestamp || "").slice(11, 23)} ${e.level.padEnd(5)} `, e.taskId ? h("b", {}, `[${e.taskId}] `) : "", e.message)) : [h("div", { class: "muted" }, "No log line.")]));
@@ -86,7 +86,9 @@ export async function render(main, [namespace, flowId, id], query) {
   }
 
   function overview(box) {
-    box.append(flow ? h("div", { class: "topo", id: "topology" }, topology(flow, stateOf())) : h("p", { class: "muted" }, "The flow revision is gone."));
+    // Clicking (or Enter on) a task shows its log lines.
+    const showLogs = (taskId) => { logs.text = taskId; document.getElementById("tab-logs").click(); };
+    box.append(flow ? h("div", { class: "topo", id: "topology" }, topology(flow, stateOf(), showLogs)) : h("p", { class: "muted" }, "The flow revision is gone."));
   }
 
   function outputs(box) {
