@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -183,7 +184,7 @@ class DemoServices:
         for channel in channels:
             items = "".join(
                 f"<li><b>{html.escape(str(m.get('username', '')))}</b> "
-                f"{html.escape(str(m.get('text', '')))}"
+                f"{_mrkdwn(str(m.get('text', '')))}"
                 f"<br><small>{_fields(m)}</small></li>"
                 for m in messages
                 if str(m.get("channel", "(none)")) == channel
@@ -203,9 +204,25 @@ class DemoServices:
         )
 
 
+_SLACK_LINK = re.compile(r"<([^<>|]+)\|([^<>]+)>")
+
+
+def _mrkdwn(text: str) -> str:
+    """Slack's ``<url|label>`` links as HTML links, everything else escaped."""
+    out, last = [], 0
+    for match in _SLACK_LINK.finditer(text):
+        out.append(html.escape(text[last : match.start()]))
+        out.append(f'<a href="{html.escape(match[1])}">{html.escape(match[2])}</a>')
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
 def _fields(message: dict[str, Any]) -> str:
     parts = []
     for attachment in message.get("attachments") or []:
         for item in attachment.get("fields") or []:
-            parts.append(f"{item.get('title')}: {item.get('value')}")
-    return html.escape(" · ".join(parts))
+            parts.append(
+                f"{html.escape(str(item.get('title')))}: {_mrkdwn(str(item.get('value')))}"
+            )
+    return " · ".join(parts)

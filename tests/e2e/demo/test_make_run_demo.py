@@ -187,6 +187,10 @@ def test_failing_product_job_is_routed_to_product_alerts(demo: RunningDemo) -> N
     assert {m["channel"] for m in messages} == {"#product-alerts"}
     assert messages[0]["username"] == "Kestra Monitor"
     assert "FAILED" in messages[0]["text"]
+    # The page the demo points users to shows it, linked to the execution in the UI.
+    page = demo.services.get("/").text
+    assert "<h2>#product-alerts</h2>" in page
+    assert f'href="{demo.summary["server"]}/ui/' in page
 
 
 def test_failing_data_source_is_routed_to_data_alerts(demo: RunningDemo) -> None:
