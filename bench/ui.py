@@ -9,7 +9,8 @@ free port), then times the requests the UI's pages make, client-side over loopba
     namespace + state (target < 300 ms each)
   - Execution page: GET /executions/{id} with 1,000 task runs (and its logs)
   - Dashboard: GET /ui/stats (7 days x 7 states)
-Prints the median and p95 of each, in milliseconds.
+Prints the median and p95 of each, in milliseconds. With Chromium installed, also the time a
+browser takes to show the executions page and the 1,000-task execution (topology, Gantt).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import httpx
 from tercel.engine.execution import Attempt, Execution, Label, LogEntry, TaskRun
 from tercel.engine.state import State, StateTrail
 from tercel.ids import short_id
+from tercel.model.loader import load_flow
 from tercel.store.sql.store import SqlStore
 
 STATES = (State.SUCCESS,) * 7 + (State.FAILED, State.WARNING, State.KILLED)
@@ -77,8 +79,8 @@ def execution(n: int, now: datetime, task_runs: int = 1) -> Execution:
     )
 
 
-def seed(store: SqlStore, count: int, task_runs: int) -> str:
-    """Store `count` executions and one with `task_runs` task runs (and logs); its id."""
+def seed(store: SqlStore, count: int, task_runs: int) -> Execution:
+    """Store `count` executions and one with `task_runs` task runs (its flow, its logs)."""
     now = datetime.now(UTC)
     batch = 2000
     for first in range(0, count, batch):
@@ -86,6 +88,11 @@ def seed(store: SqlStore, count: int, task_runs: int) -> str:
             for n in range(first, min(count, first + batch)):
                 store.executions.create(execution(n, now))
     big = execution(count + 1, now, task_runs)
+    source = f"id: {big.flow_id}\nnamespace: {big.namespace}\ntasks:\n" + "".join(
+        f"  - id: task{index}\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+        for index in range(task_runs)
+    )
+    store.flows.save(source, load_flow(source))
     store.executions.create(big)
     store.logs.append(
         [
@@ -103,7 +110,7 @@ def seed(store: SqlStore, count: int, task_runs: int) -> str:
             for index, run in enumerate(big.task_run_list)
         ]
     )
-    return big.id
+    return big
 
 
 def timed(client: httpx.Client, path: str, repeat: int) -> tuple[float, float, int]:
@@ -119,6 +126,46 @@ def timed(client: httpx.Client, path: str, repeat: int) -> tuple[float, float, i
         size = len(response.content)
     times.sort()
     return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))], size
+
+
+def browser_times(url: str, execution_path: str, task_runs: int) -> None:
+    """Seconds until Chromium shows the UI's heavy pages (skipped without Chromium)."""
+    chromium = next(
+        (p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if Path(p).exists()), None
+    )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        chromium = None
+    if chromium is None:
+        print("browser: Chromium or playwright missing, skipped (scripts/ci-chromium.sh)")
+        return
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=args)
+        page = browser.new_page(viewport={"width": 1366, "height": 800})
+        pages = [
+            ("browser: executions page", "/ui/executions", "#executions-table tbody tr"),
+            (
+                f"browser: execution topology ({task_runs:,} tasks)",
+                f"/ui/executions/{execution_path}",
+                f"svg.topology [data-task='task{task_runs - 1}']",
+            ),
+            (
+                f"browser: execution Gantt ({task_runs:,} runs)",
+                f"/ui/executions/{execution_path}?tab=gantt",
+                f"#gantt [data-task='task{task_runs - 1}']",
+            ),
+        ]
+        for name, path, selector in pages:
+            times = []
+            for _ in range(3):
+                began = time.perf_counter()
+                page.goto(url + path)
+                page.wait_for_selector(selector, state="attached", timeout=60_000)
+                times.append((time.perf_counter() - began) * 1000)
+            print(f"{name:45} {statistics.median(times):10.1f} {max(times):8.1f}")
+        browser.close()
 
 
 def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
@@ -147,7 +194,8 @@ def main() -> None:
         home = Path(tmp)
         began = time.perf_counter()
         store = SqlStore.open_home(home)
-        big_id = seed(store, args.executions, args.task_runs)
+        big = seed(store, args.executions, args.task_runs)
+        big_id = big.id
         store.close()
         print(
             f"seeded {args.executions:,} executions + 1 with {args.task_runs:,} task runs "
@@ -208,6 +256,7 @@ def main() -> None:
                     if name.startswith("executions list"):
                         flag = "  ok" if p95 < TARGET_MS else f"  OVER {TARGET_MS:.0f} ms target"
                     print(f"{name:45} {median:10.1f} {p95:8.1f} {size:10,}{flag}")
+            browser_times(url, f"{big.namespace}/{big.flow_id}/{big_id}", args.task_runs)
         finally:
             process.terminate()
             process.wait(timeout=30)
