@@ -247,7 +247,14 @@ def on_timer(executor: Executor, event: TimerFired) -> None:
     if event.task_run_id is None or executor.killing:
         return
     task_run = index.by_id.get(event.task_run_id)
-    if task_run is None or index.tokens.get(task_run.id, 0) != event.token:
+    if task_run is None:
+        return
+    known = index.tokens.get(task_run.id)
+    if known is None:
+        # A reloaded execution does not know its timers' tokens: adopt this one (the state
+        # checks below still reject a timer that no longer applies).
+        index.tokens[task_run.id] = event.token
+    elif known != event.token:
         return
     task = executor.task_of(task_run)
     if task is None:
@@ -267,9 +274,11 @@ def on_timer(executor: Executor, event: TimerFired) -> None:
         executor.log("WARN", f"Pause `{task.id}` timed out", task_run)
         executor.end_task_run(task_run, executor.final_state(task, timeout_state))
     elif event.purpose == "loop" and task_run.state.current is State.RUNNING:
-        iteration = (executor.index.runs[task_run.id].plan.iteration or 1) + 1
+        run = executor.run_of(task_run.id)
+        if run is None or not run.complete():
+            return
         index.finished_owners.discard(task_run.id)
-        start_flowable(executor, task_run, task, iteration=iteration)
+        start_flowable(executor, task_run, task, iteration=(run.plan.iteration or 1) + 1)
 
 
 def on_kill(executor: Executor) -> None:

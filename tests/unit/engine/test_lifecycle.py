@@ -292,3 +292,55 @@ def test_executor_logs_the_start_and_the_end_of_the_execution(tmp_path: Path) ->
         e.message for e in driver.effects if isinstance(e, EmitLog) and e.task_run_id is None
     ]
     assert messages == ["Flow started", "Flow completed with state SUCCESS"]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "count"),
+    [
+        ("foreach-concurrent.yaml", 7),
+        ("each-sequential-nested.yaml", 23),
+        ("dag.yaml", 7),
+        ("parallel-nested.yaml", 11),
+        ("waitfor-multiple-tasks.yaml", 9),
+    ],
+)
+def test_reloaded_execution_continues_where_it_stopped(
+    fixture: str, count: int, tmp_path: Path
+) -> None:
+    from tercel.engine.execution import Execution
+
+    driver = Driver(load(fixture), tmp_path, auto=False)
+    driver.run()
+    for _ in range(3):
+        if not driver.running:
+            break
+        job = next(iter(driver.running.values()))
+        driver.finish(
+            job.task_run.id, State.SUCCESS, driver.outcome(job, job.task, job.context).outputs
+        )
+        driver.run(start=False)
+    # What a runtime does after a crash: read the execution back from its wire JSON.
+    driver.execution = Execution.from_wire(driver.execution.to_wire())
+    for job in list(driver.running.values()):
+        job_run = driver.execution.find_task_run(job.task_run.id)
+        driver.running[job.task_run.id] = type(job)(
+            job_run, job.task, job.attempt_number, job.context, job.timeout
+        )
+    driver.auto = True
+    execution = driver.run(start=False)
+    assert execution.state.current is State.SUCCESS
+    assert len(execution.task_run_list) == count
+
+
+def test_reloaded_execution_accepts_its_pending_timers(tmp_path: Path) -> None:
+    from tercel.engine.execution import Execution
+
+    driver = Driver(load("waitfor-multiple-tasks.yaml"), tmp_path)
+    driver.send(Start())
+    while not driver.timers:
+        assert driver.step()
+    # Reloaded while waiting for the next iteration: the durable timer fires on a new object.
+    driver.execution = Execution.from_wire(driver.execution.to_wire())
+    execution = driver.run(start=False)
+    assert execution.state.current is State.SUCCESS
+    assert len(execution.task_run_list) == 9
