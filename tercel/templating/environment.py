@@ -20,6 +20,7 @@ from jinja2.utils import missing
 
 from tercel.errors import TemplateSecurityError
 from tercel.templating import limits, syntax
+from tercel.templating import state as render_state
 from tercel.templating.operators import MapEntry, PebbleOperators, is_int
 from tercel.templating.output import finalize
 from tercel.templating.undefined import KestraUndefined, fail_on_undefined
@@ -197,9 +198,22 @@ class PebbleEnvironment(PebbleOperators, ImmutableSandboxedEnvironment):
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         """Call a function or method; undefined arguments fail, results are size-checked."""
         fail_on_undefined(args, kwargs)
-        return limits.check_result(super().call(__context, __obj, *args, **kwargs))
+        result = limits.check_result(super().call(__context, __obj, *args, **kwargs))
+        charge(result)
+        return result
 
     # -- operators ---------------------------------------------------------------------------
+
+
+def charge(value: Any) -> None:
+    """Count work on `value` against the render's budget (big collections cost more).
+
+    This bounds the time of templates that chain expensive filters without any loop.
+    """
+    budget = render_state.current().budget
+    if budget is not None:
+        size = len(value) if isinstance(value, (str, list, tuple, dict)) else 0
+        budget.spend(1 + size // 1000)
 
 
 def strict_filter(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -212,6 +226,7 @@ def strict_filter(function: Callable[..., Any]) -> Callable[..., Any]:
     @pass_context
     def wrapper(context: Context, *args: Any, **kwargs: Any) -> Any:
         fail_on_undefined(args, kwargs)
+        charge(args[0] if args else None)
         return limits.check_result(function(*args, **kwargs))
 
     wrapper.__name__ = getattr(function, "__name__", "filter")

@@ -84,7 +84,8 @@ def render(
     """
     if not has_template(template):
         return template
-    token = state.enter(services, location, loops="{%" in template)
+    # Tags can loop; filters and calls can be chained at length: those get a budget.
+    token = state.enter(services, location, loops=_may_work_hard(template))
     try:
         compiled = compile_template(template)
         return _render_compiled(compiled, context)
@@ -92,6 +93,10 @@ def render(
         raise _translate(error, template, state.current().location) from None
     finally:
         state.leave(token)
+
+
+def _may_work_hard(template: str) -> bool:
+    return "{%" in template or "|" in template or "(" in template
 
 
 def render_in_state(template: str, context: Mapping[str, Any]) -> str:

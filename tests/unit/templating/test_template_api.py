@@ -112,3 +112,13 @@ def test_each_render_has_its_own_loop_budget(monkeypatch: pytest.MonkeyPatch) ->
     assert render(loop, CONTEXT) == "done"
     with pytest.raises(TemplateSecurityError, match="loops more than 1000"):
         render("{% for i in 1..1200 %}{% endfor %}", CONTEXT)
+
+
+def test_chained_filters_count_against_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tercel.errors import TemplateSecurityError
+    from tercel.templating import limits
+
+    monkeypatch.setattr(limits, "MAX_LOOP_STEPS", 10)
+    assert render("{{ [2, 1] | sort | first }}", CONTEXT) == "1"
+    with pytest.raises(TemplateSecurityError):
+        render("{{ [2, 1]" + " | sort" * 20 + " }}", CONTEXT)
