@@ -91,9 +91,7 @@ def _run_all(connection: _Connection, plan: Plan) -> list[StatementResult]:
     return results
 
 
-def _fetch(
-    connection: _Connection, columns: list[str], plan: Plan, index: int
-) -> StatementResult:
+def _fetch(connection: _Connection, columns: list[str], plan: Plan, index: int) -> StatementResult:
     kind = plan.fetch_type
     result = StatementResult(has_rows=True)
     if kind == "FETCH_ONE":

@@ -18,9 +18,7 @@ class Target:
     address: str
 
 
-def parse_jdbc_url(
-    url: str, *, username: str | None = None, password: str | None = None
-) -> Target:
+def parse_jdbc_url(url: str, *, username: str | None = None, password: str | None = None) -> Target:
     """Read a JDBC URL; `username`/`password` complete a PostgreSQL address."""
     if not url.startswith("jdbc:"):
         raise TaskError(f"`url` must be a JDBC URL (jdbc:<driver>:...), got `{_redact(url)}`")
@@ -62,8 +60,16 @@ def _postgres_uri(rest: str, username: str | None, password: str | None) -> str:
 
 
 _LIBPQ_OPTIONS = frozenset(
-    {"sslmode", "sslcert", "sslkey", "sslrootcert", "connect_timeout", "application_name",
-     "options", "target_session_attrs"}
+    {
+        "sslmode",
+        "sslcert",
+        "sslkey",
+        "sslrootcert",
+        "connect_timeout",
+        "application_name",
+        "options",
+        "target_session_attrs",
+    }
 )
 
 
