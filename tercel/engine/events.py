@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Any
 
 from tercel.engine.api import (
@@ -17,6 +18,7 @@ from tercel.engine.api import (
 )
 from tercel.engine.dispatch import dispatch, next_token, start_flowable
 from tercel.engine.execution import Label, TaskRun
+from tercel.engine.index import SubflowTracking
 from tercel.engine.retry import next_attempt_at
 from tercel.engine.state import State, StateTrail
 from tercel.engine.states import subflow_state, worst_state
@@ -188,17 +190,17 @@ def on_subflow_ended(executor: Executor, event: SubflowEnded) -> None:
     """A child execution ended (or could not start)."""
     index = executor.index
     task_run = index.by_id.get(event.task_run_id)
-    tracking = index.subflows.get(event.task_run_id)
     if task_run is None or task_run.state.current.is_terminated:
         return
     task = executor.task_of(task_run)
     if task is None:
         return
+    tracking = index.subflows.get(task_run.id) or _rebuilt_tracking(executor, task_run, task)
     child_state = State.FAILED if event.error else event.state
     if event.error:
         executor.log("ERROR", event.error, task_run)
-    if tracking is None or not tracking.multiple:
-        transmit = tracking.transmit_failed if tracking else True
+    if not tracking.multiple:
+        transmit = tracking.transmit_failed
         outputs: dict[str, Any] = {
             "executionId": event.execution_id,
             "state": event.state.value,
@@ -234,6 +236,29 @@ def on_subflow_ended(executor: Executor, event: SubflowEnded) -> None:
         state = State.SUCCESS
     executor.end_attempt(task_run, state)
     executor.end_task_run(task_run, executor.final_state(task, state))
+
+
+def _rebuilt_tracking(executor: Executor, task_run: TaskRun, task: Task) -> SubflowTracking:
+    """The children bookkeeping of an executable task run of a reloaded execution."""
+    multiple = bool(getattr(task, "multiple_subflows", False))
+    outputs = task_run.outputs or {}
+    tracking = SubflowTracking(
+        expected=int(outputs.get("numberOfBatches", 1)) if multiple else 1,
+        wait=bool(getattr(task, "wait", True)),
+        transmit_failed=bool(getattr(task, "transmit_failed", True)),
+        multiple=multiple,
+    )
+    if multiple:
+        # Children that ended before the reload are known only by their counts.
+        synthetic = itertools.count(-1, -1)
+        for name, count in (outputs.get("iterations") or {}).items():
+            if name in ("CREATED", "RUNNING"):
+                continue
+            for _ in range(int(count)):
+                tracking.ended[next(synthetic)] = State(name)
+        tracking.outputs.update(outputs.get("subflowOutputs") or {})
+    executor.index.subflows[task_run.id] = tracking
+    return tracking
 
 
 def on_timer(executor: Executor, event: TimerFired) -> None:

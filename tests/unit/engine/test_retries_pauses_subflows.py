@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from engine_driver import Driver, load, run_flow
 
-from tercel.engine.api import Resume, RetryExecution, ScheduleTimer, StartSubflow
+from tercel.engine.api import Resume, RetryExecution, ScheduleTimer, Start, StartSubflow
 from tercel.engine.state import State
 from tercel.errors import ConflictError, InputError
 
@@ -319,3 +319,27 @@ def test_for_each_item_without_wait_counts_started_children_as_successes(tmp_pat
     )
     assert execution.state.current is State.SUCCESS
     assert driver.task_runs("each_items")[0].outputs["iterations"] == {"RUNNING": 0, "SUCCESS": 26}
+
+
+def test_for_each_item_counts_survive_a_reload(tmp_path: Path) -> None:
+    from tercel.engine.api import SubflowEnded
+    from tercel.engine.execution import Execution
+
+    driver = Driver(
+        load("for-each-item.yaml"),
+        tmp_path,
+        inputs={"file": "kestra:///items.txt", "batch": 1},
+        flows=_flows("for-each-item-subflow.yaml"),  # type: ignore[arg-type]
+        outcomes={"each_split": _split(26)},  # type: ignore[dict-item]
+    )
+    driver.send(Start())
+    ended = 0
+    while ended < 10:
+        if driver.events and isinstance(driver.events[0], SubflowEnded):
+            ended += 1
+        assert driver.step()
+    driver.execution = Execution.from_wire(driver.execution.to_wire())
+    execution = driver.run(start=False)
+    assert execution.state.current is State.SUCCESS
+    items = driver.task_runs("each_items")[0].outputs
+    assert items["iterations"] == {"CREATED": 0, "RUNNING": 0, "SUCCESS": 26}
