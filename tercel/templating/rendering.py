@@ -28,7 +28,7 @@ from tercel.templating.environment import PebbleEnvironment
 from tercel.templating.services import TemplateServices
 from tercel.templating.undefined import MissingVariableError
 
-_SINGLE_EXPRESSION = re.compile(r"\s*\{\{-?(?P<expr>.*?)-?\}\}\s*", re.DOTALL)
+_SINGLE_EXPRESSION = re.compile(r"\s*\{\{-?(?P<expr>.*)\}\}\s*", re.DOTALL)
 
 
 def has_template(text: str) -> bool:
@@ -147,17 +147,34 @@ def render_typed(
     if not has_template(expression):
         return expression
     match = _SINGLE_EXPRESSION.fullmatch(expression)
-    if match is None or "}}" in match["expr"] or "{{" in match["expr"]:
+    compiled = _single_expression(match["expr"]) if match is not None else None
+    if compiled is None:
         return render(expression, context, services=services, location=location)
     token = state.enter(services, location, loops=False)
     try:
-        compiled = _compile_expression(match["expr"])
         module = compiled.make_module(context, shared=True)  # type: ignore[arg-type]
         return _strict(getattr(module, "result", None))
     except Exception as error:  # noqa: BLE001 - every engine failure becomes a TemplateError
         raise _translate(error, expression, state.current().location) from None
     finally:
         state.leave(token)
+
+
+@lru_cache(maxsize=4096)
+def _single_expression(text: str) -> Template | None:
+    """The compiled expression when `text` (what lies between ``{{`` and ``}}``) is one.
+
+    ``a }} and {{ b`` is not (it is two expressions with text between); ``{'a': {'b': 1}}``
+    is, though it holds ``}}``. Anything that does not parse goes the string way, where
+    a real syntax error is reported.
+    """
+    inner = text.removeprefix("-").removesuffix("-")
+    if len(inner) > limits.MAX_TEMPLATE_LENGTH:
+        return None
+    try:
+        return _compile_expression(inner)
+    except Exception:  # noqa: BLE001 - not a single expression: render as text instead
+        return None
 
 
 def _strict(value: Any) -> Any:

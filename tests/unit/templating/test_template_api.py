@@ -122,3 +122,12 @@ def test_chained_filters_count_against_the_budget(monkeypatch: pytest.MonkeyPatc
     assert render("{{ [2, 1] | sort | first }}", CONTEXT) == "1"
     with pytest.raises(TemplateSecurityError):
         render("{{ [2, 1]" + " | sort" * 20 + " }}", CONTEXT)
+
+
+def test_render_typed_of_a_nested_map_literal() -> None:
+    assert render_typed("{{ {'a': {'b': 1}} }}", CONTEXT) == {"a": {"b": 1}}
+
+
+def test_render_typed_of_two_expressions_is_text() -> None:
+    assert render_typed("{{ 1 }} and {{ 2 }}", CONTEXT) == "1 and 2"
+    assert render_typed("{{- 1 -}}", CONTEXT) == 1
