@@ -109,7 +109,10 @@ class DemoClient:
         count = 0
         for folder in sorted(p for p in root.iterdir() if p.is_dir()):
             for path in sorted(folder.rglob("*")):
-                if not path.is_file() or {"__pycache__", "target", "logs"} & set(path.parts):
+                parts = path.relative_to(folder).parts
+                # Build and cache output of local runs (dbt target/, logs/, caches) stays local.
+                skipped = {"__pycache__", "target", "logs"} & set(parts)
+                if not path.is_file() or skipped or any(p.startswith(".") for p in parts):
                     continue
                 self.http.post(
                     f"{API}/namespaces/{folder.name}/files",

@@ -45,9 +45,11 @@ def run(source: str, resources: list[Any]) -> None:
         dataset_name="raw",
     )
     info = pipeline.run(resources, write_disposition="replace")
+    trace = pipeline.last_trace
+    normalized = trace.last_normalize_info if trace is not None else None
     counts = {
         table: int(count)
-        for table, count in pipeline.last_trace.last_normalize_info.row_counts.items()
+        for table, count in (normalized.row_counts if normalized is not None else {}).items()
         if not table.startswith("_dlt")
     }
     print(info)
