@@ -8,7 +8,7 @@ execution's namespace to #data-alerts or #product-alerts; the webhook URL comes 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -106,11 +106,6 @@ MONITOR_WITH_FLOW_VARIABLES = MONITOR.replace(
 ).replace("\ntasks:", "\nvariables:\n  slack:\n    webhook: WEBHOOK\n\ntasks:", 1)
 
 
-@pytest.mark.xfail(
-    reason="the runtime does not put the namespace's variables in the render context "
-    "(`namespace.*`) yet: the seed's `render(namespace.slack.webhook)` is undefined",
-    strict=True,
-)
 def test_seed_monitoring_flow_as_written_routes_failures_by_namespace(
     server_client: TestClient, receiver: LocalHttpServer
 ) -> None:
@@ -120,7 +115,7 @@ def test_seed_monitoring_flow_as_written_routes_failures_by_namespace(
     )
     assert namespace.status_code == 200, namespace.text
     push(server_client, MONITOR)
-    check_routing(server_client, receiver)
+    check_routing(server_client, receiver, skip_without_namespace_variables)
 
 
 def test_failures_are_routed_to_the_channel_of_their_namespace(
@@ -133,14 +128,33 @@ def test_failures_are_routed_to_the_channel_of_their_namespace(
     check_routing(server_client, receiver)
 
 
-def check_routing(server_client: TestClient, receiver: LocalHttpServer) -> None:
+def skip_without_namespace_variables(client: TestClient, monitor: dict[str, Any]) -> None:
+    """Skip (saying why) while the runtime cannot render `namespace.*` in templates."""
+    if monitor["state"]["current"] != "FAILED":
+        return
+    found = client.get(f"{API}/logs/{monitor['id']}").json()
+    entries = found.get("results", []) if isinstance(found, dict) else found
+    if any("Unable to find `namespace`" in entry.get("message", "") for entry in entries):
+        pytest.skip(
+            "the runtime does not put the namespace's variables in the render context "
+            "(`namespace.*`) yet: the seed's `render(namespace.slack.webhook)` is undefined"
+        )
+
+
+def check_routing(
+    server_client: TestClient,
+    receiver: LocalHttpServer,
+    after_first: Callable[[TestClient, dict[str, Any]], None] | None = None,
+) -> None:
     """Fail one flow in `data.*` and one in `product.*`; each alert reaches its channel."""
     push(server_client, failing("data.sources", "hubspot"))
     push(server_client, failing("product.web", "signup"))
 
     data_run = run(server_client, "data.sources", "hubspot")
     assert data_run["state"]["current"] == "FAILED"
-    monitor_runs(server_client, 1)
+    (first,) = monitor_runs(server_client, 1)
+    if after_first is not None:
+        after_first(server_client, first)
     product_run = run(server_client, "product.web", "signup")
     runs = monitor_runs(server_client, 2)
     assert {r["state"]["current"] for r in runs} == {"SUCCESS"}, runs
@@ -168,10 +182,13 @@ def test_successful_executions_send_nothing(
         server_client,
         MONITOR_WITH_FLOW_VARIABLES.replace("WEBHOOK", receiver.url("/services/T0/B0/x")),
     )
-    push(server_client, failing("data.sources", "fine").replace(
-        "type: io.kestra.plugin.core.execution.Fail\n    errorMessage: warehouse unreachable",
-        "type: io.kestra.plugin.core.log.Log\n    message: loaded",
-    ))
+    push(
+        server_client,
+        failing("data.sources", "fine").replace(
+            "type: io.kestra.plugin.core.execution.Fail\n    errorMessage: warehouse unreachable",
+            "type: io.kestra.plugin.core.log.Log\n    message: loaded",
+        ),
+    )
     assert run(server_client, "data.sources", "fine")["state"]["current"] == "SUCCESS"
     time.sleep(0.5)
     found = server_client.get(f"{API}/executions/search", params={"flowId": "slack"}).json()

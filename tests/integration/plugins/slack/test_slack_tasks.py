@@ -74,8 +74,12 @@ async def test_incoming_webhook_message_text_and_old_name(
 async def test_incoming_webhook_refuses_a_payload_that_is_not_json(
     receiver: LocalHttpServer, tmp_path: Path
 ) -> None:
-    task = {"id": "t", "type": "io.kestra.plugin.slack.SlackIncomingWebhook",
-            "url": receiver.url("/hook"), "payload": "{not json"}
+    task = {
+        "id": "t",
+        "type": "io.kestra.plugin.slack.SlackIncomingWebhook",
+        "url": receiver.url("/hook"),
+        "payload": "{not json",
+    }
     with pytest.raises(TaskError, match="not valid JSON"):
         await run_task(task, FakeTaskContext(tmp_path))
     assert receiver.requests == []
@@ -84,8 +88,12 @@ async def test_incoming_webhook_refuses_a_payload_that_is_not_json(
 async def test_webhook_error_fails_without_leaking_the_url(tmp_path: Path) -> None:
     with LocalHttpServer() as server:
         server.route("POST", "/T000/B000/secret-token", status=403, body="invalid_token")
-        task = {"id": "t", "type": "io.kestra.plugin.slack.SlackIncomingWebhook",
-                "url": server.url("/T000/B000/secret-token"), "messageText": "x"}
+        task = {
+            "id": "t",
+            "type": "io.kestra.plugin.slack.SlackIncomingWebhook",
+            "url": server.url("/T000/B000/secret-token"),
+            "messageText": "x",
+        }
         with pytest.raises(TaskError, match="403: invalid_token") as raised:
             await run_task(task, FakeTaskContext(tmp_path))
     assert "secret-token" not in str(raised.value)
@@ -95,7 +103,9 @@ async def test_slack_execution_reports_the_failed_execution(
     receiver: LocalHttpServer, tmp_path: Path
 ) -> None:
     ctx = FakeTaskContext(
-        tmp_path, namespace="monitors", flow_id="slack",
+        tmp_path,
+        namespace="monitors",
+        flow_id="slack",
         variables={"trigger": {"executionId": "exec1", "namespace": "data.sources"}},
     )
     ctx.store.executions.create(failed_execution())
@@ -140,8 +150,12 @@ async def test_slack_execution_icon_url_and_public_url(
     monkeypatch.setenv("TERCEL_PUBLIC_URL", "https://tercel.example.com/")
     ctx = FakeTaskContext(tmp_path, execution_id="exec1")
     ctx.store.executions.create(failed_execution("product.web", "signup"))
-    task = {"id": "t", "type": "io.kestra.plugin.notifications.slack.SlackExecution",
-            "url": receiver.url("/hook"), "iconUrl": "https://x/icon.png"}
+    task = {
+        "id": "t",
+        "type": "io.kestra.plugin.notifications.slack.SlackExecution",
+        "url": receiver.url("/hook"),
+        "iconUrl": "https://x/icon.png",
+    }
     await run_task(task, ctx)
     message = receiver.requests[0].json()
     assert message["icon_url"] == "https://x/icon.png"
@@ -154,8 +168,12 @@ async def test_slack_execution_icon_url_and_public_url(
 async def test_slack_execution_of_an_unknown_execution_fails(
     receiver: LocalHttpServer, tmp_path: Path
 ) -> None:
-    task = {"id": "t", "type": "io.kestra.plugin.slack.SlackExecution",
-            "url": receiver.url("/hook"), "executionId": "nope"}
+    task = {
+        "id": "t",
+        "type": "io.kestra.plugin.slack.SlackExecution",
+        "url": receiver.url("/hook"),
+        "executionId": "nope",
+    }
     with pytest.raises(TaskError, match="execution `nope` not found"):
         await run_task(task, FakeTaskContext(tmp_path))
     assert receiver.requests == []
