@@ -214,3 +214,11 @@ def test_render_of_scalars_prints_them() -> None:
     assert r("{{ render(v) }}", v=42) == "42"
     assert r("{{ render(v) }}", v=True) == "true"
     assert r("[{{ render(v) }}]", v=None) == "[]"
+
+
+def test_tasks_with_state_defaults_to_failed_and_lists_loop_values() -> None:
+    tasks = {"a": {"state": "FAILED"}, "c": {"v1": {"state": "failed"}, "v2": {"state": "SUCCESS"}}}
+    assert r("{{ tasksWithState() }}", tasks=tasks) == (
+        '[{"taskId":"a","state":"FAILED"},{"taskId":"c","state":"FAILED","value":"v1"}]'
+    )
+    assert r("{{ tasksWithState(state='SUCCESS') is empty }}", tasks=tasks) == "false"
