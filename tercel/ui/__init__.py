@@ -21,6 +21,11 @@ STATIC_DIR = Path(__file__).parent / "static"
 PREFIX = "/ui"
 
 
+#: Only this server's own scripts run (flow text shown in the UI can never become code).
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 #: The header the UI sends with its API calls.
 UI_HEADER = b"x-tercel-ui"
 
@@ -49,10 +54,7 @@ class UiMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve UI paths; pass every other request to the API."""
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if path == "/":
-            await RedirectResponse(f"{PREFIX}/", status_code=307)(scope, receive, send)
-            return
-        if path == PREFIX:
+        if path in ("/", PREFIX):
             await RedirectResponse(f"{PREFIX}/", status_code=307)(scope, receive, send)
             return
         if not path.startswith(PREFIX + "/"):
@@ -79,7 +81,8 @@ class UiMiddleware:
 
             warm_up()
         response: Response = FileResponse(
-            STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"}
+            STATIC_DIR / "index.html",
+            headers={"Cache-Control": "no-cache", "Content-Security-Policy": CSP},
         )
         await response(scope, receive, send)
 

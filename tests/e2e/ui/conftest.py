@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Page
 from ui_server_helpers import UiServer, start_server, stop_server
 
 #: Flags that make Chromium start fast and quietly in a container.
@@ -65,6 +66,21 @@ def base_url() -> str | None:
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     """A laptop screen."""
     return {**browser_context_args, "viewport": {"width": 1366, "height": 800}}
+
+
+@pytest.fixture(autouse=True)
+def no_script_errors(page: Page) -> Iterator[None]:
+    """Fail a test whose page threw an uncaught error or broke the content security policy."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    yield
+    assert not errors, errors
 
 
 @pytest.fixture(scope="module")

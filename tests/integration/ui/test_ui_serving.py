@@ -45,6 +45,7 @@ def test_root_redirects_to_the_ui_and_every_ui_route_serves_the_app(
             page = http.get(path)
             assert page.status_code == 200
             assert '<script type="module" src="/ui/static/js/main.js">' in page.text
+            assert "script-src 'self'" in page.headers["content-security-policy"]
         script = http.get("/ui/static/js/main.js")
         assert script.status_code == 200
         assert "javascript" in script.headers["content-type"]
