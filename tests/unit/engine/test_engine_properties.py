@@ -135,3 +135,41 @@ def test_random_nests_end_as_the_reference_model_says(tree: Node) -> None:
     assert execution.state.current is state
     if count_is_exact(tree):
         assert len(execution.task_run_list) == count
+
+
+@settings(max_examples=60, deadline=None)
+@given(trees, st.lists(st.integers(0, 50), max_size=40), st.integers(0, 30))
+def test_any_completion_order_and_a_kill_still_end_cleanly(
+    tree: Node, picks: list[int], kill_at: int
+) -> None:
+    from tercel.engine.api import Kill, TaskRunResult, TaskRunStarted
+
+    top = to_yaml(tree)
+    flow = Flow.model_validate({"id": "p", "namespace": "t", "tasks": [top]})
+    wanted = outcomes(tree, {})
+    with tempfile.TemporaryDirectory() as tmp:
+        driver = Driver(flow, Path(tmp), auto=False)
+        driver.run()
+        steps = 0
+        killed = False
+        picks_iter = iter(picks)
+        while driver.running:
+            if steps == kill_at and not killed:
+                killed = True
+                driver.send(Kill())
+                driver.run(start=False)
+                continue
+            jobs = list(driver.running.values())
+            job = jobs[next(picks_iter, 0) % len(jobs)]
+            del driver.running[job.task_run.id]
+            driver.send(TaskRunStarted(job.task_run.id))
+            driver.send(TaskRunResult(job.task_run.id, wanted[job.task.id]))
+            driver.run(start=False)
+            steps += 1
+        execution = driver.execution
+    assert driver.finished
+    assert all(tr.state.current.is_terminated for tr in execution.task_run_list)
+    if killed:
+        assert execution.state.current is State.KILLED
+    else:
+        assert execution.state.current is expect(tree)[0]
