@@ -173,3 +173,61 @@ def test_any_completion_order_and_a_kill_still_end_cleanly(
         assert execution.state.current is State.KILLED
     else:
         assert execution.state.current is expect(tree)[0]
+
+
+@st.composite
+def dags(draw: st.DrawFn) -> tuple[list[list[int]], int, list[int]]:
+    size = draw(st.integers(1, 7))
+    deps = [
+        sorted(draw(st.sets(st.integers(0, i - 1), max_size=i)) if i else set())
+        for i in range(size)
+    ]
+    concurrent = draw(st.integers(0, 3))
+    order = draw(st.lists(st.integers(0, 20), max_size=20))
+    return deps, concurrent, order
+
+
+@settings(max_examples=60, deadline=None)
+@given(dags())
+def test_dag_starts_nodes_only_after_their_dependencies_within_the_limit(
+    case: tuple[list[list[int]], int, list[int]],
+) -> None:
+    deps, concurrent, order = case
+    nodes = [
+        {
+            "task": {"id": f"n{i}", "type": "io.kestra.plugin.core.log.Log", "message": "x"},
+            "dependsOn": [f"n{d}" for d in node_deps],
+        }
+        for i, node_deps in enumerate(deps)
+    ]
+    flow = Flow.model_validate(
+        {
+            "id": "d",
+            "namespace": "t",
+            "tasks": [
+                {
+                    "id": "dag",
+                    "type": "io.kestra.plugin.core.flow.Dag",
+                    "concurrent": concurrent,
+                    "tasks": nodes,
+                }
+            ],
+        }
+    )
+    picks = iter(order)
+    with tempfile.TemporaryDirectory() as tmp:
+        driver = Driver(flow, Path(tmp), auto=False)
+        driver.run()
+        done: set[str] = set()
+        while driver.running:
+            assert concurrent == 0 or len(driver.running) <= concurrent
+            for job in driver.running.values():
+                position = int(job.task.id[1:])
+                assert {f"n{d}" for d in deps[position]} <= done
+            jobs = list(driver.running.values())
+            job = jobs[next(picks, 0) % len(jobs)]
+            driver.finish(job.task_run.id, State.SUCCESS)
+            done.add(job.task.id)
+            driver.run(start=False)
+    assert driver.execution.state.current is State.SUCCESS
+    assert len(driver.execution.task_run_list) == len(deps) + 1
