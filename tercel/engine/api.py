@@ -127,9 +127,10 @@ class SubflowEnded:
 class TimerFired:
     """A timer scheduled by `ScheduleTimer` is due.
 
-    `purpose` is one of ``"retry"``, ``"pause-delay"``, ``"pause-timeout"``, ``"loop"``,
-    ``"retry-execution"``; `token` lets the engine ignore stale timers (e.g. a pause timeout
-    firing after a manual resume).
+    `purpose` is one of ``"retry"``, ``"pause-delay"``, ``"pause-timeout"``, ``"loop"``
+    (all with a task run) or ``"sla"`` (no task run; `token` is the SLA's position); `token`
+    lets the engine ignore stale timers (e.g. a pause timeout firing after a manual resume).
+    Persist it with the timer: after a reload the engine adopts the token it is given.
     """
 
     task_run_id: str | None
