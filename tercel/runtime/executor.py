@@ -197,6 +197,7 @@ class Executor:
         tracked = self._tracked.get(execution_id)
         if tracked is None or tracked.execution.state.current is not State.PAUSED:
             raise ConflictError(f"execution `{execution_id}` is not paused here")
+        tracked.settled.clear()
         self.send(execution_id, Resume(inputs=dict(inputs) if inputs is not None else None))
 
     def tracked(self, execution_id: str) -> Tracked | None:

@@ -106,11 +106,15 @@ class WorkerPool:
                 if task.done():
                     self._forget(task_run_id, task)
 
-    async def close(self) -> None:
-        """Kill every job and wait for them to stop."""
+    async def close(self, grace: float = 5.0) -> None:
+        """Kill every job and wait (at most `grace` seconds) for them to stop."""
         for task_run_id in list(self._running):
             self.kill(task_run_id)
-        await self.drain()
+        tasks = [task for _, task in self._running.values()]
+        if tasks:
+            # A plugin that swallows cancellation must not keep the process alive forever.
+            await asyncio.wait(tasks, timeout=grace)
+        self._running.clear()
 
     async def _run(self, job: Job, done: Callable[[JobResult], None]) -> None:
         try:
