@@ -36,7 +36,7 @@ from tercel.engine.context import execution_context, task_context
 from tercel.engine.execution import Attempt, Execution, TaskRun
 from tercel.engine.index import ExecutionIndex
 from tercel.engine.plan import Plan
-from tercel.engine.scheduler import LaneRun, Phase
+from tercel.engine.scheduler import LaneRun
 from tercel.engine.scheduler import Start as SlotStart
 from tercel.engine.state import State, StateTrail
 from tercel.engine.states import allow
@@ -292,9 +292,6 @@ class Executor:
     def end_task_run(self, task_run: TaskRun, state: State) -> None:
         """A task run reached its final state: tell its owner and advance it."""
         self.set_state(task_run, state)
-        if task_run.id in self.index.planned:
-            # A WorkingDirectory child: its worker decides what runs next.
-            pass
         owner, run = self.owner_run_of(task_run)
         if run is not None:
             run.ended(task_run.id, state)
@@ -364,8 +361,3 @@ class Executor:
 
         context = self.context_of(task_run, task)
         return lambda value: render_value(self.renderer, value, context)
-
-    @staticmethod
-    def phase_done(run: LaneRun) -> bool:
-        """True when `run` has left its normal phase."""
-        return run.phase is not Phase.NORMAL
