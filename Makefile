@@ -33,7 +33,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	scripts/with-postgres.sh scripts/ci-podman.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests
-	$(BIN)/python scripts/conformance.py --corpus ../shared/kestra-corpus --check
+	$(BIN)/python scripts/conformance.py --corpus ../shared/kestra-corpus --check --run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
