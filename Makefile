@@ -29,7 +29,7 @@ run: $(DEMO_STAMP)
 		$(BIN)/python scripts/demo.py --flows examples/flows
 
 ## test: install what the tests need, start the services they use (PostgreSQL), run them
-test: $(STAMP)
+test: $(DEMO_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	scripts/with-postgres.sh scripts/ci-podman.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests
