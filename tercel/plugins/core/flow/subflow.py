@@ -65,6 +65,8 @@ class Subflow(ExecutableTask):
     schedule_date: str | None = None
     #: Deprecated: rendered in the child's context when the child has no flow `outputs`.
     outputs: dict[str, Any] | None = None
+    #: 1.x: what restarting the parent does to this child (accepted; the child is re-run).
+    restart_behavior: str | None = None
 
     @field_validator("labels", mode="before")
     @classmethod
