@@ -93,6 +93,11 @@ def test_file_and_select_inputs_then_resume_with_on_resume_inputs_replay_and_cha
     page.locator("button.preview").first.click()
     expect(page.locator("pre.src").first).to_contain_text("three\ntwo\none")
     page.screenshot(path=screenshots / "execution-outputs.png")
+    with page.expect_download() as download_info:
+        page.locator("button", has_text="Download").first.click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".txt")
+    assert Path(download.path()).read_text() == "three\ntwo\none\n"
 
     # Replay from the `after` task: a new execution that reruns only `after`.
     first_url = page.url

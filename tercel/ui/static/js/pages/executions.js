@@ -30,6 +30,10 @@ export async function render(main, _params, query) {
       h("button", { type: "submit" }, "Filter")),
     box);
   await executionTable(box, params, { onPage: sync });
-  const timer = setInterval(() => { if (!document.querySelector("dialog[open]")) executionTable(box, new URLSearchParams(location.search), { onPage: sync }); }, 5000);
+  // Refresh every 5 s, unless the user is busy in the table (keyboard focus) or a dialog.
+  const timer = setInterval(() => {
+    if (document.querySelector("dialog[open]") || box.contains(document.activeElement)) return;
+    executionTable(box, new URLSearchParams(location.search), { onPage: sync });
+  }, 5000);
   return () => clearInterval(timer);
 }
