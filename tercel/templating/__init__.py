@@ -21,8 +21,7 @@ budget and caps), `functions`, `recursive` (render/renderOnce), `calendar`, `fil
 (Java date patterns), `numberformat`, `serialize` (YAML/Ion), `patterns` (regex with a
 timeout), `jqrun` (jq, guarded), `services`, `truth`, `references`.
 
-Known differences from Kestra: dates default to UTC and print English names only;
-floats inside JSON output keep Python's spelling (``1e+20``, Kestra ``1.0E20``); Jinja's
+Known differences from Kestra: dates default to UTC and print English names only; Jinja's
 ``x if c else y`` and ``in`` also work; ``http()``, ``isPublicHoliday()``, ``block()``,
 ``parent()`` and ``i18n()`` are not available; Python-style negative indexes are allowed.
 """

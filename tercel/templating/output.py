@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -107,11 +108,28 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+#: A JSON string (skipped) or a number with a fraction or an exponent (respelled).
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?')
+
+
+def _java_number(match: re.Match[str]) -> str:
+    token = match[0]
+    if token[0] == '"' or ("." not in token and "e" not in token and "E" not in token):
+        return token
+    return java_double(float(token))
+
+
 def to_json(value: Any) -> str:
-    """Compact JSON as Jackson writes it (no spaces, non-ASCII kept, dates as ISO strings)."""
-    return json.dumps(
+    """Compact JSON as Jackson writes it (no spaces, non-ASCII kept, dates as ISO strings).
+
+    Floats are spelled as Java does (``1.0E20``, not ``1e+20``).
+    """
+    text = json.dumps(
         value, separators=(",", ":"), ensure_ascii=False, default=_json_default, allow_nan=True
     )
+    if "e" in text or "E" in text or "." in text:
+        text = _JSON_TOKEN.sub(_java_number, text)
+    return text
 
 
 def to_text(value: Any) -> str:

@@ -80,3 +80,10 @@ def test_date_prints_iso() -> None:
 def test_datetimes_inside_maps_print_as_iso_strings() -> None:
     moment = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert r("{{ m }}", m={"at": moment}) == '{"at":"2024-01-02T03:04:05Z"}'
+
+
+def test_floats_inside_json_are_spelled_like_java() -> None:
+    data = {"big": 1e20, "mid": 12345678.9, "small": 1.5e-5, "plain": 2.5, "text": "1e+20"}
+    assert r("{{ m }}", m=data) == (
+        '{"big":1.0E20,"mid":1.23456789E7,"small":1.5E-5,"plain":2.5,"text":"1e+20"}'
+    )
