@@ -228,6 +228,14 @@ def _line_of(source: str, name: str) -> int:
     return 1
 
 
+def _hyphen_hint(source: str, name: str) -> str:
+    """``outputs.my-task.value`` reads as ``outputs.my - task.value``: say how to write it."""
+    for found in re.finditer(r"(\w+)\.(\w+(?:-\w+)+)", source):
+        if name in found[2].split("-"):
+            return f"; to use the id `{found[2]}`, write {found[1]}['{found[2]}']"
+    return ""
+
+
 def _suffix(location: str | None) -> str:
     return f" ({location})" if location else ""
 
@@ -247,7 +255,7 @@ def _translate(error: Exception, source: str, location: str | None) -> TercelErr
         line = _line_of(source, error.name)
         return UndefinedVariableError(
             f"Unable to find `{error.name}` used in the expression `{_shorten(source)}` "
-            f"at line {line}{_suffix(location)}"
+            f"at line {line}{_suffix(location)}{_hyphen_hint(source, error.name)}"
         )
     if isinstance(error, SecurityError):
         return TemplateSecurityError(f"{error} in `{_shorten(source)}`{_suffix(location)}")

@@ -106,3 +106,8 @@ def test_secret_errors_pass_through_unchanged() -> None:
 
     with pytest.raises(SecretError, match=r"^secret `X` not found$"):
         render("{{ secret('X') }}", {}, services=Failing())  # type: ignore[arg-type]
+
+
+def test_hyphenated_ids_get_a_hint_to_use_brackets() -> None:
+    with pytest.raises(UndefinedVariableError, match=r"write outputs\['my-task'\]"):
+        render("{{ outputs.my-task.value }}", {"outputs": {"my-task": {"value": 1}}})
