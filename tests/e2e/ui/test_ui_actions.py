@@ -146,6 +146,9 @@ def test_topology_colours_running_tasks_live_and_kill_stops_the_execution(
     save_flow(ui_server, SLOW_FLOW)
     page.goto(f"{ui_server.url}/ui/flows/company.ui/slow")
     page.click("#run")
+    page.keyboard.press("Escape")  # cancels: nothing runs
+    expect(page.locator("dialog")).to_have_count(0)
+    page.click("#run")
     page.locator("dialog[open] #dialog-submit").click()
     expect(page.locator("#execution-state .badge")).to_have_text("RUNNING", timeout=30_000)
     expect(page.locator("svg.topology .node.s-RUNNING[data-task='nap']")).to_be_visible()

@@ -267,3 +267,17 @@ def test_executions_filter_by_state_and_keep_the_filter_in_the_address(
     page.select_option("select[name=state]", "SUCCESS")
     page.click("#filters button[type=submit]")
     expect(page.locator("#executions-table tbody")).to_contain_text("No execution.")
+
+
+def test_executions_page_through_25_at_a_time(ui_server: UiServer, page: Page) -> None:
+    save_flow(ui_server, HOURLY_FLOW.replace("id: hourly", "id: paged").split("triggers:")[0])
+    with ui_server.api() as api:
+        for _ in range(27):
+            assert api.post("/executions/company.ui/paged").status_code == 200
+    page.goto(f"{ui_server.url}/ui/executions?flowId=paged")
+    expect(page.locator(".pager")).to_contain_text("Page 1 of 2 · 27 executions")
+    expect(page.locator("#executions-table tbody tr")).to_have_count(25)
+    page.click("text=Next ›")
+    expect(page.locator(".pager")).to_contain_text("Page 2 of 2")
+    expect(page.locator("#executions-table tbody tr")).to_have_count(2)
+    expect(page).to_have_url(re.compile(r"page=2"))

@@ -87,6 +87,8 @@ export function inputDialog({ title, inputs, action, submit, extra = null }) {
       h("button", { type: "button", onclick: () => { dialog.close(); dialog.remove(); resolve(null); } }, "Cancel")));
     fields.forEach((f) => f.control.addEventListener("change", () => check(f)));
     dialog.append(form);
+    // Escape closes the dialog natively: treat it as Cancel.
+    dialog.addEventListener("cancel", () => { dialog.remove(); resolve(null); });
     document.body.append(dialog);
     dialog.showModal();
     (fields[0]?.control || form.querySelector("button")).focus();
