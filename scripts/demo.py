@@ -48,6 +48,18 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def port_is_free(port: int) -> bool:
+    """Whether 127.0.0.1:port can be bound now."""
+    with socket.socket() as probe:
+        # As uvicorn does: connections of a stopped server (TIME_WAIT) do not count.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def wait_for(what: str, check: Callable[[], Any], timeout: float, interval: float = 0.5) -> Any:
     """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
@@ -226,6 +238,11 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print only a JSON summary")
     args = parser.parse_args()
     port = args.port or (free_port() if args.once else 8080)
+    if not port_is_free(port):
+        sys.exit(
+            f"port {port} is in use (another Tercel?): stop it, or run "
+            f"`.venv/bin/python scripts/demo.py --port {port + 1} --flows examples/flows`"
+        )
     demo = Demo(args.home, port, quiet=args.json, extra_flows=args.flows, summary_file=args.summary)
     code = demo.run(once=args.once)
     if args.json:
