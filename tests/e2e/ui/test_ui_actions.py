@@ -158,3 +158,24 @@ def test_topology_colours_running_tasks_live_and_kill_stops_the_execution(
     expect(page.locator("#execution-state .badge")).to_have_text("KILLED", timeout=30_000)
     expect(page.locator("svg.topology .node.s-KILLED[data-task='nap']")).to_be_visible()
     expect(page.locator("svg.topology [data-task='never']")).not_to_have_class(re.compile(r"s-"))
+
+
+def test_a_parent_execution_lists_its_subflow_executions_which_link_back(
+    ui_server: UiServer, page: Page
+) -> None:
+    flows = Path(__file__).parent / "flows"
+    save_flow(ui_server, (flows / "subflow-child.yml").read_text())
+    save_flow(ui_server, (flows / "subflow-parent.yml").read_text())
+    with ui_server.api() as api:
+        parent = api.post("/executions/company.team/subflow-parent", params={"wait": "true"}).json()
+    assert parent["state"]["current"] == "SUCCESS"
+    page.goto(f"{ui_server.url}/ui/executions/company.team/subflow-parent/{parent['id']}")
+    page.click("#tab-subflows")
+    child_link = page.locator("#executions-table a", has_text="company.team.subflow-child")
+    expect(child_link).to_be_visible()
+    page.locator("#executions-table tbody tr td a code").first.click()
+    expect(page).to_have_url(re.compile(r"/executions/company\.team/subflow-child/"))
+    page.click(f"a:has-text('{parent['id']}')")
+    expect(page).to_have_url(
+        re.compile(f"/executions/company\\.team/subflow-parent/{parent['id']}$")
+    )

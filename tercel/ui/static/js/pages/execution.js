@@ -6,6 +6,7 @@ import { topology, childLists } from "../topology.js";
 import { gantt } from "../gantt.js";
 import { inputDialog } from "../rundialog.js";
 import { navigate } from "../main.js";
+import { executionTable } from "../exectable.js";
 
 const LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"];
 
@@ -36,7 +37,9 @@ export async function render(main, [namespace, flowId, id], query) {
       h("span", { class: "spacer" }), actions),
     h("div", { class: "row muted" }, link(`/ui/flows/${namespace}/${flowId}`, `${namespace}.${flowId}`), h("span", {}, `revision ${execution.flowRevision}`),
       h("span", {}, `started ${fmtDate(execution.state.startDate)}`), execution.state.endDate ? h("span", {}, `ended ${fmtDate(execution.state.endDate)}`) : null,
-      h("span", { id: "execution-duration" }, fmtDuration(execution.state.duration)), h("span", {}, labels(execution.labels))));
+      h("span", { id: "execution-duration" }, fmtDuration(execution.state.duration)), h("span", {}, labels(execution.labels)),
+      execution.parentId ? h("span", {}, "parent ", link(`/ui/executions/${execution.trigger?.variables?.namespace || namespace}/${execution.trigger?.variables?.flowId || flowId}/${execution.parentId}`, h("code", {}, execution.parentId))) : null,
+      execution.originalId && execution.originalId !== id ? h("span", {}, "replay of ", h("code", {}, execution.originalId)) : null));
   }
 
   function refresh(restartStreams = false) {
@@ -164,6 +167,7 @@ export async function render(main, [namespace, flowId, id], query) {
     { id: "logs", title: "Logs", render: logsTab },
     { id: "outputs", title: "Outputs", render: panel(outputs) },
     { id: "inputs", title: "Inputs & labels", render: panel(inputsTab) },
+    { id: "subflows", title: "Subflow executions", render: (box) => { current = null; executionTable(box, new URLSearchParams({ parentId: id })); } },
   ], query.get("tab") || "topology"));
   drawHeader();
   startFollow();
