@@ -216,6 +216,22 @@ def test_main_pages_render_in_light_and_dark(
     page.screenshot(path=screenshots / "flow-dark.png")
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background != "rgb(246, 247, 249)"
+    page.click("#tab-triggers")
+    expect(page.locator("#triggers-table tr[data-trigger='every-hour']")).to_be_visible()
+
+
+def test_the_system_dark_preference_applies_without_the_toggle(
+    ui_server: UiServer, page: Page
+) -> None:
+    page.emulate_media(color_scheme="dark")
+    page.goto(f"{ui_server.url}/ui/")
+    expect(page.locator("h1")).to_have_text("Dashboard")
+    assert page.evaluate("document.documentElement.dataset.theme") is None
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(17, 20, 27)"
+    page.emulate_media(color_scheme="light")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(246, 247, 249)"
 
 
 def test_a_paused_backfill_shows_its_progress_and_resumes_from_the_triggers_page(
