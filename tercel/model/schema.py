@@ -85,11 +85,12 @@ def _plugin_schema(info: PluginInfo, definitions: dict[str, Any]) -> dict[str, A
     schema = _describe(info.cls, _model_schema(info.cls, _safe(info.name), definitions))
     properties = schema.setdefault("properties", {})
     names = [info.name, *info.aliases]
-    properties["type"] = (
+    type_schema: dict[str, Any] = (
         {"const": info.name, "description": f"`{info.name}`"}
         if len(names) == 1
         else {"enum": names, "description": f"`{info.name}` (or a legacy alias)"}
     )
+    properties["type"] = type_schema
     required = schema.setdefault("required", [])
     if "type" not in required:
         required.insert(0, "type")

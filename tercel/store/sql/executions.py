@@ -11,7 +11,7 @@ import dataclasses
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -172,7 +172,9 @@ class SqlExecutions:
                 .order_by(task_runs.c.execution_id, task_runs.c.position, task_runs.c.id)
             )
             for execution_id, data in rows:
-                loaded[execution_id].task_run_list.append(TaskRun.from_wire(data))
+                loaded[execution_id].task_run_list.append(
+                    TaskRun.from_wire(cast("dict[str, Any]", data))
+                )
         return [loaded[h["id"]] for h in headers]
 
     @staticmethod
@@ -243,7 +245,7 @@ class SqlExecutions:
             total = conn.execute(
                 sa.select(sa.func.count()).select_from(executions).where(*where)
             ).scalar_one()
-            headers = list(
+            headers: list[dict[str, Any]] = list(
                 conn.execute(
                     sa.select(executions.c.data)
                     .where(*where)
