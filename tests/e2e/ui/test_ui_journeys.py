@@ -187,7 +187,6 @@ def test_main_pages_render_in_light_and_dark(
     expect(page).to_have_url(re.compile(r"/ui/$"))
     expect(page.locator("h1")).to_have_text("Dashboard")
     expect(page.locator("svg.chart")).to_be_visible()
-    page.screenshot(path=screenshots / "dashboard.png")
     page.click("#nav a[data-nav='flows']")
     expect(page.locator("h1")).to_have_text("Flows")
     expect(page.locator("main a", has_text="nightly")).to_be_visible()
@@ -286,7 +285,9 @@ def test_executions_filter_by_state_and_keep_the_filter_in_the_address(
 
 
 def test_executions_page_through_25_at_a_time(ui_server: UiServer, page: Page) -> None:
-    save_flow(ui_server, HOURLY_FLOW.replace("id: hourly", "id: paged").split("triggers:")[0])
+    # No trigger here, so no `trigger.date` either.
+    paged = HOURLY_FLOW.replace("id: hourly", "id: paged").split("triggers:")[0]
+    save_flow(ui_server, paged.replace("tick {{ trigger.date }}", "tick"))
     with ui_server.api() as api:
         for _ in range(27):
             assert api.post("/executions/company.ui/paged").status_code == 200
@@ -297,3 +298,22 @@ def test_executions_page_through_25_at_a_time(ui_server: UiServer, page: Page) -
     expect(page.locator(".pager")).to_contain_text("Page 2 of 2")
     expect(page.locator("#executions-table tbody tr")).to_have_count(2)
     expect(page).to_have_url(re.compile(r"page=2"))
+
+
+def test_dashboard_shows_recent_failures_and_the_day_by_state(
+    ui_server: UiServer, page: Page, screenshots: Path
+) -> None:
+    save_flow(
+        ui_server,
+        GATED_FLOW.replace("id: gated", "id: broken").replace(
+            "namespace: company.ui", "namespace: company.dash"
+        ),
+    )
+    with ui_server.api() as api:
+        failed = api.post("/executions/company.dash/broken", params={"wait": "true"}).json()
+    assert failed["state"]["current"] == "FAILED"
+    page.goto(f"{ui_server.url}/ui/")
+    failures = page.locator(".panel", has=page.locator("h2", has_text="Recent failures"))
+    expect(failures.locator("a", has_text=failed["id"])).to_be_visible()
+    expect(page.locator("svg.chart rect[fill='var(--fail)']")).to_have_count(1)
+    page.screenshot(path=screenshots / "dashboard.png")
