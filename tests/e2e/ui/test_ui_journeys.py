@@ -74,6 +74,10 @@ def test_editor_marks_the_error_line_then_saves_runs_with_inputs_and_shows_logs(
     expect(page.locator(".gutter .bad[data-line='12']")).to_be_visible()
     expect(page.locator(".editor .mark").first).to_be_visible()
     page.screenshot(path=screenshots / "editor-validation.png")
+    # Choosing the problem puts the caret on it.
+    problem.click()
+    offset = sum(len(line) + 1 for line in BROKEN_FLOW.split("\n")[:11]) + 4
+    assert page.evaluate("document.getElementById('yaml').selectionStart") == offset
 
     page.fill("#yaml", BROKEN_FLOW.replace("mesage:", "message:"))
     expect(page.locator("#validation-status")).to_have_text("valid")
