@@ -82,6 +82,8 @@ class ExecutionFactory:
         self.masker = masker
         self.clock = clock
         self.files_root = files_root
+        #: Called before a template reads the execution's logs (flushes buffered lines).
+        self.before_log_read: Callable[[], None] | None = None
 
     # -- services ------------------------------------------------------------------------
     def services_for(self, flow: Flow, execution: Execution) -> ExecutionServices:
@@ -97,6 +99,8 @@ class ExecutionFactory:
         tenant = execution.tenant_id
 
         def error_logs() -> list[dict[str, Any]]:
+            if self.before_log_read is not None:
+                self.before_log_read()
             return [
                 entry.to_wire()
                 for entry in self.store.logs.list(execution_id, min_level="ERROR", tenant=tenant)

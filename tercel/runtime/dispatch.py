@@ -89,7 +89,7 @@ class Dispatcher:
             min_level=task.log_level or "TRACE",
             clock=self.clock,
         )
-        return RuntimeTaskContext(
+        context = RuntimeTaskContext(
             tenant_id=execution.tenant_id,
             namespace=execution.namespace,
             flow_id=execution.flow_id,
@@ -108,6 +108,8 @@ class Dispatcher:
             resume=self.resume,
             clock=self.clock,
         )
+        context.before_store_read = self.logs.flush
+        return context
 
     def _timeout(self, tracked: Tracked, effect: RunTask) -> float | None:
         if effect.timeout is not None:
@@ -190,6 +192,11 @@ class Dispatcher:
         ]
         # Written with the executor's next step, in the same transaction (see `flush`).
         self._metrics.extend(entries)
+
+    @property
+    def pending(self) -> int:
+        """Metrics recorded and not written yet."""
+        return len(self._metrics)
 
     def flush(self) -> None:
         """Write the metrics recorded since the last call."""

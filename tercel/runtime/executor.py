@@ -54,6 +54,9 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 
+#: Longest time a log line or metric waits in memory before it is written.
+FLUSH_SECONDS = 0.05
+
 #: Called after every step of an execution (live progress, SSE, flow triggers...).
 Listener = Callable[["Execution"], None]
 #: Called once when an execution reaches a terminal state.
@@ -146,6 +149,8 @@ class Executor:
         self._queue: asyncio.Queue[tuple[str, Event]] = asyncio.Queue()
         self._queued: dict[tuple[str, str, str], list[str]] = {}
         self._loop_task: asyncio.Task[None] | None = None
+        self._last_flush = 0.0
+        self._flush_timer: asyncio.TimerHandle | None = None
 
     # -- public API ----------------------------------------------------------------------
     def start(self) -> None:
@@ -165,7 +170,11 @@ class Executor:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
             self._loop_task = None
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
         self.logs.flush()
+        self.dispatcher.flush()
 
     def track(self, flow: Flow, execution: Execution, parent: ParentLink | None = None) -> Tracked:
         """Drive an execution that is already in the store (new or recovered)."""
@@ -229,8 +238,29 @@ class Executor:
             with self.store.transaction():
                 for execution_id, events in grouped.items():
                     self._step_safely(execution_id, events)
-                self.logs.flush()
-                self.dispatcher.flush()
+                self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
+        """Write buffered logs and metrics at most every `FLUSH_SECONDS` (and when full).
+
+        Writing them with every step would double the statements of a short task; a
+        timer writes what is left when the loop goes quiet.
+        """
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._last_flush >= FLUSH_SECONDS or self.logs.pending >= 500:
+            self.flush()
+        elif self._flush_timer is None and (self.logs.pending or self.dispatcher.pending):
+            self._flush_timer = loop.call_later(FLUSH_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        """Write buffered log lines and metrics now."""
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        with self.store.transaction():
+            self.logs.flush()
+            self.dispatcher.flush()
+        self._last_flush = asyncio.get_running_loop().time()
 
     def _step_safely(self, execution_id: str, events: list[Event]) -> None:
         tracked = self._tracked.get(execution_id)

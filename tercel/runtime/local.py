@@ -89,6 +89,8 @@ class LocalRuntime:
             environment=environment,
         )
         self.dispatcher.resume = self.executor.resume
+        # Templates and tasks that read logs (errorLogs(), log.Fetch) see every line so far.
+        self.factory.before_log_read = self.logs.flush
         self._owned: list[Callable[[], None]] = []
 
     @classmethod
@@ -187,8 +189,7 @@ class LocalRuntime:
         # Let the jobs of killed tasks report, so their task runs are final too.
         while tracked.jobs and tracked.finished:
             await asyncio.sleep(0.01)
-        self.logs.flush()
-        self.dispatcher.flush()
+        self.executor.flush()
         return tracked.execution
 
     def kill(self, execution_id: str) -> bool:

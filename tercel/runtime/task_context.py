@@ -55,8 +55,9 @@ class RuntimeTaskContext:
         self.storage = storage
         self.services = services
         self.metrics: list[dict[str, Any]] = []
-        #: The store, for tasks that read executions or logs (log.Fetch, execution.Count...).
-        self.store = store
+        self._store = store
+        #: Called before a task reads the store (flushes buffered log lines).
+        self.before_store_read: Callable[[], None] | None = None
         self._resume = resume
         self._work_root = work_root
         # A WorkingDirectory's children share one directory, which they must not delete.
@@ -129,6 +130,13 @@ class RuntimeTaskContext:
     def secret(self, name: str) -> str:
         """A secret's value; it is masked in every log line from now on."""
         return self.services.secret(name)
+
+    @property
+    def store(self) -> Store | None:
+        """The store, for tasks that read executions or logs (log.Fetch, execution.Count...)."""
+        if self.before_store_read is not None:
+            self.before_store_read()
+        return self._store
 
     def resume_execution(self, execution_id: str, inputs: Mapping[str, Any] | None) -> None:
         """Resume a paused execution (execution.Resume)."""
