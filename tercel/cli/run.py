@@ -224,11 +224,15 @@ def run_command(  # noqa: PLR0917 - Typer maps each parameter to an option
         sys.stdout.flush()
     else:
         style = "green" if state in OK_STATES else "red"
-        err.print(f"Execution {execution.id} ended [{style}]{state.value}[/]")
+        verb = "is" if state is State.PAUSED else "ended"
+        err.print(f"Execution {execution.id} {verb} [{style}]{state.value}[/]")
         if execution.outputs:
             err.print_json(json.dumps(execution.outputs, default=str))
         if state is State.PAUSED:
-            err.print("The execution is paused and nothing can resume it in `tercel run`.")
+            err.print(
+                "Nothing can resume it in `tercel run`: run the flow on `tercel server local`"
+                " to resume paused executions."
+            )
     raise typer.Exit(EXIT_OK if state in OK_STATES else EXIT_FAILED)
 
 

@@ -192,6 +192,11 @@ class Executor:
 
     def send(self, execution_id: str, event: Event) -> None:
         """Queue an event for an execution."""
+        if isinstance(event, Resume):
+            # A paused execution is no longer settled: `wait` must wait for what follows.
+            tracked = self._tracked.get(execution_id)
+            if tracked is not None:
+                tracked.settled.clear()
         self._queue.put_nowait((execution_id, event))
 
     def kill(self, execution_id: str) -> bool:
@@ -206,7 +211,6 @@ class Executor:
         tracked = self._tracked.get(execution_id)
         if tracked is None or tracked.execution.state.current is not State.PAUSED:
             raise ConflictError(f"execution `{execution_id}` is not paused here")
-        tracked.settled.clear()
         self.send(execution_id, Resume(inputs=dict(inputs) if inputs is not None else None))
 
     def tracked(self, execution_id: str) -> Tracked | None:
