@@ -325,6 +325,10 @@ class Executor:
         state = tracked.execution.state.current
         idle = not tracked.jobs and not tracked.timers and not tracked.waiting_children
         if tracked.finished or (state is State.PAUSED and idle):
+            # Its last lines land with its final state (same transaction): a reader that
+            # sees the end sees every log line.
+            self.logs.flush()
+            self.dispatcher.flush()
             tracked.settled.set()
         else:
             tracked.settled.clear()
