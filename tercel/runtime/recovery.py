@@ -132,6 +132,8 @@ def recover(executor: Executor, flows: FlowResolver) -> list[str]:
                 int(payload.get("token", 0)),
             )
             executor.arm_timer(tracked, delay.due, event, delay.id)
+        if state is State.PAUSED and not tracked.timers:
+            tracked.settled.set()  # paused for good: only a user's resume continues it
     for execution_id in resumed:
         found = executor.tracked(execution_id)
         if found is not None:

@@ -65,3 +65,37 @@ async def test_a_running_attempt_is_run_again_after_a_crash(tmp_path: Path) -> N
         assert ended.task_runs_of("last")[0].outputs == {"value": "2"}
         lines = second.store.logs.list(execution.id, task_id="work")
         assert any("interrupted by a restart" in line.message for line in lines)
+
+
+async def test_a_pause_delay_survives_a_crash(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    flow = flow_of(
+        """
+id: delayed
+namespace: company.team
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+    delay: PT0.5S
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: resumed
+"""
+    )
+    first = sqlite_runtime(home)
+    first.start()
+    execution = first.create(flow)
+    first.submit(flow, execution)
+    for _ in range(100):
+        await asyncio.sleep(0.02)
+        if first.store.executions.get(execution.id).state.current is State.PAUSED:
+            break
+    await first.crash()
+
+    second = sqlite_runtime(home)
+    async with second:
+        second.add_flows([flow])
+        resumed = second.recover()
+        ended = await second.wait(resumed[0], 10)
+        assert ended.state.current is State.SUCCESS
+        assert ended.task_runs_of("after")[0].outputs == {"value": "resumed"}
