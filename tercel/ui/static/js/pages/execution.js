@@ -71,7 +71,13 @@ export async function render(main, [namespace, flowId, id], query) {
     logs.entries = [];
     logs.stop = follow(`logs/${id}/follow`, (name, data) => {
       if (name === "log") { logs.entries.push(data); drawLogsSoon(); }
+      // Lines flushed just after the end can miss the stream: read the whole log again.
+      if (name === "end") for (const delay of [500, 2000]) setTimeout(reloadLogs, delay);
     });
+  }
+  async function reloadLogs() {
+    const all = await api(`logs/${id}`).catch(() => null);
+    if (all && all.length > logs.entries.length) { logs.entries = all; drawLogs(); }
   }
   let pending = false;
   const drawLogsSoon = () => { if (!pending) { pending = true; requestAnimationFrame(() => { pending = false; drawLogs(); }); } };
