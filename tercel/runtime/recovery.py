@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from tercel.engine.api import Kill, RunTask, Start, TaskRunStarted, TimerFired
+from tercel.engine.api import Kill, RunTask, Start, SubflowEnded, TaskRunStarted, TimerFired
 from tercel.engine.state import State
 from tercel.errors import NotFoundError
 from tercel.model.task import TaskKind
@@ -89,9 +89,19 @@ def _relink_children(executor: Executor, flows: FlowResolver, parent: Execution)
             continue
         child = executor.tracked(child_id)
         tracked_parent = executor.tracked(parent.id)
-        if child is not None and tracked_parent is not None:
+        if tracked_parent is None:
+            continue
+        if child is not None:
             child.parent = ParentLink(parent.id, task_run.id, task_run.iteration, True)
             tracked_parent.waiting_children.add(child_id)
+            continue
+        # The child ended but the process died before the parent heard of it.
+        ended = executor.store.executions.find(child_id)
+        if ended is not None and ended.state.current.is_terminated:
+            executor.send(
+                parent.id,
+                SubflowEnded(task_run.id, child_id, ended.state.current, outputs=ended.outputs),
+            )
 
 
 def recover(executor: Executor, flows: FlowResolver) -> list[str]:

@@ -99,3 +99,54 @@ tasks:
         ended = await second.wait(resumed[0], 10)
         assert ended.state.current is State.SUCCESS
         assert ended.task_runs_of("after")[0].outputs == {"value": "resumed"}
+
+
+async def test_a_parent_waiting_for_its_subflow_finishes_after_a_crash(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    child = flow_of(
+        f"""
+id: slow-child
+namespace: company.team
+tasks:
+  - id: work
+    type: {SLOW_FIRST}
+outputs:
+  - id: attempt
+    type: STRING
+    value: "{{{{ outputs.work.attempt }}}}"
+"""
+    )
+    parent = flow_of(
+        """
+id: waiting-parent
+namespace: company.team
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: company.team
+    flowId: slow-child
+  - id: show
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.call.outputs.attempt }}"
+"""
+    )
+    first = sqlite_runtime(home)
+    first.start()
+    first.add_flows([child])
+    execution = first.create(parent)
+    first.submit(parent, execution)
+    for _ in range(200):
+        await asyncio.sleep(0.02)
+        children = first.store.executions.search(parent_id=execution.id).items
+        if children and children[0].state.current is State.RUNNING:
+            break
+    await first.crash()
+
+    second = sqlite_runtime(home)
+    async with second:
+        second.add_flows([parent, child])
+        resumed = {t.execution.id: t for t in second.recover()}
+        assert execution.id in resumed
+        ended = await second.wait(resumed[execution.id], 10)
+        assert ended.state.current is State.SUCCESS
+        assert ended.task_runs_of("show")[0].outputs == {"value": "2"}
