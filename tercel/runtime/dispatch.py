@@ -27,7 +27,7 @@ from tercel.runtime.worker import Job, JobResult, WorkerPool
 if TYPE_CHECKING:
     from tercel.model.task import Task
     from tercel.plugins.context import InternalStorage, KVStore
-    from tercel.runtime.executor import Tracked
+    from tercel.runtime.tracked import Tracked
     from tercel.store.api import Store
 
 #: Reports the event that ends a job: (execution id, task-run id, event).

@@ -14,8 +14,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tercel.engine.api import (
@@ -44,12 +43,13 @@ from tercel.errors import ConflictError, InputError, TercelError
 from tercel.ids import short_id
 from tercel.runtime.dispatch import Dispatcher
 from tercel.runtime.logs import AttemptLogger, LogWriter
+from tercel.runtime.subflows import subflow_outputs
+from tercel.runtime.tracked import ParentLink, TemplateRenderer, Tracked, utc_now
 
 if TYPE_CHECKING:
     from tercel.engine.execution import Execution, TaskRun
     from tercel.model.flow import Flow
     from tercel.runtime.creation import ExecutionFactory
-    from tercel.runtime.services import ExecutionServices
     from tercel.store.api import Store
 
 _log = logging.getLogger(__name__)
@@ -61,67 +61,6 @@ FLUSH_SECONDS = 0.05
 Listener = Callable[["Execution"], None]
 #: Called once when an execution reaches a terminal state.
 EndListener = Callable[["Execution", "Flow"], None]
-
-
-def utc_now() -> datetime:
-    """The runtime's clock."""
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class ParentLink:
-    """Where to report the end of a subflow execution."""
-
-    execution_id: str
-    task_run_id: str
-    iteration: int | None
-    wait: bool
-
-
-class TemplateRenderer:
-    """The engine's `Renderer`, bound to one execution's template services."""
-
-    def __init__(self, services: ExecutionServices) -> None:
-        self.services = services
-
-    def render(self, template: str, context: Mapping[str, Any]) -> str:
-        """Render to a string."""
-        from tercel.templating import render
-
-        return render(template, context, services=self.services)
-
-    def render_typed(self, expression: str, context: Mapping[str, Any]) -> Any:
-        """Render to a typed value."""
-        from tercel.templating import render_typed
-
-        return render_typed(expression, context, services=self.services)
-
-
-@dataclass(eq=False)
-class Tracked:
-    """An execution the executor is driving, with what is in flight for it."""
-
-    flow: Flow
-    execution: Execution
-    services: ExecutionServices
-    renderer: TemplateRenderer
-    parent: ParentLink | None = None
-    jobs: set[str] = field(default_factory=set)
-    timers: set[asyncio.TimerHandle] = field(default_factory=set)
-    waiting_children: set[str] = field(default_factory=set)
-    #: Set when the execution is finished, or PAUSED with nothing that could resume it.
-    settled: asyncio.Event = field(default_factory=asyncio.Event)
-    finished: bool = False
-    index: dict[str, TaskRun] = field(default_factory=dict)
-
-    def task_run(self, task_run_id: str) -> TaskRun | None:
-        """A task run by id (indexed, so that large loops stay linear)."""
-        found = self.index.get(task_run_id)
-        if found is None:
-            for task_run in self.execution.task_run_list:
-                self.index[task_run.id] = task_run
-            found = self.index.get(task_run_id)
-        return found
 
 
 class Executor:
@@ -439,7 +378,7 @@ class Executor:
             parent = self._tracked.get(link.execution_id)
             if parent is not None:
                 parent.waiting_children.discard(execution.id)
-            outputs, error = self._subflow_outputs(tracked, parent, link)
+            outputs, error = subflow_outputs(tracked, parent, link, self.environment)
             self.send(
                 link.execution_id,
                 SubflowEnded(
@@ -453,33 +392,6 @@ class Executor:
             )
         if tracked.flow.concurrency is not None:
             self._dequeue(tracked.flow, execution)
-
-    def _subflow_outputs(
-        self, child: Tracked, parent: Tracked | None, link: ParentLink
-    ) -> tuple[Mapping[str, Any] | None, str | None]:
-        """The child's flow outputs, or the Subflow task's (deprecated) `outputs` property
-        rendered in the child's context when the child flow declares none."""
-        execution = child.execution
-        if execution.outputs or parent is None or link.iteration is not None:
-            return execution.outputs, None
-        task_run = parent.task_run(link.task_run_id)
-        task = (
-            next((t for t in parent.flow.all_tasks() if t.id == task_run.task_id), None)
-            if task_run
-            else None
-        )
-        declared = getattr(task, "outputs", None)
-        if not isinstance(declared, Mapping) or not declared:
-            return execution.outputs, None
-        from tercel.engine.context import execution_context
-        from tercel.templating import render_value
-
-        context = execution_context(child.flow, execution, environment=self.environment)
-        try:
-            rendered = render_value(dict(declared), context, services=child.services)
-        except TercelError as error:
-            return None, f"cannot render the subflow outputs: {error}"
-        return dict(rendered), None
 
     def _retry_execution(self, tracked: Tracked, effect: RetryExecution) -> None:
         try:

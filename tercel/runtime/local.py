@@ -21,10 +21,11 @@ from tercel.engine.execution import Execution, ExecutionTrigger, Label, LogEntry
 from tercel.errors import ConflictError
 from tercel.runtime.creation import ExecutionFactory, envs_from
 from tercel.runtime.dispatch import Dispatcher
-from tercel.runtime.executor import Executor, Tracked, utc_now
+from tercel.runtime.executor import Executor
 from tercel.runtime.flows import ChainedFlows, FlowResolver, FlowSet, StoreFlows
 from tercel.runtime.logs import LogWriter
 from tercel.runtime.services import SecretSource, secrets_from_env
+from tercel.runtime.tracked import Tracked, utc_now
 from tercel.runtime.worker import WorkerPool
 from tercel.secrets.masking import SecretMasker
 

@@ -19,7 +19,7 @@ from tercel.engine.api import Kill, RunTask, Start, SubflowEnded, TaskRunStarted
 from tercel.engine.state import State
 from tercel.errors import NotFoundError
 from tercel.model.task import TaskKind
-from tercel.runtime.executor import ParentLink, Tracked
+from tercel.runtime.tracked import ParentLink, Tracked
 
 if TYPE_CHECKING:
     from tercel.engine.execution import Execution, TaskRun

@@ -7,8 +7,8 @@ import asyncio
 from engine_helpers import SLEEP_TYPE, TIMEOUT, flow_of
 
 from tercel.engine.state import State
-from tercel.runtime.executor import Tracked
 from tercel.runtime.local import LocalRuntime
+from tercel.runtime.tracked import Tracked
 
 
 def limited(behavior: str) -> str:
