@@ -59,11 +59,16 @@ def property_names(cls: type[BaseModel]) -> list[str]:
     return [field.alias or name for name, field in cls.model_fields.items()]
 
 
-def property_hint(cls: type[BaseModel] | None, key: str) -> str | None:
-    """Hint for an unknown property `key` of `cls`."""
+def closest_property(cls: type[BaseModel] | None, key: str) -> str | None:
+    """The property of `cls` that `key` is probably a misspelling of, if any."""
     if cls is None:
         return None
-    match = closest(key, property_names(cls), cutoff=0.7)
+    return closest(key, property_names(cls), cutoff=0.7)
+
+
+def property_hint(cls: type[BaseModel] | None, key: str) -> str | None:
+    """Hint for an unknown property `key` of `cls`."""
+    match = closest_property(cls, key)
     return f"did you mean `{match}`?" if match else None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -18,7 +18,13 @@ from pydantic_core import ErrorDetails
 from pydantic_core.core_schema import ErrorType
 
 from tercel.errors import Problem
-from tercel.model.hints import closest, input_type_hint, model_at, property_hint, type_hint
+from tercel.model.hints import (
+    closest,
+    closest_property,
+    input_type_hint,
+    model_at,
+    type_hint,
+)
 from tercel.model.registry import Category
 from tercel.model.yaml_source import Path, PathItem, Position, PositionMap, format_path
 
@@ -69,6 +75,10 @@ class _Entry:
     position: Position
     hint: str | None = None
     from_union: bool = False
+    #: For an unknown property: the known name it is probably a typo of.
+    suggestion: str | None = None
+    #: For a missing property: its name.
+    missing: str | None = None
 
 
 class _Mapper:
@@ -92,7 +102,7 @@ class _Mapper:
         else:
             found = self._wrong_value(details, path)
         from_union = any(isinstance(item, str) and not _is_name(item) for item in skipped)
-        return _Entry(found.location, found.message, found.position, found.hint, from_union)
+        return replace(found, from_union=from_union)
 
     def _missing(self, details: ErrorDetails, path: Path, names: list[str]) -> _Entry:
         """A missing property points at the map that lacks it."""
@@ -104,13 +114,17 @@ class _Mapper:
             message = f"missing required property `{name}`"
         elif kind == "task_missing_type":
             message = "missing required property `type`"
-        return _Entry((*path, name), message, self.positions.value(path))
+        return _Entry((*path, name), message, self.positions.value(path), missing=name)
 
     def _unknown_property(self, path: Path) -> _Entry:
         """An unknown property points at its key, with the nearest known name."""
         key = str(path[-1]) if path else "?"
-        hint = property_hint(model_at(self.root, self.data, path[:-1]), key)
-        return _Entry(path, f"unknown property `{key}`", self.positions.key(path), hint)
+        model = model_at(self.root, self.data, path[:-1])
+        suggestion = closest_property(model, key)
+        hint = f"did you mean `{suggestion}`?" if suggestion else None
+        return _Entry(
+            path, f"unknown property `{key}`", self.positions.key(path), hint, suggestion=suggestion
+        )
 
     def _unknown_type(self, details: ErrorDetails, path: Path) -> _Entry:
         """An unknown type points at the `type` value, with the nearest registered type."""
@@ -152,7 +166,17 @@ def problems_from_error(
     """One `Problem` per distinct (place, message) of `error`, in source order."""
     mapper = _Mapper(data, positions, root)
     entries = [mapper.entry(details) for details in error.errors(include_url=False)]
-    return _merge(entries, path_name)
+    return _merge(_without_typo_echoes(entries), path_name)
+
+
+def _without_typo_echoes(entries: list[_Entry]) -> list[_Entry]:
+    """Drop "missing `message`" when the same map has `mesage`: one typo, one problem."""
+    typos = {(*entry.location[:-1], entry.suggestion) for entry in entries if entry.suggestion}
+    return [
+        entry
+        for entry in entries
+        if entry.missing is None or (*entry.location[:-1], entry.missing) not in typos
+    ]
 
 
 def _choice_hint(details: ErrorDetails) -> str | None:

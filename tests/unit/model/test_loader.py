@@ -43,6 +43,16 @@ def test_unknown_property_points_at_key_with_hint() -> None:
     ]
 
 
+def test_misspelled_required_property_is_one_problem_not_two() -> None:
+    problems = problems_of(
+        "id: f\nnamespace: n\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n"
+        "    mesage: typo\n"
+    )
+    assert [(p.message, p.line, p.column, p.hint) for p in problems] == [
+        ("unknown property `mesage`", 6, 5, "did you mean `message`?")
+    ]
+
+
 def test_missing_property_points_at_the_map() -> None:
     problems = problems_of(
         "id: f\nnamespace: n\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n"
