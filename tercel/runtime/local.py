@@ -54,13 +54,15 @@ class LocalRuntime:
         work_root: Path | None = None,
         clock: Callable[[], datetime] = utc_now,
         log_echo: Callable[[LogEntry], None] | None = None,
+        secret_lookup: Callable[[str, str, str], str | None] | None = None,
     ) -> None:
         self.store = store
         self.storage = storage
         self.local_flows = FlowSet()
         self.flows: FlowResolver = ChainedFlows(self.local_flows, flows or StoreFlows(store))
         self.masker = SecretMasker()
-        self.secrets = SecretSource(secrets_from_env(environ))
+        # `secret_lookup(tenant, namespace, NAME)`: stored secrets, before SECRET_* variables.
+        self.secrets = SecretSource(secrets_from_env(environ), secret_lookup)
         self.logs = LogWriter(store.logs, self.masker, echo=log_echo)
         self.pool = WorkerPool(concurrency)
         self.factory = ExecutionFactory(

@@ -7,9 +7,6 @@ is bound to one execution so that it knows the namespace and which files it may 
 
 from __future__ import annotations
 
-import base64
-import binascii
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,17 +32,10 @@ def secrets_from_env(environ: Mapping[str, str] | None = None) -> dict[str, str]
 
     A variable whose value is not valid base64 is skipped rather than served garbled.
     """
-    found: dict[str, str] = {}
-    for key, raw in (os.environ if environ is None else environ).items():
-        if not key.startswith(SECRET_ENV_PREFIX) or len(key) == len(SECRET_ENV_PREFIX):
-            continue
-        compact = "".join(raw.split())
-        try:
-            value = base64.b64decode(compact, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            continue
-        found[key[len(SECRET_ENV_PREFIX) :].upper()] = value
-    return found
+    from tercel.secrets.env import EnvSecrets
+
+    env = EnvSecrets(environ)
+    return {name: value for name in env.names() if (value := env.get(name)) is not None}
 
 
 class SecretSource:
@@ -57,14 +47,15 @@ class SecretSource:
         lookup: Callable[[str, str, str], str | None] | None = None,
     ) -> None:
         self._env = dict(secrets_from_env() if env_secrets is None else env_secrets)
-        #: (tenant, namespace, NAME) -> value or None: the store's secrets, when there are any.
-        self._lookup = lookup
+        #: (tenant, namespace, NAME) -> value or None: the store's secrets (e.g.
+        #: `tercel.secrets.store.EncryptedSecrets.lookup`), consulted before the environment.
+        self.lookup = lookup
 
     def get(self, tenant_id: str, namespace: str, name: str) -> str:
         """The value of secret `name` (case-insensitive) or SecretError."""
         key = name.upper()
-        if self._lookup is not None:
-            found = self._lookup(tenant_id, namespace, key)
+        if self.lookup is not None:
+            found = self.lookup(tenant_id, namespace, key)
             if found is not None:
                 return found
         try:

@@ -9,7 +9,7 @@ from runtime_helpers import Harness
 
 from tercel.errors import SecretError, TemplateError
 from tercel.runtime.logs import AttemptLogger, LogWriter
-from tercel.runtime.services import MissingKeyError, secrets_from_env
+from tercel.runtime.services import MissingKeyError, SecretSource, secrets_from_env
 from tercel.secrets.masking import SecretMasker
 from tercel.store.memory import MemoryStore
 
@@ -98,3 +98,13 @@ def test_read_serves_own_files_and_namespace_files_but_not_other_executions(
     assert services.file_exists(own)
     with pytest.raises(TemplateError, match="another execution"):
         services.read(other)
+
+
+def test_stored_secrets_come_before_environment_ones() -> None:
+    stored = {("main", "company.team", "TOKEN"): "from-the-store"}
+    source = SecretSource(
+        {"TOKEN": "from-env", "OTHER": "env-only"},
+        lambda tenant, namespace, name: stored.get((tenant, namespace, name)),
+    )
+    assert source.get("main", "company.team", "token") == "from-the-store"
+    assert source.get("main", "company.team", "other") == "env-only"
