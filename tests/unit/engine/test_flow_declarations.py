@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from tercel.errors import FlowValidationError
 from tercel.model.flow import Flow
+from tercel.model.loader import load_flow
 from tercel.model.task import TaskKind
 
 
@@ -53,6 +55,29 @@ def test_dag_rejects_cycles() -> None:
                 ],
             }
         )
+
+
+def test_dag_reports_every_unknown_dependency_and_the_cycle_at_their_depends_on() -> None:
+    source = """id: f
+namespace: n
+tasks:
+  - id: dag
+    type: io.kestra.plugin.core.flow.Dag
+    tasks:
+      - task: {id: a, type: io.kestra.plugin.core.log.Log, message: a}
+        dependsOn: [b]
+      - task: {id: b, type: io.kestra.plugin.core.log.Log, message: b}
+        dependsOn: [a, zz]
+      - task: {id: c, type: io.kestra.plugin.core.log.Log, message: c}
+        dependsOn: [yy]
+"""
+    with pytest.raises(FlowValidationError) as caught:
+        load_flow(source, "dag.yml")
+    assert [(p.message, p.line, p.column) for p in caught.value.problems] == [
+        ("Dag has a cyclic dependency: a -> b -> a", 8, 20),
+        ("Dag task `b` depends on unknown task `zz`", 10, 24),
+        ("Dag task `c` depends on unknown task `yy`", 12, 21),
+    ]
 
 
 def test_switch_needs_cases_or_defaults() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from tercel.engine.plan import Plan, PlanContext, Slot
 from tercel.model.base import KestraModel
@@ -55,22 +55,37 @@ class Dag(FlowableTask):
 
     @model_validator(mode="after")
     def _dependencies_exist_and_are_acyclic(self) -> Dag:
-        ids = {node.task.id for node in self.tasks}
-        for node in self.tasks:
-            unknown = [dep for dep in node.depends_on if dep not in ids]
-            if unknown:
-                raise PydanticCustomError(
+        # Every unknown id and the cycle are reported together, each at its `dependsOn`.
+        index = {node.task.id: position for position, node in enumerate(self.tasks)}
+        problems: list[InitErrorDetails] = [
+            InitErrorDetails(
+                type=PydanticCustomError(
                     "dag_unknown_dependency",
-                    "Dag task `{task}` depends on unknown task(s) {unknown}",
-                    {"task": node.task.id, "unknown": ", ".join(f"`{u}`" for u in unknown)},
-                )
+                    "Dag task `{task}` depends on unknown task `{unknown}`",
+                    {"task": node.task.id, "unknown": dep},
+                ),
+                loc=("tasks", position, "dependsOn", item),
+                input=dep,
+            )
+            for position, node in enumerate(self.tasks)
+            for item, dep in enumerate(node.depends_on)
+            if dep not in index
+        ]
         cycle = _find_cycle({node.task.id: list(node.depends_on) for node in self.tasks})
         if cycle:
-            raise PydanticCustomError(
-                "dag_cycle",
-                "Dag has a cyclic dependency: {cycle}",
-                {"cycle": " -> ".join(cycle)},
+            problems.append(
+                InitErrorDetails(
+                    type=PydanticCustomError(
+                        "dag_cycle",
+                        "Dag has a cyclic dependency: {cycle}",
+                        {"cycle": " -> ".join(cycle)},
+                    ),
+                    loc=("tasks", index[cycle[0]], "dependsOn"),
+                    input=self.tasks[index[cycle[0]]].depends_on,
+                )
             )
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, problems)
         return self
 
     def child_task_lists(self) -> dict[str, list[Task]]:
