@@ -32,7 +32,10 @@ run: $(DEMO_STAMP)
 test: $(DEMO_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	scripts/with-postgres.sh scripts/ci-podman.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests
+	scripts/with-postgres.sh scripts/ci-podman.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/e2e/ui
+	# Playwright's sync API keeps an event loop running for the whole session, which would
+	# break every asyncio test after it: the browser tests run in their own session.
+	scripts/ci-chromium.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e/ui
 	$(BIN)/python scripts/conformance.py --corpus ../shared/kestra-corpus --check --run
 
 lint: $(STAMP)
