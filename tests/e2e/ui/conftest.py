@@ -93,7 +93,13 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServer]:
 
 
 @pytest.fixture(scope="session")
-def screenshots() -> Path:
-    """The folder the tests save screenshots to."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder the tests save screenshots to.
+
+    `docs/screenshots/` (the README's pictures) only when TERCEL_UPDATE_SCREENSHOTS=1, so a
+    test run does not leave the work tree dirty; a temp folder otherwise.
+    """
+    if os.environ.get("TERCEL_UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
