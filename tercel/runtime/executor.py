@@ -41,6 +41,7 @@ from tercel.engine.api import (
 from tercel.engine.state import State
 from tercel.errors import ConflictError, InputError, TercelError
 from tercel.ids import short_id
+from tercel.runtime.concurrency import next_queued, running_count
 from tercel.runtime.dispatch import Dispatcher
 from tercel.runtime.logs import AttemptLogger, LogWriter
 from tercel.runtime.subflows import subflow_outputs
@@ -86,7 +87,6 @@ class Executor:
         self.end_listeners: list[EndListener] = []
         self._tracked: dict[str, Tracked] = {}
         self._queue: asyncio.Queue[tuple[str, Event]] = asyncio.Queue()
-        self._queued: dict[tuple[str, str, str], list[str]] = {}
         self._loop_task: asyncio.Task[None] | None = None
         self._last_flush = 0.0
         self._flush_timer: asyncio.TimerHandle | None = None
@@ -405,29 +405,11 @@ class Executor:
 
     # -- concurrency ---------------------------------------------------------------------
     def _running_count(self, flow: Flow, execution: Execution) -> int:
-        if flow.concurrency is None:
-            return 0
-        key = (execution.tenant_id, execution.namespace, execution.flow_id)
-        self._queued.setdefault(key, [])
-        return sum(
-            1
-            for other in self._tracked.values()
-            if other.execution.id != execution.id
-            and (other.execution.tenant_id, other.execution.namespace, other.execution.flow_id)
-            == key
-            and other.execution.state.current in (State.RUNNING, State.PAUSED)
-        )
+        return running_count(flow, execution, self._tracked.values())
 
     def _dequeue(self, flow: Flow, ended: Execution) -> None:
-        key = (ended.tenant_id, ended.namespace, ended.flow_id)
-        queued = [
-            t.execution
-            for t in self._tracked.values()
-            if (t.execution.tenant_id, t.execution.namespace, t.execution.flow_id) == key
-            and t.execution.state.current is State.QUEUED
-        ]
-        if queued:
-            first = min(queued, key=lambda e: e.state.histories[0].date)
+        first = next_queued(ended, self._tracked.values())
+        if first is not None:
             self.send(first.id, Start(running_count=self._running_count(flow, first)))
 
     # -- logging -------------------------------------------------------------------------
