@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, NotRequired
 
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
+from typing_extensions import TypedDict
 
 #: The only `system.` label a flow may set itself.
 ALLOWED_SYSTEM_LABELS = frozenset({"system.readOnly"})
@@ -45,4 +46,18 @@ def is_forbidden_system_label(key: str) -> bool:
     return key.startswith("system.") and key not in ALLOWED_SYSTEM_LABELS
 
 
-LabelsField = Annotated[dict[str, str], BeforeValidator(normalize_labels)]
+class LabelItem(TypedDict):
+    """One label in the list form: ``{key: team, value: data}``."""
+
+    key: str
+    value: NotRequired[str | int | float | bool | None]
+
+
+#: Labels as the model keeps them; the JSON Schema shows both YAML forms.
+LabelsField = Annotated[
+    dict[str, str],
+    BeforeValidator(
+        normalize_labels,
+        json_schema_input_type=dict[str, str | int | float | bool | None] | list[LabelItem],
+    ),
+]

@@ -13,6 +13,8 @@ import re
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
 
 from tercel.model.field_docs import field_docs
 from tercel.model.flow import Flow
@@ -58,9 +60,30 @@ def _rewrite(node: Any, renames: dict[str, str]) -> Any:
     return node
 
 
+class _KestraJsonSchema(GenerateJsonSchema):
+    """pydantic's schema, told that a string property also takes a YAML number."""
+
+    def str_schema(self, schema: core_schema.StringSchema) -> JsonSchemaValue:
+        """`KestraModel` coerces numbers to strings, as Jackson does (`id: 1`, `value: 42`)."""
+        result = super().str_schema(schema)
+        result["type"] = ["string", "number"]
+        return result
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema`, or null: the loader reads a plugin's `key: null` as "not set", like Kestra."""
+    members = schema.get("anyOf", [])
+    if schema.get("type") == "null" or any(m.get("type") == "null" for m in members):
+        return schema
+    outer = {key: schema.pop(key) for key in ("title", "description", "default") if key in schema}
+    return {**outer, "anyOf": [schema, {"type": "null"}]}
+
+
 def _model_schema(cls: type[BaseModel], prefix: str, definitions: dict[str, Any]) -> dict[str, Any]:
     """`cls`'s schema with its `$defs` merged into `definitions` under `prefix`."""
-    raw = cls.model_json_schema(by_alias=True, mode="validation")
+    raw = cls.model_json_schema(
+        by_alias=True, mode="validation", schema_generator=_KestraJsonSchema
+    )
     local = raw.pop("$defs", {})
     renames = {name: f"{prefix}.{name}" for name in local if name not in _UNIONS}
     for name, schema in local.items():
@@ -90,8 +113,11 @@ def _plugin_schema(info: PluginInfo, definitions: dict[str, Any]) -> dict[str, A
         if len(names) == 1
         else {"enum": names, "description": f"`{info.name}` (or a legacy alias)"}
     )
-    properties["type"] = type_schema
     required = schema.setdefault("required", [])
+    for name, found in properties.items():
+        if name not in required and isinstance(found, dict):
+            properties[name] = _nullable(found)
+    properties["type"] = type_schema
     if "type" not in required:
         required.insert(0, "type")
     schema["title"] = info.name

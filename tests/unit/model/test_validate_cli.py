@@ -113,6 +113,48 @@ def test_valid_flows_validate_against_the_schema(schema: dict[str, object]) -> N
         assert errors == [], path.name
 
 
+SCALARS_AND_LIST_LABELS = """id: 1
+namespace: company.team
+labels:
+  - key: team
+    value: data
+  - key: priority
+    value: 3
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: 42
+  - id: ret
+    type: io.kestra.plugin.core.debug.Return
+    format: true
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEachItem
+    items: "{{ inputs.file }}"
+    batch:
+      rows: 4
+    namespace: company.team
+    flowId: child
+  - id: switch
+    type: io.kestra.plugin.core.flow.Switch
+    value: "x"
+    cases:
+      x:
+        - id: one
+          type: io.kestra.plugin.core.log.Log
+          message: one
+    defaults: null
+"""
+
+
+def test_schema_accepts_what_the_loader_accepts_numbers_booleans_label_lists_nulls(
+    schema: dict[str, object],
+) -> None:
+    load_flow(SCALARS_AND_LIST_LABELS)
+    data = parse_documents(SCALARS_AND_LIST_LABELS)[0].data
+    errors = [error.message for error in jsonschema.Draft7Validator(schema).iter_errors(data)]
+    assert errors == []
+
+
 def test_schema_rejects_an_unknown_property(schema: dict[str, object]) -> None:
     data = parse_documents(VALID + "    mesage: typo\n")[0].data
     assert not jsonschema.Draft7Validator(schema).is_valid(data)

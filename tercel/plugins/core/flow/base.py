@@ -19,7 +19,9 @@ def scalar_to_str(value: Any) -> Any:
 
 
 #: A string property that also accepts a YAML number or boolean, as Kestra does.
-Text = Annotated[str, BeforeValidator(scalar_to_str)]
+Text = Annotated[
+    str, BeforeValidator(scalar_to_str, json_schema_input_type=str | int | float | bool)
+]
 
 
 class FlowableTask(Task):

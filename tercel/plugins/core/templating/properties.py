@@ -37,7 +37,9 @@ def _scalar_to_str(value: Any) -> Any:
 
 
 #: A string property that also accepts a YAML number or boolean, as Kestra does.
-Text = Annotated[str, BeforeValidator(_scalar_to_str)]
+Text = Annotated[
+    str, BeforeValidator(_scalar_to_str, json_schema_input_type=str | int | float | bool)
+]
 
 
 def parse_duration(text: str) -> timedelta:
