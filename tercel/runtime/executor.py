@@ -43,7 +43,7 @@ from tercel.errors import ConflictError, InputError, TercelError
 from tercel.ids import short_id
 from tercel.runtime.concurrency import next_queued, running_count
 from tercel.runtime.dispatch import Dispatcher
-from tercel.runtime.logs import AttemptLogger, LogWriter
+from tercel.runtime.logs import AttemptLogger, LogWriter, execution_logger
 from tercel.runtime.subflows import subflow_outputs
 from tercel.runtime.tracked import ParentLink, TemplateRenderer, Tracked, utc_now
 
@@ -418,16 +418,5 @@ class Executor:
         self._logger(tracked, task_run_id).log(level, message)
 
     def _logger(self, tracked: Tracked, task_run_id: str | None) -> AttemptLogger:
-        execution = tracked.execution
         task_run = tracked.task_run(task_run_id) if task_run_id else None
-        return AttemptLogger(
-            self.logs,
-            tenant_id=execution.tenant_id,
-            namespace=execution.namespace,
-            flow_id=execution.flow_id,
-            execution_id=execution.id,
-            task_id=task_run.task_id if task_run else None,
-            task_run_id=task_run_id,
-            attempt_number=len(task_run.attempts) if task_run and task_run.attempts else None,
-            clock=self.clock,
-        )
+        return execution_logger(self.logs, tracked.execution, task_run, self.clock)

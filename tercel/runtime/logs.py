@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from tercel.engine.execution import LogEntry
+from tercel.engine.execution import Execution, LogEntry, TaskRun
 
 if TYPE_CHECKING:
     from tercel.secrets.masking import SecretMasker
@@ -156,3 +156,23 @@ class AttemptLogger:
     def error(self, message: str) -> None:
         """Emit an ERROR line."""
         self.log("ERROR", message)
+
+
+def execution_logger(
+    writer: LogWriter,
+    execution: Execution,
+    task_run: TaskRun | None,
+    clock: Callable[[], datetime] | None = None,
+) -> AttemptLogger:
+    """A logger for lines the executor writes about an execution (or one of its task runs)."""
+    return AttemptLogger(
+        writer,
+        tenant_id=execution.tenant_id,
+        namespace=execution.namespace,
+        flow_id=execution.flow_id,
+        execution_id=execution.id,
+        task_id=task_run.task_id if task_run else None,
+        task_run_id=task_run.id if task_run else None,
+        attempt_number=len(task_run.attempts) if task_run and task_run.attempts else None,
+        clock=clock,
+    )
