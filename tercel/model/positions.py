@@ -102,6 +102,8 @@ class _Mapper:
         else:
             found = self._wrong_value(details, path)
         from_union = any(isinstance(item, str) and not _is_name(item) for item in skipped)
+        if not from_union and kind in _SHAPES:
+            found = replace(found, **_shape_problem(kind, found.location, details["input"]))
         return replace(found, from_union=from_union)
 
     def _missing(self, details: ErrorDetails, path: Path, names: list[str]) -> _Entry:
@@ -153,6 +155,39 @@ class _Mapper:
         if location and isinstance(location[-1], str) and builtin:
             message = f"`{location[-1]}`: {message}"
         return _Entry(location, message, self.positions.value(location), hint)
+
+
+#: pydantic error types that mean "a map was expected" or "a list was expected".
+_SHAPES = {
+    "dict_type": "a map",
+    "model_type": "a map",
+    "model_attributes_type": "a map",
+    "list_type": "a list",
+}
+
+
+def _shape_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a map"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number" if isinstance(value, int | float) else "a string"
+
+
+def _shape_problem(kind: str, location: Path, value: Any) -> dict[str, str | None]:
+    """ "`tasks` must be a list, found a map", with how to write it; YAML users think in shapes."""
+    name = f"`{location[-1]}`" if location and isinstance(location[-1], str) else "this value"
+    expected = _SHAPES[kind]
+    hint = None
+    if expected == "a list" and isinstance(value, dict):
+        hint = "start each item with `- `, e.g. `- id: ...`"
+    elif expected == "a map" and isinstance(value, list):
+        hint = "write `key: value` lines without a leading `- `"
+    return {"message": f"{name} must be {expected}, found {_shape_of(value)}", "hint": hint}
 
 
 def problems_from_error(

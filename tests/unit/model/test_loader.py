@@ -53,6 +53,31 @@ def test_misspelled_required_property_is_one_problem_not_two() -> None:
     ]
 
 
+def test_a_map_where_a_list_is_expected_says_so_and_how_to_write_it() -> None:
+    problems = problems_of(
+        "id: f\nnamespace: n\ntasks:\n  id: log\n  type: io.kestra.plugin.core.log.Log\n"
+        "  message: hi\n"
+    )
+    assert [(p.message, p.line, p.column, p.hint) for p in problems] == [
+        (
+            "`tasks` must be a list, found a map",
+            4,
+            3,
+            "start each item with `- `, e.g. `- id: ...`",
+        )
+    ]
+
+
+def test_a_list_where_a_map_is_expected_says_so() -> None:
+    problems = problems_of(
+        "id: f\nnamespace: n\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n"
+        "    message: hi\n    retry:\n      - type: constant\n"
+    )
+    assert [(p.message, p.line, p.column) for p in problems] == [
+        ("`retry` must be a map, found a list", 8, 7)
+    ]
+
+
 def test_missing_property_points_at_the_map() -> None:
     problems = problems_of(
         "id: f\nnamespace: n\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n"
