@@ -103,7 +103,8 @@ class _Mapper:
             found = self._wrong_value(details, path)
         from_union = any(isinstance(item, str) and not _is_name(item) for item in skipped)
         if not from_union and kind in _SHAPES:
-            found = replace(found, **_shape_problem(kind, found.location, details["input"]))
+            message, hint = _shape_problem(kind, found.location, details["input"])
+            found = replace(found, message=message, hint=hint)
         return replace(found, from_union=from_union)
 
     def _missing(self, details: ErrorDetails, path: Path, names: list[str]) -> _Entry:
@@ -178,7 +179,7 @@ def _shape_of(value: Any) -> str:
     return "a number" if isinstance(value, int | float) else "a string"
 
 
-def _shape_problem(kind: str, location: Path, value: Any) -> dict[str, str | None]:
+def _shape_problem(kind: str, location: Path, value: Any) -> tuple[str, str | None]:
     """ "`tasks` must be a list, found a map", with how to write it; YAML users think in shapes."""
     name = f"`{location[-1]}`" if location and isinstance(location[-1], str) else "this value"
     expected = _SHAPES[kind]
@@ -187,7 +188,7 @@ def _shape_problem(kind: str, location: Path, value: Any) -> dict[str, str | Non
         hint = "start each item with `- `, e.g. `- id: ...`"
     elif expected == "a map" and isinstance(value, list):
         hint = "write `key: value` lines without a leading `- `"
-    return {"message": f"{name} must be {expected}, found {_shape_of(value)}", "hint": hint}
+    return f"{name} must be {expected}, found {_shape_of(value)}", hint
 
 
 def problems_from_error(
