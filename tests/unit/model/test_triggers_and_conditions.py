@@ -27,9 +27,12 @@ def test_valid_cron_expressions_are_accepted(cron: str) -> None:
     assert flow.triggers[0].id == "s"
 
 
-def test_invalid_cron_points_at_the_cron_value() -> None:
+def test_invalid_cron_points_at_the_cron_value_and_names_the_field_out_of_range() -> None:
     assert problems(with_trigger(SCHEDULE + "    cron: '61 * * * *'\n")) == [
-        ("invalid cron expression `61 * * * *`", 10, 11)
+        ("invalid cron expression `61 * * * *`: minute `61` is not in 0-59", 10, 11)
+    ]
+    assert problems(with_trigger(SCHEDULE + "    cron: '0 9-25 * * *'\n")) == [
+        ("invalid cron expression `0 9-25 * * *`: hour `25` is not in 0-23", 10, 11)
     ]
 
 

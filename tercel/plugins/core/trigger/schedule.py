@@ -6,6 +6,7 @@ properties are declared and checked: an invalid cron or time zone is a validatio
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -59,10 +60,33 @@ def cron_expression(cron: str, *, with_seconds: bool = False) -> str:
             {"cron": cron, "expected": expected, "found": len(fields)},
         )
     if not croniter.is_valid(text, second_at_beginning=with_seconds):
+        reason = _out_of_range(fields, with_seconds=with_seconds)
         raise PydanticCustomError(
-            "invalid_cron", "invalid cron expression `{cron}`", {"cron": cron}
+            "invalid_cron",
+            "invalid cron expression `{cron}`{reason}",
+            {"cron": cron, "reason": f": {reason}" if reason else ""},
         )
     return text
+
+
+#: Each cron field's name and the range of its numbers (names like MON or JAN are allowed).
+_FIELDS = (
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day of month", 1, 31),
+    ("month", 1, 12),
+    ("day of week", 0, 7),
+)
+
+
+def _out_of_range(fields: list[str], *, with_seconds: bool) -> str | None:
+    """Which field holds a number outside its range ("hour `25` is not in 0-23"), if any."""
+    named = ((("second", 0, 59),) if with_seconds else ()) + _FIELDS
+    for (name, low, high), field in zip(named, fields, strict=False):
+        for part in re.split(r"[,\-]", field.split("/", 1)[0]):
+            if part.isdigit() and not low <= int(part) <= high:
+                return f"{name} `{part}` is not in {low}-{high}"
+    return None
 
 
 def check_timezone(value: str | None) -> str | None:
