@@ -303,7 +303,7 @@ def _yaml() -> YAML:
 _HAS_CLIB = importlib.util.find_spec("_ruamel_yaml") is not None
 
 
-def _syntax_problem(error: Exception, path_name: str) -> Problem:
+def _syntax_problem(error: Exception, path_name: str, source: str = "") -> Problem:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     line = mark.line + 1 if mark is not None else 1
     column = mark.column + 1 if mark is not None else 1
@@ -313,7 +313,23 @@ def _syntax_problem(error: Exception, path_name: str) -> Problem:
         )
     else:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
-    return Problem(f"invalid YAML: {message or 'syntax error'}", path_name, line, column)
+    hint = _syntax_hint(message, error, source.splitlines()[line - 1 : line])
+    return Problem(f"invalid YAML: {message or 'syntax error'}", path_name, line, column, hint)
+
+
+def _syntax_hint(message: str, error: Exception, lines: list[str]) -> str | None:
+    """What usually causes this YAML error, in the words of someone writing a flow."""
+    if "tab" in message or (lines and lines[0].lstrip(" ").startswith("\t")):
+        return "YAML indents with spaces only: replace the tab with spaces"
+    if "quoted scalar" in message and "end of stream" in message:
+        start = getattr(error, "context_mark", None)
+        where = f"; it starts at line {start.line + 1}" if start is not None else ""
+        return f"a quoted string is not closed{where}"
+    if "mapping values are not allowed" in message:
+        return "check the indentation of this line; or, if a value contains `: `, quote the value"
+    if "expected '-' indicator" in message or "expected <block end>" in message:
+        return "check the indentation: the properties of one map start in the same column"
+    return None
 
 
 def parse_documents(source: str, path_name: str = "<string>") -> list[Document]:
@@ -334,9 +350,9 @@ def parse_documents(source: str, path_name: str = "<string>") -> list[Document]:
                 Document(data, builder.positions, builder.problems, node.start_mark.line + 1)
             )
     except YAMLError as error:
-        documents.append(Document(None, PositionMap(), [_syntax_problem(error, path_name)]))
+        documents.append(Document(None, PositionMap(), [_syntax_problem(error, path_name, source)]))
     except Exception as error:  # noqa: BLE001 - malformed input must never escape as a crash
-        documents.append(Document(None, PositionMap(), [_syntax_problem(error, path_name)]))
+        documents.append(Document(None, PositionMap(), [_syntax_problem(error, path_name, source)]))
     if not documents:
         documents.append(Document(None, PositionMap(), []))
     return documents

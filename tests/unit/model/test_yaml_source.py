@@ -62,6 +62,32 @@ def test_syntax_error_becomes_a_problem_with_its_position() -> None:
     assert problem.line == 3
 
 
+@pytest.mark.parametrize(
+    ("source", "line", "hint"),
+    [
+        (
+            "tasks:\n  - id: a\n\ttype: x\n",
+            3,
+            "YAML indents with spaces only: replace the tab with spaces",
+        ),
+        (
+            "tasks:\n  - id: a\n    type: x\n   message: hi\n",
+            4,
+            "check the indentation: the properties of one map start in the same column",
+        ),
+        (
+            "tasks:\n  - id: a\n    type: x\n      message: hi\n",
+            4,
+            "check the indentation of this line; or, if a value contains `: `, quote the value",
+        ),
+        ('a: 1\nb: "open\n', 3, "a quoted string is not closed; it starts at line 2"),
+    ],
+)
+def test_syntax_errors_say_what_usually_causes_them(source: str, line: int, hint: str) -> None:
+    problem = parse_documents(source, "f.yml")[-1].problems[0]
+    assert (problem.line, problem.hint) == (line, hint)
+
+
 def test_format_path_joins_keys_and_indexes() -> None:
     assert format_path(("tasks", 2, "then", 0, "id")) == "tasks[2].then[0].id"
 
