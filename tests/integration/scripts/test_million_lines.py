@@ -10,7 +10,7 @@ from pathlib import Path
 
 PROBE = textwrap.dedent(
     '''
-    import asyncio, json, resource, sys
+    import asyncio, json, sys
     from pathlib import Path
     from tercel.model.loader import load_flow
     from tercel.runtime.local import LocalRuntime
@@ -38,7 +38,10 @@ PROBE = textwrap.dedent(
             execution = await runtime.run(load_flow(FLOW, "chatty.yml"), timeout=600)
             chatty = execution.task_runs_of("chatty")[0]
             sibling = execution.task_runs_of("sibling")[0]
-            max_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+            # VmHWM, not ru_maxrss: the latter also counts the pytest process this was forked from.
+            max_rss_mb = next(
+                int(line.split()[1]) for line in open('/proc/self/status') if line.startswith('VmHWM:')
+            ) // 1024
             print(json.dumps({
                 "state": execution.state.current.name,
                 "lines": chatty.outputs["stdOutLineCount"],
