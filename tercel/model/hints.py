@@ -43,7 +43,22 @@ def type_hint(type_name: str, category: Category | None) -> str | None:
         and (category is None or found.category is category)
     ]
     match = closest(type_name, names) or closest(type_name, aliases)
+    if match is None and "." not in type_name:
+        choices = _by_simple_name(type_name, names)
+        return "did you mean " + " or ".join(f"`{n}`" for n in choices) + "?" if choices else None
     return f"did you mean `{match}`?" if match else None
+
+
+def _by_simple_name(simple: str, names: list[str]) -> list[str]:
+    """`Log` (a class name alone) → the registered types whose names end with it (≤ 3)."""
+    wanted = simple.lower()
+    found = [name for name in names if name.rsplit(".", 1)[-1].lower() == wanted]
+    if not found:
+        tails = {name.rsplit(".", 1)[-1]: name for name in names}
+        near = closest(simple, list(tails))
+        found = [tails[near]] if near else []
+    core = [name for name in found if name.startswith("io.kestra.plugin.core.")]
+    return sorted(core or found)[:3]
 
 
 def input_type_hint(type_name: str) -> str | None:

@@ -101,6 +101,15 @@ def test_unknown_type_points_at_type_value_with_nearest_name() -> None:
     ]
 
 
+def test_a_type_written_as_its_class_name_alone_gets_the_full_name() -> None:
+    problems = problems_of(
+        "id: f\nnamespace: n\ntasks:\n  - id: log\n    type: Log\n    message: hi\n"
+    )
+    assert [(p.message, p.line, p.column, p.hint) for p in problems] == [
+        ("unknown type `Log`", 5, 11, "did you mean `io.kestra.plugin.core.log.Log`?")
+    ]
+
+
 def test_duplicate_key_points_at_second_key() -> None:
     problems = problems_of(
         "id: f\nnamespace: n\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n"
