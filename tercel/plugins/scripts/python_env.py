@@ -15,11 +15,12 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 from tercel.errors import TaskError
-from tercel.runners.logstream import LineSink
+from tercel.runners.logstream import LineSink, LogLine
 from tercel.runners.process import ProcessRunner, describe_exit
 
 _COMPLETE = ".tercel-complete"
@@ -87,6 +88,29 @@ async def ensure_environment(
     return target
 
 
+def pip_levels(on_lines: LineSink) -> LineSink:
+    """pip writes its warnings and notices to stderr: log them as WARN and INFO, not ERROR.
+
+    A successful install otherwise fills the task's log with ERROR lines that are not errors.
+    """
+
+    def sink(batch: list[LogLine]) -> Awaitable[None] | None:
+        return on_lines([_pip_level(line) for line in batch])
+
+    return sink
+
+
+def _pip_level(line: LogLine) -> LogLine:
+    if line.stream != "stderr":
+        return line
+    text = line.message.lstrip()
+    if text.startswith(("WARNING:", "DEPRECATION:")):
+        return replace(line, level="WARN")
+    if text.startswith("[notice]"):
+        return replace(line, level="INFO")
+    return line
+
+
 async def _build(
     target: Path,
     *,
@@ -112,7 +136,7 @@ async def _build(
     ]
     for step in steps:
         result = await runner.run(
-            step, cwd=target.parent, env=env, on_lines=on_lines, cancelled=cancelled
+            step, cwd=target.parent, env=env, on_lines=pip_levels(on_lines), cancelled=cancelled
         )
         if result.cancelled:
             raise TaskError("installing the Python dependencies was cancelled")
