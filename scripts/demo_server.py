@@ -1,14 +1,13 @@
 """The Tercel server of the demo, in this process, with what the demo needs at start.
 
 `tercel server local` is used as a library here (same `Settings`, `Server`, flow loading)
-so that the launcher can (1) start the demo services before the server reads ``envs``, and
-(2) expose namespace variables to templates — see `expose_namespace_variables`.
+so that the launcher can start the demo services before the server reads ``envs``. Templates
+see the namespaces' variables (``namespace.*``) through the runtime itself.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,34 +22,6 @@ API = "/api/v1/main"
 TERMINAL = frozenset({"SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED"})
 
 
-def expose_namespace_variables(server: Server) -> None:
-    """Give templates ``namespace.*``: the effective variables of the flow's namespace.
-
-    Kestra renders ``{{ namespace.slack.webhook }}`` from the namespace's variables; the seed's
-    monitoring flow relies on it. Tercel stores namespace variables (``PUT /namespaces/{ns}``)
-    but its executor does not put them in the render context yet, so the demo adds them
-    around each decision (the executor decides on one thread, so the swap is safe). When the
-    runtime adds ``namespace`` itself, its value wins over this one and this becomes a no-op.
-    """
-    executor = server.runtime.executor
-    store = server.runtime.store
-    original: Callable[..., Any] | None = getattr(executor, "_decide", None)
-    if original is None or not isinstance(executor.environment, dict):
-        # The executor changed shape: say so rather than break the demo's start.
-        print("demo: cannot expose namespace variables; the Slack alerts will fail")
-        return
-    base = dict(executor.environment)
-
-    def decide(tracked: Any, event: Any) -> Any:
-        record = store.namespaces.effective(
-            tracked.flow.namespace, tenant=tracked.execution.tenant_id
-        )
-        executor.environment = {**base, "namespace": dict(record.variables)}
-        return original(tracked, event)
-
-    executor._decide = decide  # type: ignore[method-assign]
-
-
 class DemoServer:
     """A Tercel server (uvicorn) with the demo flows loaded and a ready signal."""
 
@@ -58,7 +29,6 @@ class DemoServer:
         self.settings = Settings.from_env(port=port, home=home)
         self.server = Server.open(self.settings)
         self.flows_loaded = sum(load_flows_into(self.server, folder) for folder in flows)
-        expose_namespace_variables(self.server)
         self.ready = threading.Event()
         self.server.on_ready.append(self.ready.set)
         config = uvicorn.Config(

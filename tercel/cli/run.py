@@ -55,11 +55,31 @@ def _print_problems(console: Console, problems: list[Problem]) -> None:
 def _load(path: Path) -> Flow:
     from tercel.model.loader import load_flow
 
+    return load_flow(_read(path), str(path))
+
+
+def _read(path: Path) -> str:
     try:
-        source = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as error:
         raise InputError(f"cannot read {path}: {error.strerror}") from error
-    return load_flow(source, str(path))
+
+
+def _with_namespace_defaults(flow: Flow, path: Path, runtime: LocalRuntime) -> Flow:
+    """`flow` with its namespaces' `pluginDefaults` (files of `--flows`, stored ones)."""
+    from tercel.model.defaults import PluginDefaultEntry
+    from tercel.model.loader import load_flow
+
+    effective = runtime.executor.namespaces.effective(flow.namespace)
+    if not effective.plugin_defaults:
+        return flow
+    entries = [
+        PluginDefaultEntry(
+            str(item.get("type", "")), dict(item.get("values") or {}), bool(item.get("forced"))
+        )
+        for item in effective.plugin_defaults
+    ]
+    return load_flow(_read(path), str(path), extra_defaults=entries)
 
 
 def _log_printer(console: Console) -> Callable[[LogEntry], None]:
@@ -135,9 +155,11 @@ async def _main(
     as_json: bool,
     out: Console,
     err: Console,
+    flow_file: Path | None = None,
 ) -> Execution:
     from tercel.runtime.flows import load_flow_dir
     from tercel.runtime.local import LocalRuntime
+    from tercel.runtime.namespaces import load_namespace_files
 
     interactive = out.is_terminal and not as_json
     files_root = None
@@ -148,9 +170,14 @@ async def _main(
         )
         files_root = flows_dir / "files" if (flows_dir / "files").is_dir() else flows_dir
     echo = None if as_json else _log_printer(out if interactive else err)
-    runtime = LocalRuntime.open(home, files_root=files_root, log_echo=echo)
+    namespace_files = load_namespace_files(flows_dir) if flows_dir is not None else {}
+    runtime = LocalRuntime.open(
+        home, files_root=files_root, log_echo=echo, namespace_files=namespace_files
+    )
     runtime.add_flows(extra)
     try:
+        if flow_file is not None:
+            flow = _with_namespace_defaults(flow, flow_file, runtime)
         if interactive:
             from tercel.runtime.progress import execution_tree
 
@@ -204,6 +231,7 @@ def run_command(  # noqa: PLR0917 - Typer maps each parameter to an option
                 as_json=as_json,
                 out=out,
                 err=err,
+                flow_file=flow_file,
             )
         )
     except FlowValidationError as error:

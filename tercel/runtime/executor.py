@@ -44,6 +44,7 @@ from tercel.ids import short_id
 from tercel.runtime.concurrency import next_queued, running_count
 from tercel.runtime.dispatch import Dispatcher
 from tercel.runtime.logs import AttemptLogger, LogWriter, execution_logger
+from tercel.runtime.namespaces import NamespaceSettings
 from tercel.runtime.subflows import subflow_outputs
 from tercel.runtime.tracked import ParentLink, TemplateRenderer, Tracked, utc_now
 
@@ -76,6 +77,7 @@ class Executor:
         logs: LogWriter,
         clock: Callable[[], datetime] = utc_now,
         environment: Mapping[str, Any] | None = None,
+        namespaces: NamespaceSettings | None = None,
     ) -> None:
         self.store = store
         self.factory = factory
@@ -83,6 +85,8 @@ class Executor:
         self.logs = logs
         self.clock = clock
         self.environment = environment
+        #: Where ``namespace.*`` comes from (the store's namespaces when None).
+        self.namespaces = namespaces if namespaces is not None else NamespaceSettings(store)
         self.listeners: list[Listener] = []
         self.end_listeners: list[EndListener] = []
         self._tracked: dict[str, Tracked] = {}
@@ -119,8 +123,22 @@ class Executor:
         """Drive an execution that is already in the store (new or recovered)."""
         services = self.factory.services_for(flow, execution)
         tracked = Tracked(flow, execution, services, TemplateRenderer(services), parent)
+        tracked.environment = self.environment_for(flow, execution)
         self._tracked[execution.id] = tracked
         return tracked
+
+    def environment_for(self, flow: Flow, execution: Execution) -> Mapping[str, Any]:
+        """What every render context of `execution` holds besides the execution's own
+        variables: the shared environment plus ``namespace`` (its namespace's effective
+        variables, read once when the executor starts driving it)."""
+        environment = dict(self.environment or {})
+        try:
+            variables = self.namespaces.variables(flow.namespace, execution.tenant_id)
+        except TercelError as error:
+            _log.warning("namespace variables of %s unavailable: %s", flow.namespace, error)
+            variables = {}
+        environment["namespace"] = variables
+        return environment
 
     def submit(self, flow: Flow, execution: Execution, parent: ParentLink | None = None) -> Tracked:
         """Persist a new execution and start it."""
@@ -224,7 +242,7 @@ class Executor:
             self.clock(),
             new_id=short_id,
             render=tracked.renderer,
-            environment=self.environment,
+            environment=tracked.environment,
         )
 
     def _step(self, tracked: Tracked, events: list[Event]) -> None:
@@ -378,7 +396,7 @@ class Executor:
             parent = self._tracked.get(link.execution_id)
             if parent is not None:
                 parent.waiting_children.discard(execution.id)
-            outputs, error = subflow_outputs(tracked, parent, link, self.environment)
+            outputs, error = subflow_outputs(tracked, parent, link, tracked.environment)
             self.send(
                 link.execution_id,
                 SubflowEnded(

@@ -23,6 +23,10 @@ class FlowResolver(Protocol):
         """The flow, or NotFoundError naming what is missing."""
 
 
+#: Top-level folders of a flows folder that hold no flows (namespace settings and files).
+NOT_FLOWS = frozenset({"namespaces", "files"})
+
+
 def _not_found(namespace: str, flow_id: str) -> NotFoundError:
     return NotFoundError(f"flow `{namespace}.{flow_id}` not found")
 
@@ -64,7 +68,15 @@ def load_flow_dir(path: Path, on_invalid: Callable[[list[Problem]], None] | None
     files = (
         [path]
         if path.is_file()
-        else sorted(p for p in path.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+        else sorted(
+            p
+            for p in path.rglob("*")
+            if p.suffix in (".yml", ".yaml")
+            and p.is_file()
+            # Flows-as-code layout (architecture §4.5): namespace settings and namespace
+            # files live beside the flows and are not flows.
+            and p.relative_to(path).parts[0] not in NOT_FLOWS
+        )
     )
     for file in files:
         try:

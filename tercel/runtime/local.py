@@ -24,6 +24,7 @@ from tercel.runtime.dispatch import Dispatcher
 from tercel.runtime.executor import Executor
 from tercel.runtime.flows import ChainedFlows, FlowResolver, FlowSet, StoreFlows
 from tercel.runtime.logs import LogWriter
+from tercel.runtime.namespaces import NamespaceSettings
 from tercel.runtime.services import SecretSource, secrets_from_env
 from tercel.runtime.tracked import Tracked, utc_now
 from tercel.runtime.worker import WorkerPool
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from tercel.model.flow import Flow
     from tercel.plugins.context import InternalStorage
     from tercel.store.api import Store
+    from tercel.store.records import NamespaceRecord
 
 DB_NAME = "tercel.db"
 STORAGE_DIR = "storage"
@@ -55,6 +57,7 @@ class LocalRuntime:
         clock: Callable[[], datetime] = utc_now,
         log_echo: Callable[[LogEntry], None] | None = None,
         secret_lookup: Callable[[str, str, str], str | None] | None = None,
+        namespace_files: Mapping[str, NamespaceRecord] | None = None,
     ) -> None:
         self.store = store
         self.storage = storage
@@ -90,6 +93,8 @@ class LocalRuntime:
             logs=self.logs,
             clock=clock,
             environment=environment,
+            # `namespace.*`: flows-as-code namespace files (`tercel run --flows`) over the store.
+            namespaces=NamespaceSettings(store, namespace_files),
         )
         self.dispatcher.resume = self.executor.resume
         # Templates and tasks that read logs (errorLogs(), log.Fetch) see every line so far.

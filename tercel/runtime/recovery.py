@@ -57,7 +57,7 @@ def _resubmit(executor: Executor, tracked: Tracked, task_run: TaskRun, task: Tas
         task_run.attempts[-1].state.set(State.RESUBMITTED, now)
     attempt = previous + 1
     index = ExecutionIndex.of(tracked.flow, execution)
-    base = execution_context(tracked.flow, execution, index, executor.environment)
+    base = execution_context(tracked.flow, execution, index, tracked.environment)
     context = task_context(base, index, task_run, task)
     timeout = None
     timeout_expression = None

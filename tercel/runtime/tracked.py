@@ -64,6 +64,9 @@ class Tracked:
     settled: asyncio.Event = field(default_factory=asyncio.Event)
     finished: bool = False
     index: dict[str, TaskRun] = field(default_factory=dict)
+    #: Read-only variables of every render context of this execution (``envs``,
+    #: ``globals``, ``namespace``...): `Executor.environment_for`.
+    environment: Mapping[str, Any] | None = None
 
     def task_run(self, task_run_id: str) -> TaskRun | None:
         """A task run by id (indexed, so that large loops stay linear)."""

@@ -168,3 +168,38 @@ def test_ctrl_c_kills_the_execution_and_exits_1(tmp_path: Path) -> None:
     _, rest = process.communicate(timeout=20)
     assert process.returncode == 1, rest
     assert "ended KILLED" in rest
+
+
+NAMESPACED = """id: notify
+namespace: company.team.alerts
+tasks:
+  - id: route
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ namespace.channel }} via {{ render(namespace.slack.webhook) }}"
+  - id: level
+    type: io.kestra.plugin.core.debug.Return
+"""
+
+
+def test_namespace_variables_come_from_namespace_files_of_the_flows_folder(
+    tmp_path: Path,
+) -> None:
+    flows = tmp_path / "repo"
+    write(flows / "flows" / "company.team.alerts" / "notify.yml", NAMESPACED)
+    write(
+        flows / "namespaces" / "company.team.yml",
+        "description: the team\n"
+        "variables:\n  channel: '#team'\n  slack:\n    webhook: 'https://{{ flow.id }}.local'\n"
+        "pluginDefaults:\n"
+        "  - type: io.kestra.plugin.core.debug.Return\n    values:\n      format: from-defaults\n",
+    )
+    write(flows / "namespaces" / "company.team.alerts.yml", "variables:\n  channel: '#alerts'\n")
+    flow = flows / "flows" / "company.team.alerts" / "notify.yml"
+    result = run(str(flow), "--flows", str(flows), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "invalid" not in result.stderr.lower(), result.stderr
+    execution = json.loads(result.stdout)
+    assert execution["taskRunList"][1]["outputs"] == {"value": "from-defaults"}
+    logs = run(str(flow), "--flows", str(flows), cwd=tmp_path)
+    assert logs.returncode == 0, logs.stderr
+    assert "#alerts via https://notify.local" in logs.stdout + logs.stderr

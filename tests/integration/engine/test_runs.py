@@ -223,3 +223,29 @@ tasks:
     assert [c.flow_id for c in children] == ["child"]
     assert children[0].state.current is State.SUCCESS
     assert children[0].label_map()["system.correlationId"] == execution.id
+
+
+async def test_templates_see_the_namespace_variables_with_parents_merged_in(
+    runtime: LocalRuntime,
+) -> None:
+    from tercel.store.records import NamespaceRecord
+
+    runtime.store.namespaces.put(
+        NamespaceRecord("main", "company", variables={"slack": {"webhook": "W", "channel": "#c"}})
+    )
+    runtime.store.namespaces.put(
+        NamespaceRecord("main", "company.team", variables={"slack": {"channel": "#team"}})
+    )
+    flow = flow_of(
+        """
+id: notify
+namespace: company.team
+tasks:
+  - id: route
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ namespace.slack.channel }} {{ render(namespace.slack.webhook) }}"
+"""
+    )
+    execution = await run_to_end(runtime, flow)
+    assert execution.state.current is State.SUCCESS
+    assert execution.task_run_list[0].outputs == {"value": "#team W"}

@@ -8,7 +8,7 @@ execution's namespace to #data-alerts or #product-alerts; the webhook URL comes 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -115,7 +115,7 @@ def test_seed_monitoring_flow_as_written_routes_failures_by_namespace(
     )
     assert namespace.status_code == 200, namespace.text
     push(server_client, MONITOR)
-    check_routing(server_client, receiver, skip_without_namespace_variables)
+    check_routing(server_client, receiver)
 
 
 def test_failures_are_routed_to_the_channel_of_their_namespace(
@@ -128,23 +128,9 @@ def test_failures_are_routed_to_the_channel_of_their_namespace(
     check_routing(server_client, receiver)
 
 
-def skip_without_namespace_variables(client: TestClient, monitor: dict[str, Any]) -> None:
-    """Skip (saying why) while the runtime cannot render `namespace.*` in templates."""
-    if monitor["state"]["current"] != "FAILED":
-        return
-    found = client.get(f"{API}/logs/{monitor['id']}").json()
-    entries = found.get("results", []) if isinstance(found, dict) else found
-    if any("Unable to find `namespace`" in entry.get("message", "") for entry in entries):
-        pytest.skip(
-            "the runtime does not put the namespace's variables in the render context "
-            "(`namespace.*`) yet: the seed's `render(namespace.slack.webhook)` is undefined"
-        )
-
-
 def check_routing(
     server_client: TestClient,
     receiver: LocalHttpServer,
-    after_first: Callable[[TestClient, dict[str, Any]], None] | None = None,
 ) -> None:
     """Fail one flow in `data.*` and one in `product.*`; each alert reaches its channel."""
     push(server_client, failing("data.sources", "hubspot"))
@@ -152,9 +138,7 @@ def check_routing(
 
     data_run = run(server_client, "data.sources", "hubspot")
     assert data_run["state"]["current"] == "FAILED"
-    (first,) = monitor_runs(server_client, 1)
-    if after_first is not None:
-        after_first(server_client, first)
+    monitor_runs(server_client, 1)
     product_run = run(server_client, "product.web", "signup")
     runs = monitor_runs(server_client, 2)
     assert {r["state"]["current"] for r in runs} == {"SUCCESS"}, runs
