@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
+
+from tercel.errors import TaskError
 from tercel.model.base import KestraModel
 from tercel.model.registry import Category, plugin
+from tercel.runners.limits import parse_cpus, parse_memory
+
+
+def literal_checked(value: Any, parse: Callable[[Any], object]) -> Any:
+    """`value`, checked with `parse` when the flow is loaded if it is a literal.
+
+    A template (``{{ inputs.memory }}``) can only be checked when the task runs.
+    """
+    if value is None or (isinstance(value, str) and ("{{" in value or "{%" in value)):
+        return value
+    try:
+        parse(value)
+    except TaskError as error:
+        raise PydanticCustomError("invalid_resource", str(error)) from None
+    return value
 
 
 class ProcessCpu(KestraModel):
@@ -11,11 +33,21 @@ class ProcessCpu(KestraModel):
 
     cpus: float | str | None = None
 
+    @field_validator("cpus")
+    @classmethod
+    def _cpus_parses(cls, value: Any) -> Any:
+        return literal_checked(value, parse_cpus)
+
 
 class ProcessMemory(KestraModel):
     """Memory cap: `memory` is a size such as ``256MB``."""
 
     memory: str | int | None = None
+
+    @field_validator("memory")
+    @classmethod
+    def _memory_parses(cls, value: Any) -> Any:
+        return literal_checked(value, parse_memory)
 
 
 @plugin("io.kestra.plugin.core.runner.Process", category=Category.TASK_RUNNER)

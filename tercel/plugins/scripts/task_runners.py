@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from pydantic import field_validator
+
 from tercel.model.base import KestraModel
 from tercel.model.polymorphic import typed_field
 from tercel.model.registry import Category, plugin
 from tercel.plugins.context import TaskContext
+from tercel.plugins.core.runner import literal_checked
 from tercel.runners.limits import ResourceLimits, parse_cpus, parse_memory
 
 PROCESS_TYPE = "io.kestra.plugin.core.runner.Process"
@@ -25,11 +28,22 @@ class Cpu(KestraModel):
 
     cpus: float | str | None = None
 
+    @field_validator("cpus")
+    @classmethod
+    def _cpus_parses(cls, value: Any) -> Any:
+        return literal_checked(value, parse_cpus)
+
 
 class Memory(KestraModel):
     """Memory cap: ``memory`` is a size such as ``256MB`` or ``1g``."""
 
     memory: str | int | None = None
+
+    @field_validator("memory")
+    @classmethod
+    def _memory_parses(cls, value: Any) -> Any:
+        return literal_checked(value, parse_memory)
+
     memory_swap: str | int | None = None
     memory_swappiness: str | int | None = None
     memory_reservation: str | int | None = None

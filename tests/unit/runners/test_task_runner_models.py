@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from tercel.errors import TaskError
+from tercel.errors import FlowValidationError, TaskError
+from tercel.model.loader import load_flow
 from tercel.plugins.scripts.task_runners import (
     DOCKER_TYPE,
     PROCESS_TYPE,
@@ -45,9 +46,25 @@ def test_caps_are_rendered_from_inputs(tmp_path: Path) -> None:
 
 
 def test_a_bad_rendered_cap_is_a_task_error(tmp_path: Path) -> None:
-    task = _task({"type": PROCESS_TYPE, "memory": {"memory": "plenty"}})
+    ctx = FakeTaskContext(tmp_path, variables={"inputs": {"mem": "plenty"}})
+    task = _task({"type": PROCESS_TYPE, "memory": {"memory": "{{ inputs.mem }}"}})
     with pytest.raises(TaskError, match="invalid memory size `plenty`"):
-        runner_limits(FakeTaskContext(tmp_path), task.task_runner)  # type: ignore[attr-defined]
+        runner_limits(ctx, task.task_runner)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("runner_type_name", [PROCESS_TYPE, DOCKER_TYPE])
+def test_a_bad_literal_cap_is_found_by_validate_at_its_line(runner_type_name: str) -> None:
+    source = (
+        "id: f\nnamespace: n\ntasks:\n  - id: t\n    type: " + COMMANDS + "\n"
+        "    commands: [echo]\n    taskRunner:\n      type: " + runner_type_name + "\n"
+        "      memory:\n        memory: lots\n      cpu:\n        cpus: many\n"
+    )
+    with pytest.raises(FlowValidationError) as caught:
+        load_flow(source, "f.yml")
+    assert [(p.message, p.line, p.column) for p in caught.value.problems] == [
+        ("invalid memory size `lots` (use a number of bytes or e.g. `256MB`, `1g`)", 10, 17),
+        ("invalid number of CPUs `many`", 12, 15),
+    ]
 
 
 def test_docker_runner_properties() -> None:
