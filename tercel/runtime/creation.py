@@ -84,6 +84,9 @@ class ExecutionFactory:
         self.files_root = files_root
         #: Called before a template reads the execution's logs (flushes buffered lines).
         self.before_log_read: Callable[[], None] | None = None
+        #: ``(flow, tenant) -> {envs, globals, namespace...}`` for input expressions
+        #: (`LocalRuntime` sets it to the executor's; none of these when None).
+        self.environment_of: Callable[[Flow, str], Mapping[str, Any]] | None = None
 
     # -- services ------------------------------------------------------------------------
     def services_for(self, flow: Flow, execution: Execution) -> ExecutionServices:
@@ -95,8 +98,11 @@ class ExecutionFactory:
                 readable = (upstream,)
         if execution.parent_id:
             readable = (*readable, execution.parent_id)
-        execution_id = execution.id
-        tenant = execution.tenant_id
+        return self._services(flow, execution.id, execution.tenant_id, readable)
+
+    def _services(
+        self, flow: Flow, execution_id: str, tenant: str, readable: tuple[str, ...] = ()
+    ) -> ExecutionServices:
 
         def error_logs() -> list[dict[str, Any]]:
             if self.before_log_read is not None:
@@ -108,8 +114,8 @@ class ExecutionFactory:
 
         return ExecutionServices(
             tenant_id=tenant,
-            namespace=execution.namespace,
-            flow_id=execution.flow_id,
+            namespace=flow.namespace,
+            flow_id=flow.id,
             execution_id=execution_id,
             secrets=self.secrets,
             masker=self.masker,
@@ -122,21 +128,42 @@ class ExecutionFactory:
 
     # -- inputs --------------------------------------------------------------------------
     def typed_inputs(
-        self, flow: Flow, raw: Mapping[str, Any], execution_id: str, *, local_files: bool
+        self,
+        flow: Flow,
+        raw: Mapping[str, Any],
+        execution_id: str,
+        *,
+        local_files: bool,
+        tenant: str = "main",
     ) -> dict[str, Any]:
         """Type and validate `raw` against the flow's declarations (InputError if wrong).
 
         With `local_files`, a FILE input's value is a local path, uploaded to internal
-        storage at ``.../executions/<id>/inputs/<input>/<name>``.
+        storage at ``.../executions/<id>/inputs/<input>/<name>``. Input expressions
+        (``dependsOn.condition``, SELECT ``expression``, templated ``defaults``) see the
+        inputs resolved before them, ``flow``, ``execution.id``, ``envs``, ``globals`` and
+        ``namespace``, with the execution's template services (``secret()``, ``kv()``...).
         """
         from tercel.runtime.inputs import resolve_execution_inputs
 
+        context: dict[str, Any] = dict(
+            self.environment_of(flow, tenant) if self.environment_of is not None else {}
+        )
+        context["flow"] = {
+            "id": flow.id,
+            "namespace": flow.namespace,
+            "revision": flow.revision or 1,
+            "tenantId": tenant,
+        }
+        context["execution"] = {"id": execution_id}
         inputs = resolve_execution_inputs(
             flow,
             raw,
             execution_id=execution_id,
             storage=self.storage,
             local_files=local_files,
+            context=context,
+            services=self._services(flow, execution_id, tenant),
         )
         for declared in flow.inputs:
             if _field(declared, "type", None) == "SECRET":
@@ -159,7 +186,9 @@ class ExecutionFactory:
     ) -> Execution:
         """A CREATED root execution with typed inputs (InputError if they are wrong)."""
         execution_id = execution_id or short_id()
-        typed = self.typed_inputs(flow, inputs or {}, execution_id, local_files=local_files)
+        typed = self.typed_inputs(
+            flow, inputs or {}, execution_id, local_files=local_files, tenant=tenant_id
+        )
         now = self.clock()
         return Execution(
             id=execution_id,
@@ -189,7 +218,13 @@ class ExecutionFactory:
                 f"cannot start subflow `{effect.namespace}.{effect.flow_id}`: it is disabled"
             )
         try:
-            typed = self.typed_inputs(flow, effect.inputs, effect.execution_id, local_files=False)
+            typed = self.typed_inputs(
+                flow,
+                effect.inputs,
+                effect.execution_id,
+                local_files=False,
+                tenant=parent.tenant_id,
+            )
         except InputError as error:
             raise TercelError(f"invalid inputs for subflow `{flow.id}`: {error}") from error
         now = self.clock()

@@ -131,9 +131,13 @@ class Executor:
         """What every render context of `execution` holds besides the execution's own
         variables: the shared environment plus ``namespace`` (its namespace's effective
         variables, read once when the executor starts driving it)."""
+        return self.environment_of(flow, execution.tenant_id)
+
+    def environment_of(self, flow: Flow, tenant: str) -> Mapping[str, Any]:
+        """`environment_for` before an execution exists (its inputs are being resolved)."""
         environment = dict(self.environment or {})
         try:
-            variables = self.namespaces.variables(flow.namespace, execution.tenant_id)
+            variables = self.namespaces.variables(flow.namespace, tenant)
         except TercelError as error:
             _log.warning("namespace variables of %s unavailable: %s", flow.namespace, error)
             variables = {}

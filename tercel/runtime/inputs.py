@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tercel.errors import InputError
+from tercel.errors import InputError, TemplateError
 
 if TYPE_CHECKING:
     from tercel.model.flow import Flow
@@ -52,10 +52,22 @@ def _upload(
     return storage.put(uri, path)
 
 
-def _render_typed(expression: str, context: Mapping[str, Any]) -> Any:
-    from tercel.templating import render_typed
+def input_renderer(
+    base: Mapping[str, Any], services: Any = None
+) -> Callable[[str, Mapping[str, Any]], Any]:
+    """The typed renderer of input expressions (``dependsOn.condition``, SELECT
+    ``expression``, templated ``defaults``): `base` (flow, execution, envs, globals,
+    namespace...) under the model's context (``inputs`` resolved so far)."""
 
-    return render_typed(expression, context)
+    def render(expression: str, context: Mapping[str, Any]) -> Any:
+        from tercel.templating import render_typed
+
+        try:
+            return render_typed(expression, {**base, **context}, services=services)
+        except TemplateError as error:
+            raise InputError(f"cannot render `{expression}`: {error}") from error
+
+    return render
 
 
 def resolve_execution_inputs(
@@ -65,12 +77,18 @@ def resolve_execution_inputs(
     execution_id: str,
     storage: InternalStorage,
     local_files: bool,
+    context: Mapping[str, Any] | None = None,
+    services: Any = None,
 ) -> dict[str, Any]:
-    """Typed inputs of a new execution; InputError naming the input when one is wrong."""
+    """Typed inputs of a new execution; InputError naming the input when one is wrong.
+
+    Input expressions see `context` (see `input_renderer`) and the inputs resolved before.
+    """
     from tercel.model.input_values import resolve_inputs
 
     def store_file(declared: Any, value: Any) -> str:
         input_id = str(_field(declared, "id", ""))
         return _upload(flow, execution_id, input_id, value, storage, local_files=local_files)
 
-    return dict(resolve_inputs(flow, raw, render=_render_typed, store_file=store_file))
+    render = input_renderer(context or {}, services)
+    return dict(resolve_inputs(flow, raw, render=render, store_file=store_file))

@@ -97,6 +97,8 @@ class LocalRuntime:
             namespaces=NamespaceSettings(store, namespace_files),
         )
         self.dispatcher.resume = self.executor.resume
+        # Input expressions see envs, globals and namespace.* as task templates do.
+        self.factory.environment_of = self.executor.environment_of
         # Templates and tasks that read logs (errorLogs(), log.Fetch) see every line so far.
         self.factory.before_log_read = self.logs.flush
         self._owned: list[Callable[[], None]] = []

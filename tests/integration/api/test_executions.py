@@ -359,3 +359,38 @@ def test_scripts_see_namespace_files_uploaded_through_the_api(server_client: Tes
     deleted = server_client.delete(f"/api/v1/main/logs/{done['id']}").json()
     assert deleted["deleted"] == len(logs)
     assert server_client.get(f"/api/v1/main/logs/{done['id']}").json() == []
+
+
+CHAINED_INPUTS = """\
+id: chained
+namespace: company.team
+inputs:
+  - id: region
+    type: SELECT
+    values: [eu, us]
+  - id: zone
+    type: SELECT
+    expression: "{{ inputs.region == 'eu' ? ['eu-west'] : ['us-east'] }}"
+    dependsOn:
+      inputs: [region]
+  - id: label
+    type: STRING
+    defaults: "{{ flow.id }}-{{ inputs.zone }}"
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.label }}"
+"""
+
+
+def test_an_input_is_checked_against_the_values_its_dependency_allows(
+    server_client: TestClient,
+) -> None:
+    push(server_client, CHAINED_INPUTS)
+    url = f"{EXECUTIONS}/company.team/chained"
+    ok = server_client.post(url, data={"region": "us", "zone": "us-east"}, params={"wait": "true"})
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["inputs"] == {"region": "us", "zone": "us-east", "label": "chained-us-east"}
+    wrong = server_client.post(url, data={"region": "us", "zone": "eu-west"})
+    assert wrong.status_code == 422, wrong.text
+    assert "zone" in wrong.json()["message"]

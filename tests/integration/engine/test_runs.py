@@ -249,3 +249,47 @@ tasks:
     execution = await run_to_end(runtime, flow)
     assert execution.state.current is State.SUCCESS
     assert execution.task_run_list[0].outputs == {"value": "#team W"}
+
+
+DEPENDENT_INPUTS = """
+id: deploy
+namespace: company.team
+inputs:
+  - id: region
+    type: SELECT
+    values: [eu, us]
+  - id: zone
+    type: SELECT
+    expression: "{{ inputs.region == 'eu' ? ['eu-west', 'eu-north'] : ['us-east'] }}"
+    dependsOn:
+      inputs: [region]
+  - id: gdpr
+    type: BOOLEAN
+    defaults: true
+    dependsOn:
+      inputs: [region]
+      condition: "{{ inputs.region == 'eu' }}"
+  - id: target
+    type: STRING
+    defaults: "{{ flow.namespace }}/{{ inputs.zone }}/{{ namespace.cluster }}"
+tasks:
+  - id: noop
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ inputs.target }}"
+"""
+
+
+async def test_an_input_depending_on_another_sees_its_value(runtime: LocalRuntime) -> None:
+    import pytest
+
+    from tercel.errors import InputError
+    from tercel.store.records import NamespaceRecord
+
+    runtime.store.namespaces.put(NamespaceRecord("main", "company", variables={"cluster": "k1"}))
+    flow = flow_of(DEPENDENT_INPUTS)
+    us = runtime.create(flow, {"region": "us", "zone": "us-east"})
+    assert us.inputs == {"region": "us", "zone": "us-east", "target": "company.team/us-east/k1"}
+    eu = runtime.create(flow, {"region": "eu", "zone": "eu-north"})
+    assert eu.inputs["gdpr"] is True
+    with pytest.raises(InputError, match="zone"):
+        runtime.create(flow, {"region": "us", "zone": "eu-west"})
