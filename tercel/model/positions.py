@@ -255,9 +255,13 @@ def _union_message(location: Path, members: list[_Entry]) -> str:
     return prefix + " or ".join(parts)
 
 
+#: pydantic's "`limit`: Input should be greater than 0", said the way a flow author reads it.
+_INPUT_SHOULD_BE = re.compile(r"^(`[^`]*`): Input should be ")
+
+
 def _problem(entry: _Entry, message: str, path_name: str) -> Problem:
     return Problem(
-        message,
+        _INPUT_SHOULD_BE.sub(r"\1 must be ", message).replace("a valid dictionary", "a map"),
         path_name,
         entry.position.line,
         entry.position.column,

@@ -50,13 +50,13 @@ def test_wrong_scalar_type_names_the_property_and_points_at_the_value() -> None:
     source = flow_with(f"tasks:\n  - id: p\n    type: {PICKY}\n    limit: lots\n")
     found = problems(source)
     assert [(line, column) for _, line, column in found] == [(6, 12)]
-    assert found[0][0].startswith("`limit`: Input should be a valid integer")
+    assert found[0][0].startswith("`limit` must be a valid integer")
 
 
 def test_union_failures_become_one_problem() -> None:
     source = flow_with("tasks:\n  - id: t\n" + LOG + "    runIf: [1]\n")
     assert problems(source) == [
-        ("`runIf`: Input should be a valid string or a valid boolean", 7, 12)
+        ("`runIf` must be a valid string or a valid boolean", 7, 12)
     ]
 
 

@@ -22,7 +22,7 @@ def test_concurrency_limit_and_behavior() -> None:
 def test_concurrency_limit_must_be_positive() -> None:
     found = problems(flow_with("concurrency:\n  limit: 0\n" + TASKS))
     assert [(line, column) for _, line, column in found] == [(4, 10)]
-    assert found[0][0].startswith("`limit`: Input should be greater than 0")
+    assert found[0][0].startswith("`limit` must be greater than 0")
 
 
 def test_unknown_concurrency_behavior_points_at_the_value() -> None:
