@@ -21,7 +21,7 @@ signature of `tercel.model.loader.add_check` and finds positions in the YAML tex
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -207,7 +207,11 @@ class _TemplateChecker:
             return None
         if base.name == "outputs" and key not in self.scope.task_ids:
             message = f"`outputs.{key}` refers to a task `{key}` that does not exist in this flow"
-            return message, _suggest(key, self.scope.task_ids), key
+            return (
+                message,
+                _hyphen_hint(key, self.scope.task_ids) or _suggest(key, self.scope.task_ids),
+                key,
+            )
         if base.name == "inputs" and key not in self.scope.input_roots:
             message = f"`inputs.{key}` is not a declared input of this flow"
             return message, _suggest(key, self.scope.input_roots), key
@@ -339,3 +343,11 @@ def _refine(
         return line, column
     quoted = 1 if start in ("'", '"') else 0
     return line, column + quoted + offset
+
+
+def _hyphen_hint(key: str, task_ids: Iterable[str]) -> str | None:
+    """`outputs.my-task.value` reads as `outputs.my - task.value`: say how to write it."""
+    hyphenated = sorted(task for task in task_ids if task.startswith(f"{key}-"))
+    if not hyphenated:
+        return None
+    return f"a hyphenated id needs brackets: `outputs['{hyphenated[0]}']`"

@@ -157,3 +157,14 @@ def test_input_defaults_are_checked_for_functions_only() -> None:
     [problem] = problems_of(source)
     assert "unknown function `nowz()`" in problem.message
     assert problem.location == "inputs[0].defaults"
+
+
+def test_a_hyphenated_task_id_read_with_a_dot_gets_the_bracket_form_as_hint() -> None:
+    source = (
+        FLOW.replace("id: extract", "id: my-extract")
+        .replace("{{ outputs.extrct.value }}", "{{ outputs.my-extract.value }}")
+        .replace("{{ outputs.extract.value }}", "{{ outputs['my-extract'].value }}")
+    )
+    [problem] = problems_of(source)
+    assert "`outputs.my` refers to a task `my`" in problem.message
+    assert problem.hint == "a hyphenated id needs brackets: `outputs['my-extract']`"
