@@ -225,10 +225,25 @@ def _validate_document(
                 "this is a bug in Tercel or in a plugin; please report it",
             )
         )
-    if not positioned:
+    if positioned:
+        result.problems = _once_per_place(result.problems)
+    else:
         result.problems = [_unpositioned(problem) for problem in result.problems]
     result.problems.sort(key=lambda problem: (problem.line, problem.column))
     return result
+
+
+def _once_per_place(problems: list[Problem]) -> list[Problem]:
+    """One problem per place and message: a bad `pluginDefaults` value applied to three tasks
+    is one mistake in the file, reported once at the default's line."""
+    seen: set[tuple[int, int, str, str]] = set()
+    kept: list[Problem] = []
+    for problem in problems:
+        key = (problem.line, problem.column, problem.message, problem.severity)
+        if key not in seen:
+            seen.add(key)
+            kept.append(problem)
+    return kept
 
 
 def _unpositioned(problem: Problem) -> Problem:

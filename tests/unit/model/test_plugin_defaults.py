@@ -103,6 +103,20 @@ def test_unknown_property_in_a_default_points_into_plugin_defaults() -> None:
     assert problems(source) == [("unknown property `mesage`", 6, 7)]
 
 
+def test_a_bad_default_shared_by_several_tasks_is_reported_once() -> None:
+    source = flow_with(
+        "pluginDefaults:\n"
+        "  - type: io.kestra.plugin.core.log.Log\n"
+        "    values:\n      levl: DEBUG\n"
+        "tasks:\n"
+        + "".join(
+            f"  - id: t{n}\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+            for n in range(3)
+        )
+    )
+    assert problems(source) == [("unknown property `levl`", 6, 7)]
+
+
 def test_deprecated_task_defaults_are_applied_too() -> None:
     flow = load_flow(
         flow_with(
