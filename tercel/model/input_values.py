@@ -155,7 +155,7 @@ def resolve_inputs(
     render: Render | None = None,
     store_file: StoreFile | None = None,
 ) -> dict[str, Any]:
-    """Typed, nested input values for a new execution; raise `InputError` on the first problem.
+    """Typed, nested input values for a new execution; raise `InputError` naming every problem.
 
     `render(expression, context)` renders (typed) `dependsOn.condition`, SELECT
     `expression`s and templated `defaults`; without it, conditions are considered true and
@@ -164,5 +164,6 @@ def resolve_inputs(
     """
     values, problems = check_inputs(inputs, provided, render=render, store_file=store_file)
     if problems:
-        raise InputError(problems[0].message)
+        # Every wrong input at once, so a user fixes them in one go (`; ` keeps it one line).
+        raise InputError("; ".join(problem.message for problem in problems))
     return values

@@ -60,6 +60,20 @@ def test_missing_required_input_message_is_kestras() -> None:
     )
 
 
+def test_every_wrong_input_is_named_at_once() -> None:
+    flow = flow_inputs(
+        "  - id: a\n    type: STRING\n  - id: n\n    type: INT\n"
+        "  - id: s\n    type: SELECT\n    values: [x, y]\n"
+    )
+    with pytest.raises(InputError) as caught:
+        resolve_inputs(flow, {"n": "many", "s": "z"})
+    assert str(caught.value) == (
+        "Invalid input for `a`, missing required input, but received `null`; "
+        'Invalid input for `n`, Expected `INT` but received `many` with errors: For input string: "many"; '
+        "Invalid input for `s`, it must match the values `[x, y]`, but received `z`"
+    )
+
+
 def test_optional_input_is_present_as_null_and_undeclared_values_are_dropped() -> None:
     flow = flow_inputs("  - id: a\n    type: STRING\n    required: false\n")
     assert resolve_inputs(flow, {"other": 1}) == {"a": None}
