@@ -102,8 +102,8 @@ def _instant(declaration: Input, value: Any) -> datetime:
     text = input_text(value).strip()
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError as error:
-        raise _fail_parse(declaration, value, str(error)) from None
+    except ValueError:
+        raise _fail_parse(declaration, value, _unparsable(text, "2024-01-31T10:00:00Z")) from None
     if "T" not in text.upper() or parsed.tzinfo is None:
         raise _fail_parse(declaration, value, "an instant needs a date, a time and a zone")
     return parsed.astimezone(UTC)
@@ -216,12 +216,12 @@ def _coerce(
         return format_instant(moment)
     if kind is InputType.DATE:
         assert isinstance(declaration, _Bounded)
-        day = _parse(declaration, value, date.fromisoformat)
+        day = _parse(declaration, value, date.fromisoformat, "2024-01-31")
         _bounds(declaration, day, value, date.fromisoformat)
         return day.isoformat()
     if kind is InputType.TIME:
         assert isinstance(declaration, _Bounded)
-        moment_of_day = _parse(declaration, value, time.fromisoformat)
+        moment_of_day = _parse(declaration, value, time.fromisoformat, "18:27:49")
         _bounds(declaration, moment_of_day, value, time.fromisoformat)
         return format_time(moment_of_day)
     if kind is InputType.DURATION:
@@ -259,11 +259,20 @@ def _coerce(
     raise _fail_parse(declaration, value, "unsupported input type")
 
 
-def _parse(declaration: Input, value: Any, parse: Callable[[str], Any]) -> Any:
+def _parse(
+    declaration: Input, value: Any, parse: Callable[[str], Any], example: str | None = None
+) -> Any:
+    text = input_text(value).strip()
     try:
-        return parse(input_text(value).strip())
+        return parse(text)
     except ValueError as error:
-        raise _fail_parse(declaration, value, str(error)) from None
+        detail = _unparsable(text, example) if example else str(error)
+        raise _fail_parse(declaration, value, detail) from None
+
+
+def _unparsable(text: str, example: str) -> str:
+    """Java's wording (`Text '...' could not be parsed`), and what a valid value looks like."""
+    return f"Text '{text}' could not be parsed (expected e.g. `{example}`)"
 
 
 def _yaml(declaration: Input, value: str) -> Any:

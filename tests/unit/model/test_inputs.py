@@ -74,6 +74,23 @@ def test_every_wrong_input_is_named_at_once() -> None:
     )
 
 
+def test_an_unreadable_date_says_what_a_valid_one_looks_like() -> None:
+    flow = flow_inputs(
+        "  - id: when\n    type: DATETIME\n  - id: day\n    type: DATE\n"
+        "  - id: at\n    type: TIME\n"
+    )
+    with pytest.raises(InputError) as caught:
+        resolve_inputs(flow, {"when": "yesterday", "day": "31/01/2024", "at": "noon"})
+    assert str(caught.value).split("; ") == [
+        "Invalid input for `when`, Expected `DATETIME` but received `yesterday` with errors: "
+        "Text 'yesterday' could not be parsed (expected e.g. `2024-01-31T10:00:00Z`)",
+        "Invalid input for `day`, Expected `DATE` but received `31/01/2024` with errors: "
+        "Text '31/01/2024' could not be parsed (expected e.g. `2024-01-31`)",
+        "Invalid input for `at`, Expected `TIME` but received `noon` with errors: "
+        "Text 'noon' could not be parsed (expected e.g. `18:27:49`)",
+    ]
+
+
 def test_optional_input_is_present_as_null_and_undeclared_values_are_dropped() -> None:
     flow = flow_inputs("  - id: a\n    type: STRING\n    required: false\n")
     assert resolve_inputs(flow, {"other": 1}) == {"a": None}
