@@ -10,13 +10,15 @@ from pydantic import Field
 
 from tercel.errors import TaskError
 from tercel.plugins.context import TaskContext
+from tercel.plugins.core.templating.properties import Text
 from tercel.plugins.scripts.exec_script import ExecScript, render_lines
 
 
 class CommandsTask(ExecScript):
     """Run `commands` (shell lines) after `beforeCommands`, in one interpreter call."""
 
-    commands: list[str] | str = Field(min_length=1)
+    #: A YAML `- true` or `- 1` is the command `true` or `1`, as Kestra reads it.
+    commands: list[Text] | str = Field(min_length=1)
 
     def main_commands(self, ctx: TaskContext, extra: Mapping[str, Any]) -> list[str]:
         """The rendered `commands`."""

@@ -22,6 +22,7 @@ from tercel.errors import ScriptError, TaskError
 from tercel.model.base import KestraModel
 from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
 from tercel.plugins.core.templating.properties import (
+    Text,
     parse_duration,
     render_bool,
     render_list,
@@ -45,6 +46,7 @@ from tercel.plugins.scripts.task_runners import (
 from tercel.runners.limits import ResourceLimits
 from tercel.runners.logstream import LineSink, LogLine
 from tercel.runners.process import ProcessResult, ProcessRunner, describe_exit
+from tercel.templating.output import to_text
 
 DEFAULT_INTERPRETER = ["/bin/sh", "-c"]
 #: Sub-folder of the working dir whose files are uploaded as outputs (`{{ outputDir }}`).
@@ -72,8 +74,8 @@ class ExecScript(RunnableTask):
 
     task_runner: AnyTaskRunner | None = None
     container_image: str | None = None
-    before_commands: list[str] | str | None = None
-    interpreter: list[str] | str | None = None
+    before_commands: list[Text] | str | None = None
+    interpreter: list[Text] | str | None = None
     fail_fast: bool | str = True
     env: dict[str, Any] | str | None = None
     input_files: dict[str, Any] | str | None = None
@@ -151,10 +153,8 @@ class ExecScript(RunnableTask):
         write_input_files(ctx, self.input_files)
 
     def _environment(self, ctx: TaskContext, working_dir: Path, output_dir: Path) -> dict[str, str]:
-        env = {
-            str(key): "" if value is None else str(value)
-            for key, value in render_map(ctx, self.env, "env").items()
-        }
+        # As Kestra prints values: `true`, not Python's `True`; maps and lists as JSON.
+        env = {str(key): to_text(value) for key, value in render_map(ctx, self.env, "env").items()}
         env["WORKING_DIR"] = str(working_dir)
         env["OUTPUT_DIR"] = str(output_dir)
         return env

@@ -98,6 +98,23 @@ async def test_env_before_commands_and_interpreter(tmp_path: Path) -> None:
     assert ctx.messages() == ["hi Ada! 3 bash"]
 
 
+async def test_yaml_booleans_read_as_kestra_reads_them_in_commands_and_env(
+    tmp_path: Path,
+) -> None:
+    ctx = FakeTaskContext(tmp_path)
+    await run_task(
+        {
+            "id": "bools",
+            "type": COMMANDS,
+            "env": {"DRY_RUN": True, "LIMITS": {"rows": 2}},
+            "beforeCommands": [True],
+            "commands": [True, 'echo "$DRY_RUN $LIMITS"'],
+        },
+        ctx,
+    )
+    assert ctx.messages() == ['true {"rows":2}']
+
+
 async def test_working_and_output_dirs_are_variables_and_env(tmp_path: Path) -> None:
     ctx = FakeTaskContext(tmp_path)
     result = await run_task(
