@@ -19,6 +19,7 @@ from tercel.engine.api import Kill, RunTask, Start, SubflowEnded, TaskRunStarted
 from tercel.engine.state import State
 from tercel.errors import NotFoundError
 from tercel.model.task import TaskKind
+from tercel.runtime.concurrency import running_count
 from tercel.runtime.tracked import ParentLink, Tracked
 
 if TYPE_CHECKING:
@@ -104,10 +105,37 @@ def _relink_children(executor: Executor, flows: FlowResolver, parent: Execution)
             )
 
 
+def _start_in_order(executor: Executor, startable: list[Tracked], resumed: list[str]) -> None:
+    """Start CREATED/QUEUED executions oldest first, counting the ones started here.
+
+    `Start` events are processed later, so the states of executions started in this loop have
+    not changed yet: each start counts as running for the next ones of the same flow. Without
+    this, every queued execution of a `concurrency: {limit: 1}` flow would start at once.
+    """
+    # Paused-for-good executions are not `active()` but still hold a slot (Kestra §13.15).
+    known = {t.execution.id: t for t in executor.active()}
+    for execution_id in resumed:
+        found = executor.tracked(execution_id)
+        if found is not None:
+            known[execution_id] = found
+    started: dict[tuple[str, str, str], int] = {}
+    startable.sort(key=lambda t: t.execution.state.histories[0].date)
+    for tracked in startable:
+        execution = tracked.execution
+        key = (execution.tenant_id, execution.namespace, execution.flow_id)
+        count = running_count(tracked.flow, execution, known.values()) + started.get(key, 0)
+        limit = tracked.flow.concurrency.limit if tracked.flow.concurrency else None
+        if limit is not None and count >= limit and execution.state.current is State.QUEUED:
+            continue  # stays QUEUED: dequeued when a running execution of its flow ends
+        executor.send(execution.id, Start(running_count=count))
+        started[key] = started.get(key, 0) + 1
+
+
 def recover(executor: Executor, flows: FlowResolver) -> list[str]:
     """Resume every unfinished execution in the store; return their ids."""
     store = executor.store
     resumed: list[str] = []
+    startable: list[Tracked] = []
     for execution_id in store.executions.ids_in_states(UNFINISHED):
         execution = store.executions.find(execution_id)
         if execution is None or executor.tracked(execution_id) is not None:
@@ -123,7 +151,8 @@ def recover(executor: Executor, flows: FlowResolver) -> list[str]:
         resumed.append(execution_id)
         state = execution.state.current
         if state in (State.CREATED, State.QUEUED):
-            executor.send(execution_id, Start())
+            # Started once every execution is tracked, so that `concurrency` counts them all.
+            startable.append(tracked)
             continue
         if state is State.KILLING:
             executor.send(execution_id, Kill())
@@ -144,6 +173,7 @@ def recover(executor: Executor, flows: FlowResolver) -> list[str]:
             executor.arm_timer(tracked, delay.due, event, delay.id)
         if state is State.PAUSED and not tracked.timers:
             tracked.settled.set()  # paused for good: only a user's resume continues it
+    _start_in_order(executor, startable, resumed)
     for execution_id in resumed:
         found = executor.tracked(execution_id)
         if found is not None:

@@ -281,3 +281,58 @@ def test_cli_says_when_the_server_cannot_be_reached(tmp_path: Path) -> None:
     )
     assert started.returncode == 1
     assert "cannot reach" in started.stderr
+
+
+LIMITED = """\
+id: limited
+namespace: company.team
+concurrency:
+  limit: 1
+tasks:
+  - id: work
+    type: io.kestra.plugin.scripts.shell.Commands
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    commands:
+      - sleep 2
+"""
+
+
+def test_concurrency_limit_holds_across_a_sigkill(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    running = RunningServer(home, free_port())
+    running.start()
+    try:
+        created = httpx.post(
+            f"{running.url}/api/v1/main/flows",
+            content=LIMITED,
+            headers={"Content-Type": "application/x-yaml"},
+        )
+        assert created.status_code == 200, created.text
+        first = httpx.post(f"{running.url}/api/v1/main/executions/company.team/limited").json()
+        second = httpx.post(f"{running.url}/api/v1/main/executions/company.team/limited").json()
+        urls = [f"{running.url}/api/v1/main/executions/{e['id']}" for e in (first, second)]
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            states = [httpx.get(url).json()["state"]["current"] for url in urls]
+            if states == ["RUNNING", "QUEUED"]:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError(f"expected RUNNING then QUEUED, got {states}")
+        running.kill()
+        running.start()
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            bodies = [httpx.get(url).json() for url in urls]
+            if all(b["state"]["current"] in ("SUCCESS", "FAILED", "KILLED") for b in bodies):
+                break
+            time.sleep(0.1)
+        assert [b["state"]["current"] for b in bodies] == ["SUCCESS", "SUCCESS"], bodies
+        # The queued execution's task started only after the first execution had ended.
+        first_end = bodies[0]["state"]["endDate"]
+        second_work = bodies[1]["taskRunList"][0]["state"]["startDate"]
+        assert second_work >= first_end, (first_end, second_work)
+    finally:
+        running.stop()
