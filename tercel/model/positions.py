@@ -79,6 +79,8 @@ class _Entry:
     suggestion: str | None = None
     #: For a missing property: its name.
     missing: str | None = None
+    #: The value that failed (for hints about its YAML shape).
+    given: Any = None
 
 
 class _Mapper:
@@ -105,7 +107,7 @@ class _Mapper:
         if not from_union and kind in _SHAPES:
             message, hint = _shape_problem(kind, found.location, details["input"])
             found = replace(found, message=message, hint=hint)
-        return replace(found, from_union=from_union)
+        return replace(found, from_union=from_union, given=details.get("input"))
 
     def _missing(self, details: ErrorDetails, path: Path, names: list[str]) -> _Entry:
         """A missing property points at the map that lacks it."""
@@ -238,8 +240,23 @@ def _merge(entries: list[_Entry], path_name: str) -> list[Problem]:
             seen.add((entry.location, entry.message))
             problems.append(_problem(entry, entry.message, path_name))
     for location, members in unions.items():
-        problems.append(_problem(members[0], _union_message(location, members), path_name))
+        if any(
+            len(other) > len(location) and other[: len(location)] == location for other in unions
+        ):
+            continue  # `commands[1]` failed inside the list: "or a string" is beside the point
+        entry = members[0]
+        if _colon_made_a_map(entry.given) and entry.hint is None:
+            entry = replace(entry, hint=_COLON_HINT)
+        problems.append(_problem(entry, _union_message(location, members), path_name))
     return sorted(problems, key=lambda problem: (problem.line, problem.column))
+
+
+_COLON_HINT = "an unquoted `: ` turns a value into a map: quote the whole value"
+
+
+def _colon_made_a_map(value: Any) -> bool:
+    """`- echo status: done` reads as the map ``{"echo status": "done"}``."""
+    return isinstance(value, dict) and len(value) == 1 and isinstance(next(iter(value)), str)
 
 
 def _union_message(location: Path, members: list[_Entry]) -> str:
@@ -252,7 +269,12 @@ def _union_message(location: Path, members: list[_Entry]) -> str:
             parts.append(text)
     lead = "Input should be "
     parts = [parts[0], *(part.removeprefix(lead) for part in parts[1:])]
-    return prefix + " or ".join(parts)
+    if not prefix and location and isinstance(location[-1], int):
+        keys = [i for i, item in enumerate(location) if isinstance(item, str)]
+        prefix = f"`{format_path(location[keys[-1] :] if keys else location)}`: "
+    found = members[0].given
+    suffix = f", found {_shape_of(found)}" if isinstance(found, dict | list) else ""
+    return prefix + " or ".join(parts) + suffix
 
 
 #: pydantic's "`limit`: Input should be greater than 0", said the way a flow author reads it.

@@ -56,7 +56,22 @@ def test_wrong_scalar_type_names_the_property_and_points_at_the_value() -> None:
 def test_union_failures_become_one_problem() -> None:
     source = flow_with("tasks:\n  - id: t\n" + LOG + "    runIf: [1]\n")
     assert problems(source) == [
-        ("`runIf` must be a valid string or a valid boolean", 7, 12)
+        ("`runIf` must be a valid string or a valid boolean, found a list", 7, 12)
+    ]
+
+
+def test_an_unquoted_colon_in_a_list_item_is_one_problem_at_the_item_with_a_hint() -> None:
+    source = flow_with(
+        "tasks:\n  - id: t\n    type: io.kestra.plugin.scripts.shell.Commands\n"
+        "    commands:\n      - echo hi\n      - echo status: done\n"
+    )
+    assert _problems_with_hints(source) == [
+        (
+            "`commands[1]` must be a valid string, found a map",
+            8,
+            9,
+            "an unquoted `: ` turns a value into a map: quote the whole value",
+        )
     ]
 
 
