@@ -21,10 +21,20 @@ runner = CliRunner()
 def test_the_catalog_covers_the_patterns_users_ask_for() -> None:
     assert len(IDS) >= 12
     assert len(set(IDS)) == len(IDS)
-    for needed in ("namespace-routed-alerting", "dlt-duckdb-dbt", "dbt-from-git",
-                   "api-to-warehouse", "file-processing", "retries-and-errors",
-                   "subflow-fan-out", "backfill-schedule", "webhook-triggered", "kv-cursor",
-                   "sql-data-check", "docker-build-and-run"):
+    for needed in (
+        "namespace-routed-alerting",
+        "dlt-duckdb-dbt",
+        "dbt-from-git",
+        "api-to-warehouse",
+        "file-processing",
+        "retries-and-errors",
+        "subflow-fan-out",
+        "backfill-schedule",
+        "webhook-triggered",
+        "kv-cursor",
+        "sql-data-check",
+        "docker-build-and-run",
+    ):
         assert needed in IDS
 
 
@@ -72,8 +82,9 @@ def test_cli_list_show_and_use(tmp_path: Path) -> None:
     assert "id: incremental_events" in shown.output
 
     target = tmp_path / "flow.yml"
-    used = runner.invoke(app, ["blueprint", "use", "sql-data-check", "-n", "acme", "-o",
-                               str(target)])
+    used = runner.invoke(
+        app, ["blueprint", "use", "sql-data-check", "-n", "acme", "-o", str(target)]
+    )
     assert used.exit_code == 0, used.output
     assert load_flow(target.read_text(), str(target)).namespace == "acme"
     again = runner.invoke(app, ["blueprint", "use", "sql-data-check", "-o", str(target)])

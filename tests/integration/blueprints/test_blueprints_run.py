@@ -27,8 +27,8 @@ pytestmark = pytest.mark.integration
 
 DBT_PROJECT = Path(__file__).parents[1] / "plugins" / "dbt" / "project"
 needs_dbt = pytest.mark.skipif(
-    importlib.util.find_spec("dbt") is None or importlib.util.find_spec("dbt.adapters.duckdb")
-    is None,
+    importlib.util.find_spec("dbt") is None
+    or importlib.util.find_spec("dbt.adapters.duckdb") is None,
     reason="dbt-core/dbt-duckdb are not installed (pip install -e '.[dbt]')",
 )
 needs_dlt = pytest.mark.skipif(
@@ -63,8 +63,12 @@ async def runtime(tmp_path: Path) -> AsyncIterator[LocalRuntime]:
 async def run_blueprint(
     runtime: LocalRuntime, blueprint_id: str, inputs: Mapping[str, Any] | None = None
 ) -> Ran:
-    flows = [load_flow(source, name) for source, name in zip(
-        get_blueprint(blueprint_id).sources(), get_blueprint(blueprint_id).files, strict=True)]
+    flows = [
+        load_flow(source, name)
+        for source, name in zip(
+            get_blueprint(blueprint_id).sources(), get_blueprint(blueprint_id).files, strict=True
+        )
+    ]
     runtime.add_flows(flows[:-1])
     execution = await runtime.run(flows[-1], inputs or {}, timeout=240)
     logs = [entry.message for entry in runtime.store.logs.list(execution.id)]
@@ -110,11 +114,14 @@ async def test_subflow_fan_out(runtime: LocalRuntime) -> None:
     assert {child.state.current for child in children.items} == {State.SUCCESS}
 
 
-async def test_api_to_warehouse(runtime: LocalRuntime, api: LocalHttpServer, tmp_path: Path) -> None:
+async def test_api_to_warehouse(
+    runtime: LocalRuntime, api: LocalHttpServer, tmp_path: Path
+) -> None:
     api.route("GET", "/todos", json_body=[{"id": i, "done": i % 2 == 0} for i in range(7)])
     warehouse = tmp_path / "w.duckdb"
-    ran = await run_blueprint(runtime, "api-to-warehouse",
-                              {"api_url": api.url("/todos"), "warehouse": str(warehouse)})
+    ran = await run_blueprint(
+        runtime, "api-to-warehouse", {"api_url": api.url("/todos"), "warehouse": str(warehouse)}
+    )
     assert ran.state is State.SUCCESS, ran.logs
     assert ran.outputs("load")["row"] == {"loaded": 7}
     assert "loaded 7 rows into raw_api" in ran.logs
@@ -150,8 +157,11 @@ async def test_sql_data_check_fails_the_flow_on_bad_rows(
 async def test_kv_cursor_reads_only_what_changed(tmp_path: Path, api: LocalHttpServer) -> None:
     def events(request: Recorded) -> Reply:
         since = request.query["since"][0]
-        body = {"events": [1, 2, 3], "next_cursor": "c1"} if since.startswith("1970") else {
-            "events": [4], "next_cursor": "c2"}
+        body = (
+            {"events": [1, 2, 3], "next_cursor": "c1"}
+            if since.startswith("1970")
+            else {"events": [4], "next_cursor": "c2"}
+        )
         return Reply(body=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
 
     api.route("GET", "/events", events)
@@ -172,13 +182,20 @@ async def test_dbt_from_git(runtime: LocalRuntime, tmp_path: Path) -> None:
     shutil.copytree(DBT_PROJECT, origin)
     project = origin / "dbt_project.yml"
     project.write_text(project.read_text().replace("profile: crm", "profile: my_dbt_project"))
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@x", "PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@x",
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+    }
     for args in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "dbt"]):
         subprocess.run(["git", *args], cwd=origin, env=env, check=True)
     warehouse = tmp_path / "w.duckdb"
-    ran = await run_blueprint(runtime, "dbt-from-git",
-                              {"repository": str(origin), "warehouse": str(warehouse)})
+    ran = await run_blueprint(
+        runtime, "dbt-from-git", {"repository": str(origin), "warehouse": str(warehouse)}
+    )
     assert ran.state is State.SUCCESS, ran.logs
     assert ran.outputs("build")["results"]["pipeline_by_stage"]["status"] == "success"
     assert isinstance(runtime.store.kv.get("company.data", "dbt_manifest"), dict)
@@ -188,29 +205,39 @@ async def test_dbt_from_git(runtime: LocalRuntime, tmp_path: Path) -> None:
 @needs_dlt
 @pytest.mark.usefixtures("venv_on_path")
 async def test_dlt_duckdb_dbt(runtime: LocalRuntime, api: LocalHttpServer, tmp_path: Path) -> None:
-    users = [{"id": i, "name": f"user {i}", "email": f"u{i}@{'acme.com' if i < 3 else 'x.org'}"}
-             for i in range(5)]
+    users = [
+        {"id": i, "name": f"user {i}", "email": f"u{i}@{'acme.com' if i < 3 else 'x.org'}"}
+        for i in range(5)
+    ]
     api.route("GET", "/users", json_body=users)
     warehouse = tmp_path / "w.duckdb"
-    ran = await run_blueprint(runtime, "dlt-duckdb-dbt",
-                              {"api_url": api.url("/users"), "warehouse": str(warehouse)})
+    ran = await run_blueprint(
+        runtime, "dlt-duckdb-dbt", {"api_url": api.url("/users"), "warehouse": str(warehouse)}
+    )
     assert ran.state is State.SUCCESS, ran.logs
     assert ran.outputs("ingest")["vars"] == {"rows": 5}
     import duckdb
 
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         rows = connection.execute(
-            "select domain, users from users_by_domain order by domain").fetchall()
+            "select domain, users from users_by_domain order by domain"
+        ).fetchall()
     assert rows == [("acme.com", 3), ("x.org", 2)]
 
 
 @pytest.mark.container
-@pytest.mark.skipif(not engine_reachable(), reason="no Docker-compatible engine at $DOCKER_HOST "
-                    "(run the tests through scripts/ci-podman.sh)")
+@pytest.mark.skipif(
+    not engine_reachable(),
+    reason="no Docker-compatible engine at $DOCKER_HOST "
+    "(run the tests through scripts/ci-podman.sh)",
+)
 async def test_docker_build_and_run(runtime: LocalRuntime) -> None:
     tag = f"localhost/tercel-blueprint:{short_id().lower()}"
-    ran = await run_blueprint(runtime, "docker-build-and-run",
-                              {"base_image": "localhost/tercel-busybox:latest", "tag": tag})
+    ran = await run_blueprint(
+        runtime,
+        "docker-build-and-run",
+        {"base_image": "localhost/tercel-busybox:latest", "tag": tag},
+    )
     try:
         assert ran.state is State.SUCCESS, ran.logs
         assert ran.outputs("run")["vars"] == {"motd": "built by tercel"}

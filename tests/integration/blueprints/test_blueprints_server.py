@@ -33,8 +33,9 @@ def finished(client: TestClient, flow_id: str, expected: int) -> list[dict[str, 
     done: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
         found = client.get(f"{API}/executions/search", params={"flowId": flow_id}).json()
-        done = [e for e in found["results"] if e["state"]["current"] in ("SUCCESS", "FAILED",
-                                                                            "WARNING")]
+        done = [
+            e for e in found["results"] if e["state"]["current"] in ("SUCCESS", "FAILED", "WARNING")
+        ]
         if len(done) >= expected:
             return done
         time.sleep(0.05)
@@ -61,14 +62,17 @@ def test_namespace_routed_alerting(server_client: TestClient, receiver: LocalHtt
     )
     assert stored.status_code == 204, stored.text
     push_blueprint(server_client, "namespace-routed-alerting")
-    push(server_client, """\
+    push(
+        server_client,
+        """\
 id: nightly
 namespace: product.web
 tasks:
   - id: boom
     type: io.kestra.plugin.core.execution.Fail
     errorMessage: broken
-""")
+""",
+    )
     failed = server_client.post(f"{API}/executions/product.web/nightly", params={"wait": "true"})
     assert failed.json()["state"]["current"] == "FAILED"
     (alert,) = finished(server_client, "slack_alerts", 1)

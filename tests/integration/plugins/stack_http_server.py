@@ -1,9 +1,9 @@
 """A real HTTP server on 127.0.0.1 for plugin tests: scripted routes, every request recorded.
 
-    with LocalHttpServer() as server:
-        server.route("GET", "/deals", json_body=[...])
-        ... server.url("/deals") ...
-        assert server.requests[0].json() == {...}
+with LocalHttpServer() as server:
+    server.route("GET", "/deals", json_body=[...])
+    ... server.url("/deals") ...
+    assert server.requests[0].json() == {...}
 """
 
 from __future__ import annotations
@@ -94,7 +94,9 @@ class LocalHttpServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def port(self) -> int:

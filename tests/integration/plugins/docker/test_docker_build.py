@@ -55,16 +55,14 @@ def tag() -> str:
     return f"localhost/tercel-build-test:{short_id().lower()}"
 
 
-async def test_inline_dockerfile_with_build_args_and_input_files(
-    tmp_path: Path, tag: str
-) -> None:
+async def test_inline_dockerfile_with_build_args_and_input_files(tmp_path: Path, tag: str) -> None:
     ctx = FakeTaskContext(tmp_path, variables={"inputs": {"greeting": "hello"}})
     task = {
         "id": "build",
         "type": "io.kestra.plugin.docker.Build",
         "dockerfile": (
             f"FROM {BASE}\nARG GREETING\nCOPY app.txt /app.txt\n"
-            "RUN echo \"$GREETING from build\" > /built.txt\nLABEL stage=test\n"
+            'RUN echo "$GREETING from build" > /built.txt\nLABEL stage=test\n'
         ),
         "tags": [tag],
         "buildArgs": {"GREETING": "{{ inputs.greeting }}"},
@@ -87,8 +85,13 @@ async def test_dockerfile_from_a_path_in_the_working_dir(tmp_path: Path, tag: st
     (ctx.working_dir / "docker" / "app.Dockerfile").write_text(
         f"FROM {BASE}\nRUN echo ok > /ok.txt\n"
     )
-    task = {"id": "build", "type": "io.kestra.plugin.docker.Build",
-            "dockerfile": "docker/app.Dockerfile", "tags": [tag], "pull": False}
+    task = {
+        "id": "build",
+        "type": "io.kestra.plugin.docker.Build",
+        "dockerfile": "docker/app.Dockerfile",
+        "tags": [tag],
+        "pull": False,
+    }
     try:
         await run_task(task, ctx)
         assert (await run_image(tag, ["cat", "/ok.txt"])).strip() == "ok"
@@ -98,7 +101,12 @@ async def test_dockerfile_from_a_path_in_the_working_dir(tmp_path: Path, tag: st
 
 async def test_a_failing_build_step_fails_the_task(tmp_path: Path, tag: str) -> None:
     ctx = FakeTaskContext(tmp_path)
-    task = {"id": "build", "type": "io.kestra.plugin.docker.Build",
-            "dockerfile": f"FROM {BASE}\nRUN exit 3\n", "tags": [tag], "pull": False}
+    task = {
+        "id": "build",
+        "type": "io.kestra.plugin.docker.Build",
+        "dockerfile": f"FROM {BASE}\nRUN exit 3\n",
+        "tags": [tag],
+        "pull": False,
+    }
     with pytest.raises(TaskError, match="image build failed"):
         await run_task(task, ctx)

@@ -17,9 +17,12 @@ pytestmark = pytest.mark.integration
 
 CLONE = "io.kestra.plugin.git.Clone"
 ENV = {
-    "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
-    "HOME": "/tmp", "PATH": "/usr/bin:/bin",
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+    "HOME": "/tmp",
+    "PATH": "/usr/bin:/bin",
 }
 
 
@@ -63,8 +66,13 @@ async def test_clone_default_branch_shallow_into_the_working_dir(
 
 async def test_clone_a_branch_into_a_directory(repo: Path, tmp_path: Path) -> None:
     ctx = FakeTaskContext(tmp_path / "ctx")
-    task = {"id": "c", "type": CLONE, "url": f"file://{repo}", "branch": "dev",
-            "directory": "src/app"}
+    task = {
+        "id": "c",
+        "type": CLONE,
+        "url": f"file://{repo}",
+        "branch": "dev",
+        "directory": "src/app",
+    }
     outputs = (await run_task(task, ctx)).outputs
     assert outputs is not None
     assert outputs["directory"] == str((ctx.working_dir / "src" / "app").resolve())
@@ -89,8 +97,13 @@ async def test_unknown_branch_fails_with_gits_message(repo: Path, tmp_path: Path
 
 async def test_password_never_appears_in_the_error(tmp_path: Path) -> None:
     ctx = FakeTaskContext(tmp_path / "ctx")
-    task = {"id": "c", "type": CLONE, "url": "http://127.0.0.1:9/private.git",
-            "username": "ada", "password": "hunter2-secret"}
+    task = {
+        "id": "c",
+        "type": CLONE,
+        "url": "http://127.0.0.1:9/private.git",
+        "username": "ada",
+        "password": "hunter2-secret",
+    }
     with pytest.raises(TaskError, match="git clone failed") as raised:
         await run_task(task, ctx)
     assert "hunter2-secret" not in str(raised.value)
@@ -104,7 +117,8 @@ async def test_directory_outside_the_working_dir_is_refused(repo: Path, tmp_path
 
 
 async def test_clone_then_run_a_script_in_a_working_directory(repo: Path, tmp_path: Path) -> None:
-    flow = load_flow(f"""
+    flow = load_flow(
+        f"""
 id: build
 namespace: company.team
 tasks:
@@ -119,7 +133,9 @@ tasks:
         type: io.kestra.plugin.scripts.shell.Commands
         commands:
           - echo "::{{\\"outputs\\":{{\\"version\\":\\"$(cat version.txt)\\",\\"dev\\":\\"$(cat dev.txt)\\"}}}}::"
-""", "build.yml")
+""",
+        "build.yml",
+    )
     async with LocalRuntime.open(tmp_path / "home") as runtime:
         execution = await runtime.run(flow, timeout=60)
         logs = [entry.message for entry in runtime.store.logs.list(execution.id)]

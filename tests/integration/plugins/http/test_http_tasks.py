@@ -67,8 +67,13 @@ async def test_post_sends_rendered_body_headers_and_content_type(
 
 async def test_map_body_is_sent_as_json(server: LocalHttpServer, ctx: FakeTaskContext) -> None:
     server.route("PUT", "/item", body="ok")
-    task = {"id": "t", "type": REQUEST, "uri": server.url("/item"), "method": "PUT",
-            "body": {"n": 1, "who": "{{ inputs.name }}"}}
+    task = {
+        "id": "t",
+        "type": REQUEST,
+        "uri": server.url("/item"),
+        "method": "PUT",
+        "body": {"n": 1, "who": "{{ inputs.name }}"},
+    }
     await run_task(task, ctx)
     assert server.requests[0].json() == {"n": 1, "who": "Ada"}
     assert server.requests[0].header("content-type") == "application/json"
@@ -76,9 +81,14 @@ async def test_map_body_is_sent_as_json(server: LocalHttpServer, ctx: FakeTaskCo
 
 async def test_form_data_is_url_encoded(server: LocalHttpServer, ctx: FakeTaskContext) -> None:
     server.route("POST", "/form", body="ok")
-    task = {"id": "t", "type": REQUEST, "uri": server.url("/form"), "method": "POST",
-            "contentType": "application/x-www-form-urlencoded",
-            "formData": {"user": "{{ inputs.name }}", "n": 2}}
+    task = {
+        "id": "t",
+        "type": REQUEST,
+        "uri": server.url("/form"),
+        "method": "POST",
+        "contentType": "application/x-www-form-urlencoded",
+        "formData": {"user": "{{ inputs.name }}", "n": 2},
+    }
     await run_task(task, ctx)
     assert server.requests[0].body == b"user=Ada&n=2"
 
@@ -88,8 +98,14 @@ async def test_form_data_with_internal_file_is_multipart(
 ) -> None:
     server.route("POST", "/upload", body="ok")
     uri = ctx.storage.put(ctx.file_uri("report.csv"), b"a,b\n1,2\n")
-    task = {"id": "t", "type": REQUEST, "uri": server.url("/upload"), "method": "POST",
-            "contentType": "multipart/form-data", "formData": {"file": uri, "kind": "csv"}}
+    task = {
+        "id": "t",
+        "type": REQUEST,
+        "uri": server.url("/upload"),
+        "method": "POST",
+        "contentType": "multipart/form-data",
+        "formData": {"file": uri, "kind": "csv"},
+    }
     await run_task(task, ctx)
     sent = server.requests[0]
     assert (sent.header("content-type") or "").startswith("multipart/form-data; boundary=")
@@ -99,8 +115,12 @@ async def test_form_data_with_internal_file_is_multipart(
 
 async def test_basic_auth_from_options(server: LocalHttpServer, ctx: FakeTaskContext) -> None:
     server.route("GET", "/private", body="ok")
-    task = {"id": "t", "type": REQUEST, "uri": server.url("/private"),
-            "options": {"basicAuthUser": "ada", "basicAuthPassword": "s3cret"}}
+    task = {
+        "id": "t",
+        "type": REQUEST,
+        "uri": server.url("/private"),
+        "options": {"basicAuthUser": "ada", "basicAuthPassword": "s3cret"},
+    }
     await run_task(task, ctx)
     expected = "Basic " + base64.b64encode(b"ada:s3cret").decode()
     assert server.requests[0].header("authorization") == expected
@@ -108,8 +128,12 @@ async def test_basic_auth_from_options(server: LocalHttpServer, ctx: FakeTaskCon
 
 async def test_bearer_auth_in_the_1x_shape(server: LocalHttpServer, ctx: FakeTaskContext) -> None:
     server.route("GET", "/private", body="ok")
-    task = {"id": "t", "type": REQUEST, "uri": server.url("/private"),
-            "options": {"auth": {"type": "BEARER", "token": "tok-1"}}}
+    task = {
+        "id": "t",
+        "type": REQUEST,
+        "uri": server.url("/private"),
+        "options": {"auth": {"type": "BEARER", "token": "tok-1"}},
+    }
     await run_task(task, ctx)
     assert server.requests[0].header("authorization") == "Bearer tok-1"
 
@@ -131,8 +155,12 @@ async def test_allow_failed_returns_the_error_response(
 
 
 async def test_allow_failed_in_1x_options(server: LocalHttpServer, ctx: FakeTaskContext) -> None:
-    task = {"id": "t", "type": REQUEST, "uri": server.url("/missing"),
-            "options": {"allowFailed": True}}
+    task = {
+        "id": "t",
+        "type": REQUEST,
+        "uri": server.url("/missing"),
+        "options": {"allowFailed": True},
+    }
     result = await run_task(task, ctx)
     assert result.outputs is not None
     assert result.outputs["code"] == 404
@@ -146,8 +174,12 @@ async def test_redirects_are_followed_unless_disabled(
     followed = await run_task({"id": "t", "type": REQUEST, "uri": server.url("/old")}, ctx)
     assert followed.outputs is not None
     assert followed.outputs["body"] == "moved here"
-    task = {"id": "t", "type": REQUEST, "uri": server.url("/old"),
-            "options": {"followRedirects": False}}
+    task = {
+        "id": "t",
+        "type": REQUEST,
+        "uri": server.url("/old"),
+        "options": {"followRedirects": False},
+    }
     stopped = await run_task(task, ctx)
     assert stopped.outputs is not None
     assert stopped.outputs["code"] == 302
@@ -157,8 +189,12 @@ async def test_read_timeout_fails_with_a_timeout_message(
     server: LocalHttpServer, ctx: FakeTaskContext
 ) -> None:
     server.route("GET", "/slow", body="late", delay=2.0)
-    task = {"id": "t", "type": REQUEST, "uri": server.url("/slow"),
-            "options": {"readTimeout": "PT0.2S"}}
+    task = {
+        "id": "t",
+        "type": REQUEST,
+        "uri": server.url("/slow"),
+        "options": {"readTimeout": "PT0.2S"},
+    }
     with pytest.raises(TaskError, match="timed out"):
         await run_task(task, ctx)
 
@@ -192,8 +228,12 @@ async def test_download_stores_the_body_in_internal_storage(
 async def test_download_uses_the_content_disposition_name(
     server: LocalHttpServer, ctx: FakeTaskContext
 ) -> None:
-    server.route("GET", "/get", body=b"x",
-                 headers={"Content-Disposition": 'attachment; filename="events.json"'})
+    server.route(
+        "GET",
+        "/get",
+        body=b"x",
+        headers={"Content-Disposition": 'attachment; filename="events.json"'},
+    )
     result = await run_task({"id": "t", "type": DOWNLOAD, "uri": server.url("/get")}, ctx)
     assert result.outputs is not None
     assert result.outputs["uri"].endswith("/events.json")
@@ -205,8 +245,7 @@ async def test_download_fails_on_an_empty_body_unless_allowed(
     server.route("GET", "/empty", body=b"")
     with pytest.raises(TaskError, match="no response body"):
         await run_task({"id": "t", "type": DOWNLOAD, "uri": server.url("/empty")}, ctx)
-    task = {"id": "t", "type": DOWNLOAD, "uri": server.url("/empty"),
-            "failOnEmptyResponse": False}
+    task = {"id": "t", "type": DOWNLOAD, "uri": server.url("/empty"), "failOnEmptyResponse": False}
     result = await run_task(task, ctx)
     assert result.outputs is not None
     assert result.outputs["length"] == 0
@@ -219,9 +258,7 @@ async def test_download_of_a_missing_file_fails(
         await run_task({"id": "t", "type": DOWNLOAD, "uri": server.url("/nope")}, ctx)
 
 
-async def test_handler_sees_the_query_string(
-    server: LocalHttpServer, ctx: FakeTaskContext
-) -> None:
+async def test_handler_sees_the_query_string(server: LocalHttpServer, ctx: FakeTaskContext) -> None:
     def page(request: Recorded) -> Reply:
         return Reply(body=json.dumps({"page": request.query["page"][0]}).encode())
 

@@ -130,8 +130,12 @@ async def test_store_writes_an_ion_file_the_storage_tasks_read(
     assert rows[0]["closed"] == expected_date
     assert rows[1]["closed"] is None
     filtered = await run_task(
-        {"id": "f", "type": "io.kestra.plugin.core.storage.FilterItems", "from": uri,
-         "filterCondition": "{{ stage == 'won' }}"},
+        {
+            "id": "f",
+            "type": "io.kestra.plugin.core.storage.FilterItems",
+            "from": uri,
+            "filterCondition": "{{ stage == 'won' }}",
+        },
         ctx,
     )
     assert filtered.outputs is not None
@@ -174,30 +178,48 @@ async def test_sql_errors_fail_the_task_with_the_database_message(
 
 
 async def test_a_url_of_another_database_is_refused(tmp_path: Path) -> None:
-    task = {"id": "q", "type": "io.kestra.plugin.jdbc.duckdb.Query",
-            "url": f"jdbc:sqlite:{tmp_path / 'x.db'}", "sql": "SELECT 1"}
+    task = {
+        "id": "q",
+        "type": "io.kestra.plugin.jdbc.duckdb.Query",
+        "url": f"jdbc:sqlite:{tmp_path / 'x.db'}",
+        "sql": "SELECT 1",
+    }
     with pytest.raises(TaskError, match="connects to duckdb, but `url` is a sqlite URL"):
         await run_task(task, FakeTaskContext(tmp_path))
 
 
 async def test_duckdb_without_url_is_in_memory(tmp_path: Path) -> None:
-    task = {"id": "q", "type": "io.kestra.plugin.jdbc.duckdb.Query",
-            "sql": "SELECT 40 + 2 AS answer", "fetchType": "FETCH_ONE"}
+    task = {
+        "id": "q",
+        "type": "io.kestra.plugin.jdbc.duckdb.Query",
+        "sql": "SELECT 40 + 2 AS answer",
+        "fetchType": "FETCH_ONE",
+    }
     outputs = (await run_task(task, FakeTaskContext(tmp_path))).outputs
     assert outputs == {"size": 1, "row": {"answer": 42}}
 
 
 async def test_deprecated_fetch_one_flag_still_works(tmp_path: Path) -> None:
-    task = {"id": "q", "type": "io.kestra.plugin.jdbc.sqlite.Query",
-            "url": f"jdbc:sqlite:{tmp_path / 'x.db'}", "sql": "SELECT 'a' AS v", "fetchOne": True}
+    task = {
+        "id": "q",
+        "type": "io.kestra.plugin.jdbc.sqlite.Query",
+        "url": f"jdbc:sqlite:{tmp_path / 'x.db'}",
+        "sql": "SELECT 'a' AS v",
+        "fetchOne": True,
+    }
     outputs = (await run_task(task, FakeTaskContext(tmp_path))).outputs
     assert outputs == {"size": 1, "row": {"v": "a"}}
 
 
 async def test_wrong_postgres_password_fails_without_echoing_it(tmp_path: Path) -> None:
-    task = {"id": "q", "type": "io.kestra.plugin.jdbc.postgresql.Query",
-            "url": "jdbc:postgresql://127.0.0.1:1/nowhere", "username": "u",
-            "password": "hunter2-secret", "sql": "SELECT 1"}
+    task = {
+        "id": "q",
+        "type": "io.kestra.plugin.jdbc.postgresql.Query",
+        "url": "jdbc:postgresql://127.0.0.1:1/nowhere",
+        "username": "u",
+        "password": "hunter2-secret",
+        "sql": "SELECT 1",
+    }
     with pytest.raises(TaskError, match="cannot connect to the postgresql database") as raised:
         await run_task(task, FakeTaskContext(tmp_path))
     assert "hunter2-secret" not in str(raised.value)
@@ -206,9 +228,12 @@ async def test_wrong_postgres_password_fails_without_echoing_it(tmp_path: Path) 
 async def test_duckdb_reads_input_files_from_the_working_dir(tmp_path: Path) -> None:
     ctx = FakeTaskContext(tmp_path)
     uri = ctx.storage.put(ctx.file_uri("deals.json"), b'[{"id": 1, "v": 2}, {"id": 2, "v": 5}]')
-    task = {"id": "q", "type": "io.kestra.plugin.jdbc.duckdb.Query",
-            "inputFiles": {"deals.json": uri},
-            "sql": "SELECT SUM(v) AS total FROM read_json_auto('{{ workingDir }}/deals.json')",
-            "fetchType": "FETCH_ONE"}
+    task = {
+        "id": "q",
+        "type": "io.kestra.plugin.jdbc.duckdb.Query",
+        "inputFiles": {"deals.json": uri},
+        "sql": "SELECT SUM(v) AS total FROM read_json_auto('{{ workingDir }}/deals.json')",
+        "fetchType": "FETCH_ONE",
+    }
     outputs = (await run_task(task, ctx)).outputs
     assert outputs == {"size": 1, "row": {"total": 7}}
