@@ -41,15 +41,30 @@ class TaskKind(StrEnum):
 class Retry(KestraModel):
     """Retry policy of a task or flow (Kestra §3.2). `maxAttempt` counts the first attempt."""
 
-    type: str
-    max_attempt: int | None = Field(default=None, ge=1)
-    max_duration: str | None = None
-    warning_on_retry: bool = False
-    behavior: str = "RETRY_FAILED_TASK"
-    interval: str | None = None
-    max_interval: str | None = None
-    min_interval: str | None = None
-    delay_factor: float | None = None
+    type: str = Field(description="`constant`, `exponential` or `random`.")
+    max_attempt: int | None = Field(
+        default=None, ge=1, description="Total attempts, the first included."
+    )
+    max_duration: str | None = Field(
+        default=None, description="Stop retrying once this ISO-8601 duration has passed."
+    )
+    warning_on_retry: bool = Field(
+        default=False, description="End in WARNING when success needed more than one attempt."
+    )
+    behavior: str = Field(
+        default="RETRY_FAILED_TASK",
+        description="`RETRY_FAILED_TASK` or `CREATE_NEW_EXECUTION`.",
+    )
+    interval: str | None = Field(
+        default=None, description="Delay between attempts (ISO-8601, e.g. `PT30S`)."
+    )
+    max_interval: str | None = Field(
+        default=None, description="Longest delay (`exponential`, `random`)."
+    )
+    min_interval: str | None = Field(default=None, description="Shortest delay (`random`).")
+    delay_factor: float | None = Field(
+        default=None, description="Growth of the delay between attempts (`exponential`)."
+    )
 
     @model_validator(mode="after")
     def _check_intervals(self) -> Retry:
@@ -62,15 +77,17 @@ class Retry(KestraModel):
 class WorkerGroup(KestraModel):
     """Enterprise worker group selector; accepted for compatibility."""
 
-    key: str
-    fallback: str | None = None
+    key: str = Field(description="The worker group to run on (Enterprise; accepted).")
+    fallback: str | None = Field(
+        default=None, description="What to do when no worker of the group is up."
+    )
 
 
 class TaskCache(KestraModel):
     """Cache of a task's outputs keyed on identical inputs."""
 
-    enabled: bool = False
-    ttl: str | None = None
+    enabled: bool = Field(default=False, description="Reuse outputs of an identical run.")
+    ttl: str | None = Field(default=None, description="How long outputs are reused (ISO-8601).")
 
 
 class Task(KestraModel):
@@ -78,18 +95,30 @@ class Task(KestraModel):
 
     kind: ClassVar[TaskKind] = TaskKind.RUNNABLE
 
+    #: Unique in the whole flow: letters, digits, `-` and `_`; read as `outputs['<id>']`.
     id: str = Field(pattern=TASK_ID_PATTERN, max_length=256)
     type: str
+    #: Free text shown in the UI.
     description: str | None = None
+    #: Retry policy when the task fails (`type`, `maxAttempt`, `interval`...).
     retry: Retry | None = None
+    #: Fail the task when it runs longer than this ISO-8601 duration (e.g. `PT10M`).
     timeout: str | None = None
+    #: Skip the task (and its children) as if it were not there.
     disabled: bool = False
+    #: Enterprise worker group selector (accepted for compatibility).
     worker_group: WorkerGroup | None = None
+    #: Minimum level of the task's logs that are kept (`TRACE` ... `ERROR`).
     log_level: str | None = None
+    #: Store the task's logs as a file instead of log lines.
     log_to_file: bool = False
+    #: A failure of this task ends it in WARNING and the flow goes on.
     allow_failure: bool = False
+    #: A WARNING of this task counts as SUCCESS.
     allow_warning: bool = False
+    #: Run the task only when this renders truthy; else it is SKIPPED.
     run_if: str | bool | None = None
+    #: Reuse the outputs of an earlier identical run.
     task_cache: TaskCache | None = None
 
     def child_task_lists(self) -> dict[str, list[Task]]:

@@ -179,6 +179,16 @@ def test_schema_carries_property_descriptions(schema: dict[str, object]) -> None
     assert properties["tasks"]["description"].startswith("The tasks to run")
 
 
+def test_schema_describes_the_properties_every_task_has(schema: dict[str, object]) -> None:
+    definitions = schema["definitions"]
+    assert isinstance(definitions, dict)
+    log = definitions["io.kestra.plugin.core.log.Log"]["properties"]
+    for name in ("id", "retry", "timeout", "disabled", "runIf", "allowFailure", "logLevel"):
+        assert log[name].get("description"), name
+    retry = definitions["io.kestra.plugin.core.log.Log.Retry"]["properties"]
+    assert "first included" in retry["maxAttempt"]["description"]
+
+
 def test_deprecated_names_are_warnings_that_do_not_fail(tmp_path: Path) -> None:
     path = write(
         tmp_path,
