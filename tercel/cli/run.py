@@ -178,6 +178,8 @@ async def _main(
     try:
         if flow_file is not None:
             flow = _with_namespace_defaults(flow, flow_file, runtime)
+            # Run-time template errors then name `FLOW.yml:line:col` of the template.
+            runtime.executor.sources.add(flow, str(flow_file), _read(flow_file))
         if interactive:
             from tercel.runtime.progress import execution_tree
 

@@ -107,6 +107,7 @@ class Dispatcher:
             store=self.store,
             resume=self.resume,
             clock=self.clock,
+            place=tracked.renderer.place,
         )
         context.before_store_read = self.logs.flush
         return context

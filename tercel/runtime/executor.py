@@ -46,6 +46,7 @@ from tercel.runtime.dispatch import Dispatcher
 from tercel.runtime.logs import AttemptLogger, LogWriter, execution_logger
 from tercel.runtime.namespaces import NamespaceSettings
 from tercel.runtime.subflows import subflow_outputs
+from tercel.runtime.template_places import FlowSources
 from tercel.runtime.tracked import ParentLink, TemplateRenderer, Tracked, utc_now
 
 if TYPE_CHECKING:
@@ -87,6 +88,8 @@ class Executor:
         self.environment = environment
         #: Where ``namespace.*`` comes from (the store's namespaces when None).
         self.namespaces = namespaces if namespaces is not None else NamespaceSettings(store)
+        #: YAML text of flows loaded from files: template errors point into it.
+        self.sources = FlowSources()
         self.listeners: list[Listener] = []
         self.end_listeners: list[EndListener] = []
         self._tracked: dict[str, Tracked] = {}
@@ -122,7 +125,8 @@ class Executor:
     def track(self, flow: Flow, execution: Execution, parent: ParentLink | None = None) -> Tracked:
         """Drive an execution that is already in the store (new or recovered)."""
         services = self.factory.services_for(flow, execution)
-        tracked = Tracked(flow, execution, services, TemplateRenderer(services), parent)
+        renderer = TemplateRenderer(services, self.sources.placer(flow))
+        tracked = Tracked(flow, execution, services, renderer, parent)
         tracked.environment = self.environment_for(flow, execution)
         self._tracked[execution.id] = tracked
         return tracked

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tercel.errors import TaskError
+from tercel.errors import TaskError, TemplateError
+from tercel.runtime.template_places import Placer, with_place
 
 if TYPE_CHECKING:
     from tercel.plugins.context import InternalStorage, KVStore, TaskLogger
@@ -41,6 +42,7 @@ class RuntimeTaskContext:
         store: Store | None = None,
         resume: Callable[[str, Mapping[str, Any] | None], None] | None = None,
         clock: Callable[[], datetime] | None = None,
+        place: Placer | None = None,
     ) -> None:
         self.tenant_id = tenant_id
         self.namespace = namespace
@@ -65,6 +67,8 @@ class RuntimeTaskContext:
         self._owns_dir = shared_dir is None
         self._cancelled = False
         self._clock = clock or (lambda: datetime.now(UTC))
+        #: Finds a template's YAML position, used only once rendering failed.
+        self._place = place
 
     @property
     def working_dir(self) -> Path:
@@ -89,13 +93,19 @@ class RuntimeTaskContext:
         """Render strings (recursively in lists and maps) with the task's context."""
         from tercel.templating import render_value
 
-        return render_value(value, self._context(extra), services=self.services)
+        try:
+            return render_value(value, self._context(extra), services=self.services)
+        except TemplateError as error:
+            raise with_place(error, self._place, self.task_id, value) from None
 
     def render_typed(self, expression: str, extra: Mapping[str, Any] | None = None) -> Any:
         """Render one expression and return its typed value."""
         from tercel.templating import render_typed
 
-        return render_typed(expression, self._context(extra), services=self.services)
+        try:
+            return render_typed(expression, self._context(extra), services=self.services)
+        except TemplateError as error:
+            raise with_place(error, self._place, self.task_id, expression) from None
 
     def file_uri(self, name: str) -> str:
         """The ``kestra:///`` URI for a file this task produces."""

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from tercel.errors import TemplateError
+from tercel.runtime.template_places import Placer, with_place
+
 if TYPE_CHECKING:
     from tercel.engine.execution import Execution, TaskRun
     from tercel.model.flow import Flow
@@ -32,20 +35,28 @@ class ParentLink:
 class TemplateRenderer:
     """The engine's `Renderer`, bound to one execution's template services."""
 
-    def __init__(self, services: ExecutionServices) -> None:
+    def __init__(self, services: ExecutionServices, place: Placer | None = None) -> None:
         self.services = services
+        #: Finds a template's YAML position, used only once rendering failed.
+        self.place = place
 
     def render(self, template: str, context: Mapping[str, Any]) -> str:
         """Render to a string."""
         from tercel.templating import render
 
-        return render(template, context, services=self.services)
+        try:
+            return render(template, context, services=self.services)
+        except TemplateError as error:
+            raise with_place(error, self.place, None, template) from None
 
     def render_typed(self, expression: str, context: Mapping[str, Any]) -> Any:
         """Render to a typed value."""
         from tercel.templating import render_typed
 
-        return render_typed(expression, context, services=self.services)
+        try:
+            return render_typed(expression, context, services=self.services)
+        except TemplateError as error:
+            raise with_place(error, self.place, None, expression) from None
 
 
 @dataclass(eq=False)
