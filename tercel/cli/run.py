@@ -47,6 +47,17 @@ def parse_pairs(values: list[str], separator: str, what: str) -> list[tuple[str,
     return pairs
 
 
+def _console(*, stderr: bool) -> Console:
+    """A console that wraps only for a terminal.
+
+    Piped output is read by programs (``path:line:col`` parsers, log tools): a line
+    wrapped at 80 columns breaks them, so lines stay whole when not a terminal.
+    """
+    console = Console(stderr=stderr)
+    console.soft_wrap = not console.is_terminal
+    return console
+
+
 def _print_problems(console: Console, problems: list[Problem]) -> None:
     for problem in problems:
         console.print(problem.format(), markup=False, highlight=False)
@@ -217,8 +228,8 @@ def run_command(  # noqa: PLR0917 - Typer maps each parameter to an option
     ] = None,
 ) -> None:
     """Run FLOW.yml to its end in this process and exit 0 when it succeeds."""
-    out = Console()
-    err = Console(stderr=True)
+    out = _console(stderr=False)
+    err = _console(stderr=True)
     try:
         inputs = dict(parse_pairs(input_ or [], "=", "--input"))
         labels = [Label(k, v) for k, v in parse_pairs(label or [], ":", "--label")]
