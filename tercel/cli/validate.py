@@ -50,15 +50,27 @@ def _format_with_severity(problem: Problem) -> str:
     return f"{text} ({problem.hint})" if problem.hint else text
 
 
+def unusable_paths(paths: list[Path]) -> list[str]:
+    """Why some of `paths` give nothing to validate: missing, or folders without flow files.
+
+    Said on stderr, because a silent exit 1 (or a silent "0/0 valid") leaves the user
+    guessing whether the tool looked at anything at all.
+    """
+    reasons: list[str] = []
+    for path in paths:
+        if not path.exists():
+            reasons.append(f"{path}: no such file or directory")
+        elif path.is_dir() and not flow_files([path]):
+            reasons.append(f"no flow files (*.yml, *.yaml) found under {path}")
+    return reasons
+
+
 def validate_paths(paths: list[Path]) -> tuple[list[FlowResult], list[Problem]]:
     """Validate every flow file under `paths`; return the results and all problems."""
     check = _reference_check()
     results: list[FlowResult] = []
     problems: list[Problem] = []
-    for file in flow_files(paths):
-        if not file.exists():
-            problems.append(Problem("no such file or folder", str(file), 0, 0))
-            continue
+    for file in flow_files(path for path in paths if path.exists()):
         for result in validate_file(file):
             result.problems.extend(_check_references(check, result))
             results.append(result)
@@ -80,6 +92,9 @@ def validate(
     """Check flows: print each problem as `path:line:col: message`; exit 1 if any."""
     if output_format not in ("text", "json"):
         raise typer.BadParameter("expected `text` or `json`", param_hint="--format")
+    unusable = unusable_paths(paths)
+    for reason in unusable:
+        typer.echo(reason, err=True)
     results, problems = validate_paths(paths)
     if output_format == "json":
         typer.echo(json.dumps([_problem_json(problem) for problem in problems], indent=2))
@@ -97,7 +112,9 @@ def validate(
         f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)",
         err=True,
     )
-    raise typer.Exit(1 if errors or not results else 0)
+    # Like eslint (not ruff), a path with nothing to validate fails: in CI a typo in the
+    # path must not pass as "all flows valid".
+    raise typer.Exit(1 if errors or unusable or not results else 0)
 
 
 def _problem_json(problem: Problem) -> dict[str, object]:

@@ -64,10 +64,30 @@ def test_unreadable_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     assert result.stdout.startswith(f"{path}:1:1: cannot read file")
 
 
-def test_missing_path_fails(tmp_path: Path) -> None:
+def test_missing_path_fails_saying_so_on_stderr(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(tmp_path / "nope.yml")])
     assert result.exit_code == 1
-    assert "no such file or folder" in result.stdout
+    assert f"{tmp_path / 'nope.yml'}: no such file or directory" in result.stderr.splitlines()
+
+
+def test_folder_without_flow_files_fails_saying_why(tmp_path: Path) -> None:
+    write(tmp_path, "empty/notes.txt", "not a flow")
+    result = runner.invoke(app, ["validate", str(tmp_path / "empty")])
+    # Exit 1 on purpose: a path with nothing to validate must not pass CI as "all valid".
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert (
+        f"no flow files (*.yml, *.yaml) found under {tmp_path / 'empty'}"
+        in result.stderr.splitlines()
+    )
+
+
+def test_an_empty_folder_beside_valid_flows_still_fails(tmp_path: Path) -> None:
+    write(tmp_path, "ok/a.yml", VALID)
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(app, ["validate", str(tmp_path / "ok"), str(tmp_path / "empty")])
+    assert result.exit_code == 1
+    assert "no flow files (*.yml, *.yaml) found under" in result.stderr
 
 
 @pytest.fixture(scope="module")
