@@ -14,6 +14,7 @@ from tercel.api.context import ApiContext, Ctx
 from tercel.api.errors import problem_to_wire
 from tercel.api.wire import flow_json, paged
 from tercel.errors import ConflictError, FlowValidationError, InputError, Problem
+from tercel.model.duplicates import flag_duplicate_flows
 from tercel.model.flow import Flow
 from tercel.model.loader import load_flow, validate_source
 from tercel.runtime.scheduler.launcher import defaults_key, parse_with_defaults
@@ -153,6 +154,8 @@ async def bulk_update(
     """Upsert every flow of a multi-document YAML body; all must be in `namespace`."""
     source = await read_yaml(request)
     results = validate_source(source, BODY_PATH)
+    # Two documents with the same id would make the second silently replace the first.
+    flag_duplicate_flows(results)
     problems: list[Problem] = [p for r in results for p in r.problems if p.severity == "error"]
     for result in results:
         if result.flow is not None and result.flow.namespace != namespace:

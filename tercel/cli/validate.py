@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from tercel.errors import Problem
+from tercel.model.duplicates import flag_duplicate_flows
 from tercel.model.flow import Flow
 from tercel.model.loader import FlowResult, flow_files, validate_file
 
@@ -74,7 +75,8 @@ def validate_paths(paths: list[Path]) -> tuple[list[FlowResult], list[Problem]]:
         for result in validate_file(file):
             result.problems.extend(_check_references(check, result))
             results.append(result)
-            problems.extend(result.problems)
+    flag_duplicate_flows(results)
+    problems.extend(problem for result in results for problem in result.problems)
     return results, problems
 
 

@@ -137,3 +137,13 @@ def test_openapi_and_health_answer(client: TestClient) -> None:
     spec = client.get("/api/openapi.json").json()
     assert "/api/v1/{tenant}/flows" in spec["paths"]
     assert "/api/v1/{tenant}/executions/{namespace}/{flow_id}" in spec["paths"]
+
+
+def test_bulk_upsert_refuses_the_same_flow_twice(client: TestClient) -> None:
+    response = client.post(f"{FLOWS}/company.team", content=HELLO + "---\n" + HELLO, headers=YAML)
+    assert response.status_code == 422
+    duplicates = [p for p in response.json()["problems"] if "already defined" in p["message"]]
+    assert [p["message"] for p in duplicates] == [
+        "flow `company.team.hello` is already defined at <request body>:1:1"
+    ]
+    assert client.get(f"{FLOWS}/company.team/hello").status_code == 404

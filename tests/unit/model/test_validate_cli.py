@@ -254,3 +254,31 @@ def test_json_format_lists_every_problem_with_its_place(tmp_path: Path) -> None:
             "location": "tasks[0].mesage",
         }
     ]
+
+
+def test_same_flow_in_two_files_is_reported_at_the_second_id(tmp_path: Path) -> None:
+    first = write(tmp_path, "a.yml", VALID)
+    second = write(tmp_path, "b.yml", "# copy\n" + VALID)
+    result = runner.invoke(app, ["validate", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{second}:2:1: flow `n.a` is already defined at {first}:1:1"
+    ]
+    assert "1/2 flow(s) valid" in result.stderr
+
+
+def test_same_flow_twice_in_a_multi_document_file_is_reported(tmp_path: Path) -> None:
+    path = write(tmp_path, "multi.yml", VALID + "---\n" + VALID)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{path}:8:1: flow `n.a` is already defined at {path}:1:1"
+    ]
+
+
+def test_same_id_in_another_namespace_is_a_different_flow(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "multi.yml", VALID + "---\n" + VALID.replace("namespace: n", "namespace: m")
+    )
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0, result.stdout
