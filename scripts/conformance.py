@@ -3,7 +3,9 @@
     python scripts/conformance.py --corpus ../shared/kestra-corpus [--check] [--run]
 
 Prints "core-only valid flows accepted: X/Y" (every flow of `INDEX.tsv` whose types are
-all core types must validate) and "invalid fixtures rejected for the expected reason: X/Y"
+all core types must validate), "core-only valid flows clean under the static reference
+checks: X/Y" (what `tercel validate` adds beyond Kestra; the flows it flags on purpose,
+runtime failures in Kestra too, are listed in `scripts/conformance-reference-flagged.json`) and "invalid fixtures rejected for the expected reason: X/Y"
 (reasons in `scripts/conformance-invalid.json`), listing each failure. Flows using types
 of Kestra's own test plugins (`io.kestra.core.runners.test.*`...) are reported apart: those
 types are expected to be unknown here. `--check` exits 1 when a count falls below
@@ -22,9 +24,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from tercel.cli.validate import reference_problems  # noqa: E402
 from tercel.model.loader import FlowResult, validate_file  # noqa: E402
 
 INVALID_REASONS = HERE / "conformance-invalid.json"
+#: Valid flows whose templates are really wrong (Kestra fails them at run time, and its
+#: tests assert that failure): `tercel validate` reports them on purpose.
+REFERENCE_FLAGGED = HERE / "conformance-reference-flagged.json"
 BASELINE = HERE / "conformance-baseline.json"
 
 #: Type-name prefixes of Kestra's test plugins and of non-core plugins: expected unknown.
@@ -100,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     reasons: dict[str, dict[str, object]] = json.loads(INVALID_REASONS.read_text("utf-8"))
     valid_ok, valid_total, invalid_ok, invalid_total = 0, 0, 0, 0
     foreign_ok, foreign_total = 0, 0
+    flagged_on_purpose: dict[str, dict[str, str]] = json.loads(REFERENCE_FLAGGED.read_text("utf-8"))
+    clean, flagged = 0, []
     failures: list[str] = []
     skipped: list[str] = []
     for row in read_index(corpus):
@@ -134,15 +142,37 @@ def main(argv: list[str] | None = None) -> int:
             valid_total += 1
             if accepted:
                 valid_ok += 1
+                # Warnings (e.g. a `??`-guarded reference) do not fail `tercel validate`.
+                found = [
+                    p.format()
+                    for r in results
+                    for p in reference_problems(r)
+                    if p.severity == "error"
+                ]
+                expected = flagged_on_purpose.get(row.path)
+                if not found:
+                    clean += 1
+                    if expected:
+                        failures.append(
+                            f"REFERENCES {row.path}: no longer flagged; update the list"
+                        )
+                elif expected and all(expected["expect"] in text for text in found):
+                    flagged.append(f"FLAGGED {row.path}: {found} ({expected['why']})")
+                else:
+                    failures.append(f"REFERENCES {row.path}: {found}")
             else:
                 failures.append(f"VALID {row.path}: {problems_text(results)}")
         if args.verbose:
             for text in problems_text(results):
                 print(f"  {text}")
 
-    for line in (*skipped, *failures):
+    for line in (*skipped, *flagged, *failures):
         print(line)
     print(f"core-only valid flows accepted: {valid_ok}/{valid_total}")
+    print(
+        f"core-only valid flows clean under the static reference checks: {clean}/{valid_total}"
+        f" ({len(flagged)} flagged on purpose: they fail at run time in Kestra too)"
+    )
     print(f"invalid fixtures rejected for the expected reason: {invalid_ok}/{invalid_total}")
     print(
         f"non-core flows accepted apart from Kestra test-plugin types: {foreign_ok}/{foreign_total}"
@@ -155,11 +185,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{name}: {value} < {baseline[name]}"
             for name, value in (
                 ("valid_accepted", valid_ok),
+                ("valid_reference_clean", clean),
                 ("invalid_rejected", invalid_ok),
                 ("non_core_accepted", foreign_ok),
             )
             if value < baseline.get(name, 0)
         ]
+        if any(line.startswith("REFERENCES ") for line in failures):
+            below.append("a valid flow is flagged by the reference checks unexpectedly")
         if below:
             print("conformance below baseline: " + "; ".join(below))
             status = 1

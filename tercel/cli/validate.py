@@ -32,6 +32,11 @@ def _reference_check() -> Any:
     return getattr(module, "check_flow_source", None)
 
 
+def reference_problems(result: FlowResult) -> list[Problem]:
+    """The static template-reference problems of a valid flow, at file lines (beyond Kestra)."""
+    return _check_references(_reference_check(), result)
+
+
 def _check_references(check: Any, result: FlowResult) -> list[Problem]:
     flow: Flow | None = result.flow
     if check is None or flow is None or not result.ok:

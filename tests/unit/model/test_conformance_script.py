@@ -74,3 +74,23 @@ def test_check_fails_below_the_baseline(conformance: ModuleType, tmp_path: Path)
 
 def test_missing_corpus_is_not_an_error(conformance: ModuleType, tmp_path: Path) -> None:
     assert conformance.main(["--corpus", str(tmp_path / "none")]) == 0
+
+
+def test_valid_flow_with_a_wrong_reference_is_not_counted_clean(
+    conformance: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wrong = VALID.replace("message: hi", "message: '{{ outputs.nope.value }}'")
+    corpus = make_corpus(
+        tmp_path,
+        [
+            ("core/flows/valids/a.yaml", VALID, "yes", ""),
+            ("core/flows/valids/wrong.yaml", wrong, "yes", ""),
+        ],
+    )
+    assert conformance.main(["--corpus", str(corpus)]) == 0
+    out = capsys.readouterr().out
+    # The model accepts both (as Kestra does); `tercel validate` flags the second.
+    assert "core-only valid flows accepted: 2/2" in out
+    assert "core-only valid flows clean under the static reference checks: 1/2" in out
+    assert "REFERENCES core/flows/valids/wrong.yaml" in out
+    assert conformance.main(["--corpus", str(corpus), "--check"]) == 1
