@@ -10,9 +10,11 @@ and these are reported at the template's position:
 * unknown functions, filters and tests;
 * templates that do not parse.
 
-What cannot be proven is left alone: dynamic subscripts (``outputs[name]``), names the
-template assigns itself (``{% set %}``, loop variables, macros), ``outputs``/``inputs``
-inside triggers, input defaults and a Subflow's ``outputs`` (they render elsewhere).
+What cannot be proven is left alone: references the template guards itself (``??``,
+``is defined``, ``default``: warnings, wherever the guarded name is used in it), dynamic
+subscripts (``outputs[name]``), names the template assigns itself (``{% set %}``, loop
+variables, macros), ``outputs``/``inputs`` inside triggers, input defaults and a
+Subflow's ``outputs`` (they render elsewhere).
 
 Use `check_flow(flow, locate, path)`; `check_flow_source(flow, source, path)` has the
 signature of `tercel.model.loader.add_check` and finds positions in the YAML text.
@@ -154,6 +156,13 @@ class _TemplateChecker:
             | _IMPLICIT_NAMES
         )
         guarded = _guarded_nodes(tree)
+        # `{% if outputs.x is defined %}{{ outputs.x.value }}` uses `outputs.x` outside the
+        # guard too: a template that tests a reference itself may use it where it is set.
+        guarded_keys = {
+            key
+            for node in tree.find_all((nodes.Getattr, nodes.Getitem))
+            if id(node) in guarded and (key := _reference_key(node)) is not None
+        }
         found: list[Finding] = []
         for node in tree.find_all((nodes.Filter, nodes.Test, nodes.Call, nodes.Getattr,
                                    nodes.Getitem)):  # fmt: skip
@@ -164,7 +173,8 @@ class _TemplateChecker:
             # A reference the template guards itself (`?? 'x'`, `is defined`, `default`)
             # may be missing on purpose: a warning, not an error.
             is_reference = isinstance(node, (nodes.Getattr, nodes.Getitem))
-            severity = "warning" if is_reference and id(node) in guarded else "error"
+            guarded_here = id(node) in guarded or _reference_key(node) in guarded_keys
+            severity = "warning" if is_reference and guarded_here else "error"
             finding = Finding(message, hint, severity, node.lineno or 1, needle)
             if finding not in found:
                 found.append(finding)
@@ -222,6 +232,19 @@ class _TemplateChecker:
             message = f"`tasks.{key}` refers to a task `{key}` that does not exist in this flow"
             return message, _suggest(key, self.scope.task_ids), key
         return None
+
+
+def _reference_key(node: nodes.Node) -> tuple[str, str] | None:
+    """``("outputs", "x")`` for ``outputs.x`` / ``outputs['x']``; None for anything else."""
+    if not isinstance(node, (nodes.Getattr, nodes.Getitem)) or not isinstance(
+        node.node, nodes.Name
+    ):
+        return None
+    if isinstance(node, nodes.Getattr):
+        return node.node.name, node.attr
+    if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+        return node.node.name, node.arg.value
+    return None
 
 
 _GUARDS = frozenset({"coalesce", "undefined_coalesce", "test_defined", "default"})

@@ -98,6 +98,27 @@ def test_guarded_reference_is_only_a_warning() -> None:
     assert problem.severity == "warning"
 
 
+def test_reference_used_under_its_own_is_defined_guard_is_only_a_warning() -> None:
+    # Kestra renders these fine when `nope` did not run: the template tests it first.
+    for template in (
+        "{% if outputs.nope is defined %}{{ outputs.nope.value }}{% endif %}",
+        "{{ outputs.nope is defined ? outputs.nope.value : 'none' }}",
+        "{% if inputs.other is not defined %}-{% else %}{{ inputs.other }}{% endif %}",
+        "{{ outputs['nope'] is defined and outputs.nope.value }}",
+    ):
+        problems = problems_of(with_task(template))
+        assert [p.severity for p in problems] == ["warning"], template
+
+
+def test_guarding_one_reference_does_not_excuse_another() -> None:
+    template = "{% if outputs.nope is defined %}{{ outputs.other.value }}{% endif %}"
+    problems = problems_of(with_task(template))
+    assert [(p.severity, "`outputs.other`" in p.message) for p in problems] == [
+        ("warning", False),
+        ("error", True),
+    ]
+
+
 def test_flow_outputs_are_checked() -> None:
     source = FLOW.replace("{{ outputs.extrct.value }}", "ok") + (
         'outputs:\n  - id: o\n    type: STRING\n    value: "{{ outputs.gone.value }}"\n'
