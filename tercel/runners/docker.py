@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -184,13 +184,30 @@ def _config(spec: ContainerSpec, limits: ResourceLimits) -> dict[str, object]:
 
 
 async def _stream(client: DockerClient, container: str, batcher: LineBatcher) -> None:
-    """Demultiplex the log stream into lines of stdout and stderr."""
+    """Demultiplex the log stream into lines of stdout and stderr.
+
+    A followed log stream can end before the engine has written the container's last lines
+    (Podman's conmon writes them asynchronously, which shows under load), so once it ends the
+    whole log is read again and only the bytes not seen yet are used.
+    """
     splitters = {"stdout": LineSplitter(), "stderr": LineSplitter()}
-    async for stream_id, data in client.logs(container):
-        name = "stderr" if stream_id == STDERR else "stdout"
-        lines = splitters[name].feed(data)
-        if lines:
-            await batcher.add(name, lines)
+    seen = {"stdout": 0, "stderr": 0}
+
+    async def feed(frames: AsyncIterator[tuple[int, bytes]], skip: dict[str, int]) -> None:
+        async for stream_id, frame in frames:
+            name = "stderr" if stream_id == STDERR else "stdout"
+            if skip[name] >= len(frame):
+                skip[name] -= len(frame)
+                continue
+            fresh = frame[skip[name] :]
+            skip[name] = 0
+            seen[name] += len(fresh)
+            lines = splitters[name].feed(fresh)
+            if lines:
+                await batcher.add(name, lines)
+
+    await feed(client.logs(container), {"stdout": 0, "stderr": 0})
+    await feed(client.logs(container, follow=False), dict(seen))
     for name, splitter in splitters.items():
         rest = splitter.finish()
         if rest:

@@ -106,9 +106,12 @@ class DockerClient:
         """Start a created container."""
         await self._request("POST", f"/containers/{container}/start", ok=(204, 304))
 
-    async def logs(self, container: str) -> AsyncIterator[tuple[int, bytes]]:
-        """Follow the container's output: (stream id, bytes) frames until it exits."""
-        params = {"follow": "true", "stdout": "true", "stderr": "true"}
+    async def logs(
+        self, container: str, *, follow: bool = True
+    ) -> AsyncIterator[tuple[int, bytes]]:
+        """The container's output as (stream id, bytes) frames: followed until it exits, or
+        (``follow=False``) what was logged so far."""
+        params = {"follow": "true" if follow else "false", "stdout": "true", "stderr": "true"}
         async with self._http.stream(
             "GET", f"/containers/{container}/logs", params=params, timeout=None
         ) as response:
