@@ -88,7 +88,9 @@ if ! podman image exists localhost/tercel-python:latest && [ -n "$PY" ] && [ "${
   build_image localhost/tercel-python:latest "$ROOT" || say "could not build the python image"
 fi
 
-podman system service --time=0 "unix://$SOCK" >"$WORK/service.log" 2>&1 &
+# From $WORK: conmon writes an `oom` marker into its working directory when the kernel
+# kills a container (the memory-cap tests do that), which would land in the work tree.
+(cd "$WORK" && exec podman system service --time=0 "unix://$SOCK") >"$WORK/service.log" 2>&1 &
 SERVICE_PID=$!
 for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
 if [ ! -S "$SOCK" ]; then
