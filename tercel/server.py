@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 
 from tercel.api.app import create_app
-from tercel.api.secret_box import SecretBox
 from tercel.config import Settings
 from tercel.engine.api import Resume, Start
 from tercel.engine.state import State
 from tercel.errors import ConflictError
 from tercel.ids import short_id
 from tercel.runtime.services import SecretSource, secrets_from_env
-from tercel.store.records import namespace_hierarchy
+from tercel.secrets.store import EncryptedSecrets
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -154,22 +153,6 @@ class ServerRuntime:
         return len(self.runtime.recover())
 
 
-class StoredSecrets:
-    """Looks a secret up in a namespace, then in its parents, decrypting it."""
-
-    def __init__(self, store: Store, box: SecretBox) -> None:
-        self.store = store
-        self.box = box
-
-    def lookup(self, tenant: str, namespace: str, name: str) -> str | None:
-        """The value of `name` in the nearest namespace that has it, else None."""
-        for candidate in reversed(namespace_hierarchy(namespace)):
-            record = self.store.secrets.find(candidate, name, tenant=tenant)
-            if record is not None:
-                return self.box.open(tenant, candidate, name, record.ciphertext)
-        return None
-
-
 class Server:
     """Everything `tercel server local` runs, wired together."""
 
@@ -185,7 +168,7 @@ class Server:
         key = settings.encryption_key_bytes()
         if key is not None:
             # Stored secrets first, then SECRET_* variables (Kestra's OSS behaviour).
-            stored = StoredSecrets(runtime.store, SecretBox(key))
+            stored = EncryptedSecrets(runtime.store.secrets, key)
             runtime.secrets = SecretSource(secrets_from_env(), stored.lookup)
             runtime.factory.secrets = runtime.secrets
         self.server_runtime = ServerRuntime(runtime)

@@ -25,8 +25,8 @@ from tercel.api import (
 from tercel.api.auth import AuthMiddleware
 from tercel.api.context import ApiContext, ExecutionRuntime
 from tercel.api.errors import install_error_handlers
-from tercel.api.secret_box import SecretBox
 from tercel.config import Settings
+from tercel.secrets.store import EncryptedSecrets
 from tercel.ui import install as install_ui
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def create_app(
         settings=settings,
         storage=storage,
         runtime=runtime,
-        secret_box=SecretBox(key) if key is not None else None,
+        secrets=EncryptedSecrets(store.secrets, key),
     )
     app = FastAPI(
         title="Tercel",

@@ -19,10 +19,10 @@ from tercel.errors import ConflictError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from tercel.api.secret_box import SecretBox
     from tercel.engine.execution import Execution, ExecutionTrigger, Label
     from tercel.model.flow import Flow
     from tercel.plugins.context import InternalStorage
+    from tercel.secrets.store import EncryptedSecrets
     from tercel.store.api import Store
     from tercel.store.records import FlowRecord, NamespaceRecord
 
@@ -71,7 +71,8 @@ class ApiContext:
     settings: Settings
     storage: InternalStorage | None = None
     runtime: ExecutionRuntime | None = None
-    secret_box: SecretBox | None = None
+    #: Stored secrets (encrypted); `enabled` is False without an encryption key.
+    secrets: EncryptedSecrets | None = None
     #: (tenant, namespace, NAME) -> value: the runtime's secrets (webhook keys use them).
     secret_lookup: Callable[[str, str, str], str] | None = None
     #: Called after a flow is created, updated or deleted (trigger indexes refresh).

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -12,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from tercel.api.context import ApiContext, Ctx
 from tercel.api.namespaces import check_namespace
 from tercel.errors import InvalidNameError, NotFoundError, SecretError
-from tercel.store.records import SecretRecord
 
 router = APIRouter(prefix="/api/v1/{tenant}/namespaces/{namespace}/secrets", tags=["Secrets"])
 
@@ -40,15 +38,14 @@ def check_name(name: str) -> str:
 
 def store_secret(ctx: ApiContext, tenant: str, namespace: str, name: str, value: str) -> str:
     """Encrypt and store a secret; refuse without an encryption key."""
-    if ctx.secret_box is None:
+    if ctx.secrets is None or not ctx.secrets.enabled:
         raise SecretError(
             "value: secrets cannot be stored without an encryption key; set "
             "TERCEL_ENCRYPTION_KEY to the base64 of 32 random bytes (openssl rand -base64 32)"
         )
     check_namespace(namespace)
     key = check_name(name)
-    sealed = ctx.secret_box.seal(tenant, namespace, key, value)
-    ctx.store.secrets.put(SecretRecord(tenant, namespace, key, sealed, datetime.now(UTC)))
+    ctx.secrets.set(namespace, key, value, tenant=tenant)
     return key
 
 
