@@ -33,6 +33,7 @@ run: $(DEMO_STAMP)
 ## session, which would break every asyncio test after it: browser tests get their own session.
 test: $(DEMO_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	scripts/with-postgres.sh scripts/ci-podman.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/e2e/ui
 	scripts/ci-chromium.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e/ui
@@ -45,8 +46,21 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+## unit / integration / e2e: one tier of the suite (tiers are marked from the folders in
+## tests/conftest.py); integration and e2e start PostgreSQL and Podman as `make test` does.
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q tests/unit
+	$(BIN)/python -m pytest -q -m unit tests
+
+integration: $(DEMO_STAMP)
+	scripts/with-postgres.sh scripts/ci-podman.sh $(BIN)/python -m pytest -q -m integration tests --ignore=tests/e2e/ui
+
+e2e: $(DEMO_STAMP)
+	$(BIN)/python -m pytest -q tests/e2e --ignore=tests/e2e/ui
+	scripts/ci-chromium.sh $(BIN)/python -m pytest -q tests/e2e/ui
+
+## conformance: Kestra's own test flows (../shared/kestra-corpus) validated and run
+conformance: $(STAMP)
+	$(BIN)/python scripts/conformance.py --corpus ../shared/kestra-corpus --check --run
 
 bench: $(STAMP)
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
