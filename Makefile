@@ -4,21 +4,29 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck unit integration e2e conformance bench clean
+.PHONY: run test install bytecode lint typecheck unit integration e2e conformance bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(MAKE) --no-print-directory bytecode
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# An editable install has no compiled bytecode, and where PYTHONDONTWRITEBYTECODE is set (many
+# container images, these machines) Python never writes it: every `tercel` command would
+# compile the package again. Compile it once; a changed module is recompiled as usual.
+bytecode:
+	$(BIN)/python -m compileall -q -j 0 tercel
 
 # The demo stack also needs dlt and dbt (extras; dbt-core pinned ~=1.11.0 in pyproject).
 DEMO_STAMP := $(VENV)/.installed-demo
 
 $(DEMO_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/pip install -q -e '.[dev,dbt,dlt]'
+	$(MAKE) --no-print-directory bytecode
 	touch $(DEMO_STAMP)
 
 ## run: install into .venv and start the server (http://127.0.0.1:8080) with the example flows

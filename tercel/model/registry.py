@@ -16,6 +16,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
+from tercel.model import plugin_index
+
 ENTRY_POINT_GROUP = "tercel.plugins"
 
 
@@ -40,11 +42,17 @@ class PluginInfo:
 
 @dataclass
 class Registry:
-    """Maps type names (canonical or alias) to `PluginInfo`."""
+    """Maps type names (canonical or alias) to `PluginInfo`.
+
+    Looking a name up imports only the module that registers it when the plugin index
+    (`tercel.model.plugin_index`) knows it; listing every type imports every plugin.
+    """
 
     _by_name: dict[str, PluginInfo] = field(default_factory=dict)
     _canonical: dict[str, PluginInfo] = field(default_factory=dict)
     _loaded: bool = False
+    _index: plugin_index.Index | None = None
+    _index_key: str | None = None
 
     def register(self, info: PluginInfo) -> None:
         """Register a type under its canonical name and every alias."""
@@ -52,11 +60,15 @@ class Registry:
         for name in (info.name, *info.aliases):
             self._by_name[name] = info
 
+    def _entry_points(self) -> list[importlib.metadata.EntryPoint]:
+        return list(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
+
     def _ensure_loaded(self) -> None:
         if self._loaded:
             return
         self._loaded = True
-        for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        entry_points = self._entry_points()
+        for entry_point in entry_points:
             register = entry_point.load()
             register()
         # The core plugins are always there, even when the package is not installed
@@ -64,9 +76,37 @@ class Registry:
         from tercel.plugins import core
 
         core.register()
+        key = self._index_key or plugin_index.fingerprint(entry_points)
+        covered = plugin_index.packages(entry_points)
+        index = {
+            name: info.cls.__module__
+            for name, info in self._by_name.items()
+            if plugin_index.covers(info.cls.__module__, covered)
+        }
+        plugin_index.save(key, index)
+
+    def _lookup_lazily(self, type_name: str) -> PluginInfo | None:
+        """Import just the module the index names for `type_name`; None if it cannot."""
+        if self._index is None:
+            self._index_key = plugin_index.fingerprint(self._entry_points())
+            self._index = plugin_index.load(self._index_key) or {}
+        module = self._index.get(type_name)
+        if module is None:
+            return None
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            return None
+        return self._by_name.get(type_name)
 
     def get(self, type_name: str) -> PluginInfo | None:
         """Return the type registered under `type_name` (canonical or alias), if any."""
+        found = self._by_name.get(type_name)
+        if found is not None or self._loaded:
+            return found
+        found = self._lookup_lazily(type_name)
+        if found is not None:
+            return found
         self._ensure_loaded()
         return self._by_name.get(type_name)
 

@@ -150,10 +150,41 @@ def test_migrations_go_up_from_an_empty_database(sql_store: SqlStore) -> None:
 
 
 def test_the_migrations_create_exactly_the_tables_the_code_queries(sql_store: SqlStore) -> None:
+    # A new SQLite store is created at head without the migrations: rebuild it through them.
+    downgrade(sql_store.engine, "base")
+    upgrade(sql_store.engine)
     with sql_store.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         differences = compare_metadata(context, metadata)
     assert differences == [], "schema.py changed without a migration"
+
+
+def test_a_new_sqlite_database_is_created_at_head_with_the_schema_the_migrations_build(
+    tmp_path: Path,
+) -> None:
+    fresh = SqlStore.open(f"sqlite:///{tmp_path / 'fresh.db'}")
+    migrated_engine = sa.create_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
+    upgrade(migrated_engine)
+    try:
+        assert current_revision(fresh.engine) == head_revision()
+        for engine in (fresh.engine, migrated_engine):
+            with engine.connect() as conn:
+                context = MigrationContext.configure(conn, opts={"compare_type": True})
+                assert compare_metadata(context, metadata) == []
+        fresh_inspector, migrated_inspector = (
+            sa.inspect(fresh.engine),
+            sa.inspect(migrated_engine),
+        )
+        assert fresh_inspector.get_table_names() == migrated_inspector.get_table_names()
+        for table in migrated_inspector.get_table_names():
+
+            def index_names(inspector: sa.Inspector, name: str = table) -> set[str | None]:
+                return {index["name"] for index in inspector.get_indexes(name)}
+
+            assert index_names(fresh_inspector) == index_names(migrated_inspector), table
+    finally:
+        fresh.close()
+        migrated_engine.dispose()
 
 
 def test_the_code_knows_the_newest_migration() -> None:
