@@ -13,11 +13,12 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from tercel.errors import TercelError
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_SERVER = "http://127.0.0.1:8080"
 YAML = {"Content-Type": "application/x-yaml"}
@@ -47,6 +48,8 @@ class ServerClient:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.base_url = base_url.rstrip("/")
         self.tenant = tenant
+        import httpx  # here, not at the top: `tercel --help` need not load an HTTP client
+
         self.http = httpx.Client(
             base_url=self.base_url, headers=headers, auth=auth, timeout=timeout
         )
@@ -73,6 +76,8 @@ class ServerClient:
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Send a request; ServerError with the server's message on a 4xx/5xx."""
+        import httpx
+
         try:
             response = self.http.request(method, path, **kwargs)
         except httpx.HTTPError as error:
@@ -180,6 +185,8 @@ class ServerClient:
         """Log lines as they come (SSE) until the execution ends; the end event is last."""
         params = {"minLevel": min_level} if min_level else {}
         path = self._api(f"/logs/{execution_id}/follow")
+        import httpx
+
         try:
             with self.http.stream("GET", path, params=params, timeout=None) as response:
                 if response.status_code >= 400:

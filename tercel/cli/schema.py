@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from tercel.model.schema import flow_schema_json
-
 
 def schema(
     output: Annotated[
@@ -16,6 +14,8 @@ def schema(
     ] = None,
 ) -> None:
     """Print the JSON Schema of flow files, built from every registered type."""
+    from tercel.model.schema import flow_schema_json  # every plugin: only when asked for
+
     text = flow_schema_json()
     if output is None:
         typer.echo(text)

@@ -10,14 +10,18 @@ import importlib
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tercel.errors import Problem
-from tercel.model.duplicates import flag_duplicate_flows
-from tercel.model.flow import Flow
-from tercel.model.loader import FlowResult, flow_files, validate_file
+
+if TYPE_CHECKING:
+    from tercel.model.flow import Flow
+    from tercel.model.loader import FlowResult
+
+# The model is imported by the functions that use it, not here: `tercel --help` lists this
+# command without loading pydantic models.
 
 
 def _reference_check() -> Any:
@@ -62,6 +66,8 @@ def unusable_paths(paths: list[Path]) -> list[str]:
     Said on stderr, because a silent exit 1 (or a silent "0/0 valid") leaves the user
     guessing whether the tool looked at anything at all.
     """
+    from tercel.model.loader import flow_files
+
     reasons: list[str] = []
     for path in paths:
         if not path.exists():
@@ -73,6 +79,9 @@ def unusable_paths(paths: list[Path]) -> list[str]:
 
 def validate_paths(paths: list[Path]) -> tuple[list[FlowResult], list[Problem]]:
     """Validate every flow file under `paths`; return the results and all problems."""
+    from tercel.model.duplicates import flag_duplicate_flows
+    from tercel.model.loader import flow_files, validate_file
+
     check = _reference_check()
     results: list[FlowResult] = []
     problems: list[Problem] = []
