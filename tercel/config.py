@@ -17,6 +17,13 @@ One frozen `Settings` value is built at start-up and handed to every component::
 | ``TERCEL_HOST``               | `host`               | ``127.0.0.1``                   |
 | ``TERCEL_PORT``               | `port`               | ``8080``                        |
 | ``TERCEL_WORKERS``            | `workers`            | ``8`` (concurrent task runs)    |
+| ``TERCEL_MAX_FLOW_SIZE``      | `max_flow_size`      | ``3MB`` (a flow's YAML source)  |
+| ``TERCEL_MAX_BODY_SIZE``      | `max_body_size`      | ``10MB`` (JSON and other bodies)|
+| ``TERCEL_MAX_WEBHOOK_SIZE``   | `max_webhook_size`   | ``10MB`` (a webhook's body)     |
+| ``TERCEL_MAX_UPLOAD_SIZE``    | `max_upload_size`    | ``1GB`` (a multipart request)   |
+| ``TERCEL_WEBHOOK_FAILURES``   | `webhook_failures`   | ``20`` (wrong keys per minute)  |
+
+Sizes are bytes, or a number with ``KB``, ``MB`` or ``GB`` (powers of 1024).
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ from tercel.errors import TercelError
 ENV_PREFIX = "TERCEL_"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+MIB = 1024 * 1024
+_UNITS = {"": 1, "B": 1, "KB": 1024, "MB": MIB, "GB": 1024 * MIB}
 
 
 class ConfigError(TercelError):
@@ -58,6 +67,16 @@ class Settings:
     workers: int = 8
     #: Base URL of the UI, used for the ``url`` of a created execution.
     public_url: str | None = None
+    #: Largest flow YAML accepted, in bytes (the code-point limit of Kestra's YAML reader).
+    max_flow_size: int = 3 * MIB
+    #: Largest JSON (or other non-multipart) request body, in bytes.
+    max_body_size: int = 10 * MIB
+    #: Largest webhook request body, in bytes (it becomes `trigger.body`).
+    max_webhook_size: int = 10 * MIB
+    #: Largest multipart request (execution inputs, namespace files), streamed to disk.
+    max_upload_size: int = 1024 * MIB
+    #: Wrong webhook keys one client address may send per minute before it gets 429.
+    webhook_failures: int = 20
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -86,9 +105,16 @@ class Settings:
                 values[attr] = value
         if (tokens := get("API_TOKENS")) is not None:
             values["api_tokens"] = tuple(t.strip() for t in tokens.split(",") if t.strip())
-        for name, attr in (("PORT", "port"), ("WORKERS", "workers")):
+        for name, attr in (
+            ("PORT", "port"),
+            ("WORKERS", "workers"),
+            ("WEBHOOK_FAILURES", "webhook_failures"),
+        ):
             if (raw := get(name)) is not None:
                 values[attr] = _integer(ENV_PREFIX + name, raw)
+        for name in ("FLOW", "BODY", "WEBHOOK", "UPLOAD"):
+            if (raw := get(f"MAX_{name}_SIZE")) is not None:
+                values[f"max_{name.lower()}_size"] = parse_size(f"{ENV_PREFIX}MAX_{name}_SIZE", raw)
         for key, value in overrides.items():
             if value is None:
                 continue
@@ -155,6 +181,11 @@ class Settings:
             )
         if self.encryption_key is not None:
             _decode_key(self.encryption_key)
+        for name in ("flow", "body", "webhook", "upload"):
+            if getattr(self, f"max_{name}_size") < 1:
+                raise ConfigError(f"TERCEL_MAX_{name.upper()}_SIZE must be at least 1 byte")
+        if self.webhook_failures < 1:
+            raise ConfigError("TERCEL_WEBHOOK_FAILURES must be at least 1")
 
     def check_bind(self) -> None:
         """Refuse to listen beyond loopback when anyone could call the API unauthenticated."""
@@ -182,6 +213,26 @@ def _integer(name: str, raw: str) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be an integer (got {raw!r})") from None
+
+
+def parse_size(name: str, raw: str) -> int:
+    """``"10MB"`` → bytes (``KB``, ``MB``, ``GB`` are powers of 1024; a bare number is bytes)."""
+    text = raw.strip().upper().replace(" ", "")
+    digits = text.rstrip("KMGB")
+    unit = _UNITS.get(text[len(digits) :])
+    if unit is None or not digits.isdigit():
+        raise ConfigError(
+            f"{name} must be a size such as 1048576, 512KB, 10MB or 1GB (got {raw!r})"
+        )
+    return int(digits) * unit
+
+
+def format_size(size: int) -> str:
+    """Bytes as the largest exact unit: 3145728 → ``3MB``."""
+    for unit in ("GB", "MB", "KB"):
+        if size % _UNITS[unit] == 0:
+            return f"{size // _UNITS[unit]}{unit}"
+    return f"{size} bytes"
 
 
 def _decode_key(text: str) -> bytes:

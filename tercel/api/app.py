@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from tercel import __version__
 from tercel.api import (
@@ -25,6 +25,9 @@ from tercel.api import (
 from tercel.api.auth import AuthMiddleware
 from tercel.api.context import ApiContext, ExecutionRuntime
 from tercel.api.errors import install_error_handlers
+from tercel.api.limits import BodyLimitMiddleware
+from tercel.api.params import check_path_names
+from tercel.api.ratelimit import FailureLimiter
 from tercel.config import Settings
 from tercel.secrets.store import EncryptedSecrets
 from tercel.ui import install as install_ui
@@ -53,6 +56,7 @@ def create_app(
         storage=storage,
         runtime=runtime,
         secrets=EncryptedSecrets(store.secrets, key),
+        webhook_failures=FailureLimiter(settings.webhook_failures),
     )
     app = FastAPI(
         title="Tercel",
@@ -65,7 +69,8 @@ def create_app(
     app.state.ctx = ctx
     install_error_handlers(app)
     for module in ROUTERS:
-        app.include_router(module.router)
-    app.add_middleware(AuthMiddleware, settings=settings)
+        app.include_router(module.router, dependencies=[Depends(check_path_names)])
+    app.add_middleware(BodyLimitMiddleware, settings=settings)
+    app.add_middleware(AuthMiddleware, settings=settings)  # outermost: 401 before anything
     install_ui(app)  # web UI at /ui; added last so its files are served outside auth
     return app

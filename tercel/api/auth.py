@@ -1,7 +1,9 @@
 """Authentication: HTTP basic auth and bearer API tokens, checked before any route runs.
 
 When neither is configured the API is open, which `Settings.check_bind` only allows on a
-loopback address. ``GET /health`` is always open so that probes need no credentials.
+loopback address. ``GET /health`` is always open so that probes need no credentials, and
+so are webhook URLs, as Kestra's "open URLs": their key is their credential (wrong keys are
+rate-limited per address, see `tercel.api.webhooks`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import base64
 import binascii
 import hmac
 import json
+import re
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -17,6 +20,13 @@ from tercel.config import Settings
 
 #: Paths answered without credentials.
 OPEN_PATHS = frozenset({"/health"})
+#: ``/api/v1/{tenant}/executions/webhook/{namespace}/{flowId}/{key}``: served by the key.
+OPEN_PATTERN = re.compile(r"^/api/v1/[^/]+/executions/webhook/[^/]+/[^/]+/[^/]+$")
+
+
+def is_open(path: str) -> bool:
+    """Whether `path` is answered without credentials."""
+    return path in OPEN_PATHS or OPEN_PATTERN.match(path) is not None
 
 
 def _equal(given: str, expected: str) -> bool:
@@ -61,7 +71,7 @@ class AuthMiddleware:
         if (
             scope["type"] != "http"
             or not self.settings.auth_enabled
-            or scope.get("path") in OPEN_PATHS
+            or is_open(scope.get("path", ""))
         ):
             await self.app(scope, receive, send)
             return

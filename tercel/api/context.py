@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 from fastapi import Depends, Request
 
+from tercel.api.ratelimit import FailureLimiter
 from tercel.config import Settings
 from tercel.errors import ConflictError
 
@@ -75,6 +76,8 @@ class ApiContext:
     secrets: EncryptedSecrets | None = None
     #: (tenant, namespace, NAME) -> value: the runtime's secrets (webhook keys use them).
     secret_lookup: Callable[[str, str, str], str] | None = None
+    #: Wrong webhook keys per client address (`tercel.api.ratelimit`).
+    webhook_failures: FailureLimiter = field(default_factory=lambda: FailureLimiter(20))
     #: Called after a flow is created, updated or deleted (trigger indexes refresh).
     flow_listeners: list[Callable[[], None]] = field(default_factory=list)
 

@@ -8,6 +8,8 @@ Action routes (``/{id}/restart``...) are declared before the create route
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -17,6 +19,7 @@ from starlette.datastructures import UploadFile
 
 from tercel.api.context import ApiContext, Ctx
 from tercel.api.flows import executable_flow
+from tercel.api.params import Page, PageSize, Revision
 from tercel.api.sse import event, poll_stream
 from tercel.engine.execution import Execution, Label, parse_instant
 from tercel.engine.state import State
@@ -24,6 +27,7 @@ from tercel.errors import ConflictError, InputError, InvalidNameError, NotFoundE
 from tercel.ids import short_id
 from tercel.storage.uri import execution_prefix, input_file, to_path
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/{tenant}/executions", tags=["Executions"])
 
 SYSTEM_PREFIX = "system."
@@ -82,9 +86,22 @@ def get_execution(ctx: ApiContext, tenant: str, execution_id: str) -> Execution:
 
 
 async def read_inputs(
-    request: Request, ctx: ApiContext, namespace: str, flow_id: str, execution_id: str
+    request: Request,
+    ctx: ApiContext,
+    namespace: str,
+    flow_id: str,
+    execution_id: str,
+    *,
+    stored: list[str],
+    declared: Callable[[str], object] | None = None,
 ) -> dict[str, Any]:
-    """Inputs from a multipart/urlencoded form (files stored) or a JSON object; {} if none."""
+    """Inputs from a multipart/urlencoded form (files stored) or a JSON object; {} if none.
+
+    File parts are copied into storage from Starlette's spooled temporary files, never read
+    into memory whole; a file part for an input `declared` says nothing about is not stored.
+    The URIs written are appended to `stored`, so that a caller refusing the request can
+    remove them (`discard_files`).
+    """
     content_type = request.headers.get("content-type", "").lower()
     if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         inputs: dict[str, Any] = {}
@@ -93,13 +110,18 @@ async def read_inputs(
                 converted = []
                 for value in form.getlist(key):
                     if isinstance(value, UploadFile):
-                        content = await value.read()
-                        name = value.filename or key
-                        uri = input_file(namespace, flow_id, execution_id, key, name)
-                        converted.append(ctx.require_storage().put(uri, content))
+                        if declared is not None and declared(key) is None:
+                            continue  # undeclared inputs are ignored: keep nothing of them
+                        uri = input_file(
+                            namespace, flow_id, execution_id, key, value.filename or key
+                        )
+                        await value.seek(0)
+                        stored.append(ctx.require_storage().put(uri, value.file))
+                        converted.append(uri)
                     else:
                         converted.append(value)
-                inputs[key] = converted[0] if len(converted) == 1 else converted
+                if converted:
+                    inputs[key] = converted[0] if len(converted) == 1 else converted
         return inputs
     raw = await request.body()
     if not raw.strip():
@@ -107,7 +129,7 @@ async def read_inputs(
     if content_type.startswith("application/json"):
         try:
             parsed = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise InputError("body: inputs must be a JSON object") from None
         if not isinstance(parsed, dict):
             raise InputError("body: inputs must be a JSON object of input id to value")
@@ -115,6 +137,18 @@ async def read_inputs(
     raise InputError(
         "body: send inputs as multipart/form-data fields (files as file parts) or JSON"
     )
+
+
+def discard_files(ctx: ApiContext, uris: list[str]) -> None:
+    """Remove the files a refused request stored (best effort: the refusal is what matters)."""
+    storage = ctx.storage
+    if storage is None:
+        return
+    for uri in uris:
+        try:
+            storage.delete(uri)
+        except Exception:  # the caller is already answering with the real error
+            log.warning("could not remove %s after a refused request", uri, exc_info=True)
 
 
 # -- search and read -------------------------------------------------------------------------
@@ -132,8 +166,8 @@ def search_executions(
     start_date: Annotated[str | None, Query(alias="startDate")] = None,
     end_date: Annotated[str | None, Query(alias="endDate")] = None,
     parent_id: Annotated[str | None, Query(alias="parentId")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    size: Annotated[int, Query(ge=1, le=1000)] = 25,
+    page: Page = 1,
+    size: PageSize = 25,
     ctx: Ctx,
 ) -> dict[str, Any]:
     """Executions newest first, a page at a time: ``{"results": [...], "total": n}``."""
@@ -247,8 +281,15 @@ async def resume_execution(
         raise ConflictError(
             f"execution `{execution_id}` is {execution.state.current.value}, not PAUSED"
         )
-    inputs = await read_inputs(request, ctx, execution.namespace, execution.flow_id, execution_id)
-    await ctx.require_runtime().resume(execution_id, inputs)
+    stored: list[str] = []
+    try:
+        inputs = await read_inputs(
+            request, ctx, execution.namespace, execution.flow_id, execution_id, stored=stored
+        )
+        await ctx.require_runtime().resume(execution_id, inputs)
+    except Exception:
+        discard_files(ctx, stored)
+        raise
     return Response(status_code=204)
 
 
@@ -352,7 +393,7 @@ async def create_execution(
     request: Request,
     labels: Annotated[list[str] | None, Query(description="key:value (repeatable)")] = None,
     wait: Annotated[bool, Query(description="answer once the execution is terminated")] = False,
-    revision: Annotated[int | None, Query(ge=1)] = None,
+    revision: Revision = None,
     ctx: Ctx,
 ) -> dict[str, Any]:
     """Start a flow; inputs as multipart fields and files (no body when there are none)."""
@@ -368,14 +409,23 @@ async def create_execution(
     if flow.disabled:
         raise ConflictError(f"flow `{namespace}.{flow_id}` is disabled")
     execution_id = short_id()
-    inputs = await read_inputs(request, ctx, namespace, flow_id, execution_id)
-    execution = await runtime.start(
-        flow,
-        inputs,
-        parse_labels(labels),
-        execution_id=execution_id,
-        tenant=tenant,
-    )
+    stored: list[str] = []
+    try:
+        inputs = await read_inputs(
+            request, ctx, namespace, flow_id, execution_id, stored=stored, declared=flow.input
+        )
+        execution = await runtime.start(
+            flow,
+            inputs,
+            parse_labels(labels),
+            execution_id=execution_id,
+            tenant=tenant,
+        )
+    except Exception:
+        # Refused (e.g. a required input missing): no execution owns these files.
+        if stored:
+            discard_files(ctx, [execution_prefix(namespace, flow_id, execution_id)])
+        raise
     if wait:
         execution = await runtime.wait(execution.id)
     return execution_json(ctx, execution, url=True)

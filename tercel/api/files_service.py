@@ -12,7 +12,7 @@ import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from tercel.errors import ConflictError, InvalidNameError, NotFoundError
 from tercel.plugins.context import InternalStorage
@@ -85,8 +85,8 @@ class NamespaceFiles:
             raise NotFoundError(f"namespace `{namespace}` has no file `/{clean_path(path)}`")
         return self.storage.get(uri)
 
-    def write(self, namespace: str, path: str, content: bytes) -> str:
-        """Create or replace a file; its path."""
+    def write(self, namespace: str, path: str, content: bytes | BinaryIO) -> str:
+        """Create or replace a file (bytes, or copied from an open file); its path."""
         target = clean_path(path)
         if self.is_dir(namespace, target):
             raise ConflictError(f"path: `/{target}` is a directory")
@@ -102,10 +102,13 @@ class NamespaceFiles:
             self.storage.delete(namespace_file(namespace, f"{parent}/{DIR_MARKER}"))
             parent = posixpath.dirname(parent)
 
-    def extract_zip(self, namespace: str, directory: str, archive: bytes) -> list[str]:
-        """Unpack a zip under `directory`; the paths written."""
+    def extract_zip(self, namespace: str, directory: str, archive: bytes | BinaryIO) -> list[str]:
+        """Unpack a zip (bytes, or an open file) under `directory`; the paths written.
+
+        Members are copied out one chunk at a time, never read into memory whole.
+        """
         try:
-            bundle = zipfile.ZipFile(io.BytesIO(archive))
+            bundle = zipfile.ZipFile(io.BytesIO(archive) if isinstance(archive, bytes) else archive)
         except zipfile.BadZipFile:
             raise InvalidNameError("fileContent: the uploaded .zip is not a valid archive") from (
                 None
@@ -118,7 +121,8 @@ class NamespaceFiles:
             for member in members:
                 inner = clean_path(member.filename)
                 target = f"{directory}/{inner}" if directory else inner
-                written.append(self.write(namespace, target, bundle.read(member)))
+                with bundle.open(member) as content:
+                    written.append(self.write(namespace, target, content))
         return written
 
     def is_dir(self, namespace: str, path: str) -> bool:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from tercel.api.context import ApiContext, Ctx
 from tercel.api.errors import problem_to_wire
+from tercel.api.params import Page, PageSize, Revision
 from tercel.api.wire import flow_json, paged
 from tercel.errors import ConflictError, FlowValidationError, InputError, Problem
 from tercel.model.duplicates import flag_duplicate_flows
@@ -118,8 +119,8 @@ def search_flows(
     tenant: str,
     q: Annotated[str | None, Query(description="text in the id or namespace")] = None,
     namespace: Annotated[str | None, Query(description="namespace prefix")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    size: Annotated[int, Query(ge=1, le=1000)] = 25,
+    page: Page = 1,
+    size: PageSize = 25,
     ctx: Ctx,
 ) -> dict[str, Any]:
     """Current flows matching a text and a namespace prefix, a page at a time."""
@@ -194,7 +195,7 @@ def get_flow(
     namespace: str,
     flow_id: str,
     source: Annotated[bool, Query(description="include the YAML source")] = False,
-    revision: Annotated[int | None, Query(ge=1)] = None,
+    revision: Revision = None,
     ctx: Ctx,
 ) -> dict[str, Any]:
     """The current (or a given) revision of a flow; 404 when absent."""

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from tercel.api.context import Ctx
+from tercel.api.params import Attempt
 from tercel.api.sse import event, poll_stream
 from tercel.engine.execution import LogEntry, format_instant
 from tercel.errors import InputError
@@ -42,7 +43,7 @@ def list_logs(
     min_level: Annotated[str | None, Query(alias="minLevel")] = None,
     task_run_id: Annotated[str | None, Query(alias="taskRunId")] = None,
     task_id: Annotated[str | None, Query(alias="taskId")] = None,
-    attempt: Annotated[int | None, Query(ge=1)] = None,
+    attempt: Attempt = None,
     ctx: Ctx,
 ) -> list[dict[str, Any]]:
     """Log lines in order, filtered; 404 when the execution does not exist."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
@@ -13,13 +12,10 @@ from tercel.api.context import ApiContext, Ctx
 from tercel.api.files_service import NamespaceFiles, clean_path
 from tercel.api.wire import instant
 from tercel.errors import InvalidNameError, NotFoundError
-from tercel.model.flow import NAMESPACE_PATTERN
+from tercel.model.names import check_namespace
 from tercel.store.records import NamespaceRecord
 
 router = APIRouter(prefix="/api/v1/{tenant}/namespaces", tags=["Namespaces"])
-
-#: As the flow model allows.
-MAX_NAMESPACE = 150
 
 
 class NamespaceBody(BaseModel):
@@ -31,18 +27,6 @@ class NamespaceBody(BaseModel):
     description: str | None = None
     variables: dict[str, Any] = Field(default_factory=dict)
     plugin_defaults: list[dict[str, Any]] = Field(default_factory=list, alias="pluginDefaults")
-
-
-def check_namespace(namespace: str) -> str:
-    """The namespace if well-formed, else a 422 naming it."""
-    if len(namespace) > MAX_NAMESPACE:
-        raise InvalidNameError(f"namespace: longer than {MAX_NAMESPACE} characters")
-    if not re.fullmatch(NAMESPACE_PATTERN, namespace):
-        raise InvalidNameError(
-            f"namespace: {namespace!r} is not a valid namespace (letters, digits, '_', '-', "
-            "separated by dots)"
-        )
-    return namespace
 
 
 def namespace_json(record: NamespaceRecord) -> dict[str, Any]:
@@ -180,7 +164,9 @@ async def upload_file(
     """Store the uploaded file at `path`; an uploaded ``.zip`` is unpacked instead."""
     del tenant
     check_namespace(namespace)
-    content = await file_content.read()
+    # Starlette spooled the part to a temporary file: copy from it, never read it whole.
+    await file_content.seek(0)
+    content = file_content.file
     service = files(ctx)
     target = clean_path(path, allow_root=True)
     if (file_content.filename or "").lower().endswith(".zip"):

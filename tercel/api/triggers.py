@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from tercel.api.context import ApiContext, Ctx
+from tercel.api.params import Page, PageSize
 from tercel.api.wire import instant
 from tercel.errors import ConflictError, InputError, NotFoundError
 from tercel.store.records import TriggerState
@@ -97,8 +98,8 @@ def search_triggers(
     tenant: str,
     namespace: Annotated[str | None, Query(description="namespace prefix")] = None,
     flow_id: Annotated[str | None, Query(alias="flowId")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    size: Annotated[int, Query(ge=1, le=1000)] = 25,
+    page: Page = 1,
+    size: PageSize = 25,
     ctx: Ctx,
 ) -> dict[str, Any]:
     """Triggers of current flows under a namespace prefix / of a flow, a page at a time."""

@@ -6,11 +6,13 @@ for bad inputs, else 200 with the execution (its outputs with `returnOutputs`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from tercel.api.context import ApiContext, Ctx
 from tercel.api.executions import execution_json
@@ -57,7 +59,20 @@ def key_renderer(ctx: ApiContext, tenant: str, flow: Flow) -> Callable[[str], st
 async def webhook(
     *, tenant: str, namespace: str, flow_id: str, key: str, request: Request, ctx: Ctx
 ) -> Response:
-    """Create an execution with `trigger.body`, `trigger.headers` and `trigger.parameters`."""
+    """Create an execution with `trigger.body`, `trigger.headers` and `trigger.parameters`.
+
+    Served by the key alone, with or without server authentication (Kestra's open URLs);
+    an address that sent too many wrong keys gets 429 before its key is even looked at.
+    """
+    client = request.client.host if request.client is not None else ""
+    wait = ctx.webhook_failures.retry_after(client)
+    if wait is not None:
+        raise HTTPException(
+            429,
+            "too many webhook requests with a wrong key from this address; "
+            f"retry in {math.ceil(wait)} s",
+            headers={"Retry-After": str(math.ceil(wait))},
+        )
     record = ctx.current_flow(tenant, namespace, flow_id)
     flow = executable_flow(ctx, record) if record is not None else None
     trigger = (
@@ -71,6 +86,7 @@ async def webhook(
             trigger = None  # disabled through the API or by `stopAfter`
     if flow is None or trigger is None:
         # Same answer for an unknown flow and a wrong key: the key is a secret.
+        ctx.webhook_failures.failed(client)
         raise NotFoundError(f"no webhook `{namespace}.{flow_id}` with this key")
     variables = webhook_variables(
         await request.body(),

@@ -11,11 +11,11 @@ from tercel.model.base import KestraModel
 from tercel.model.condition import AnyCondition
 from tercel.model.inputs import INPUT_ID_PATTERN, AnyInput, InputType
 from tercel.model.labels import LabelsField
+from tercel.model.names import NamespaceName
 from tercel.model.task import AnyTask, Retry, Task
 from tercel.model.trigger import AnyTrigger
 
 FLOW_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$"
-NAMESPACE_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 TENANT_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 
 
@@ -102,7 +102,7 @@ class Flow(KestraModel):
     #: Flow id, unique in its namespace; letters, digits, `.`, `_`, `-` (immutable).
     id: str = Field(pattern=FLOW_ID_PATTERN, min_length=1, max_length=100)
     #: Lower-case dotted namespace, e.g. `company.team` (immutable).
-    namespace: str = Field(pattern=NAMESPACE_PATTERN, min_length=1, max_length=150)
+    namespace: NamespaceName
     #: Managed by the server: incremented on every change.
     revision: int | None = Field(default=None, ge=1)
     #: Markdown description shown in the UI.

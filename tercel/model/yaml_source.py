@@ -17,6 +17,13 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    DocumentStartEvent,
+    ScalarEvent,
+)
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import BaseResolver, implicit_resolvers
 from ruamel.yaml.tag import Tag
@@ -28,6 +35,16 @@ PathItem = str | int
 Path = tuple[PathItem, ...]
 
 _TAG = "tag:yaml.org,2002:"
+
+#: Deepest nesting of lists and maps a document may have. libyaml's composer recurses in C
+#: (a 100k-deep document crashes the process) and so does building the values: the limit is
+#: checked on the event stream before anything is composed. Flows nest a few levels deep.
+MAX_DEPTH = 100
+#: Most aliases (``*name``) one document may use.
+MAX_ALIASES = 1_000
+#: Most values (scalars, lists, maps) one document may have once aliases are expanded: nine
+#: levels of ten aliases each are a few hundred bytes but a billion values (an "alias bomb").
+MAX_VALUES = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,11 +349,87 @@ def _syntax_hint(message: str, error: Exception, lines: list[str]) -> str | None
     return None
 
 
+def _structure_limit(source: str, path_name: str) -> Problem | None:
+    """The first place where `source` nests too deeply or expands too many aliases, if any.
+
+    One pass over the event stream (libyaml's parser is a state machine: no recursion, no
+    expansion), counting each anchor's size so that an alias costs what it expands to.
+    Syntax errors are left to the composer, which stops at the same event.
+    """
+    sizes: dict[str, int] = {}
+    #: Per open collection: values inside it so far, and its anchor.
+    open_: list[list[Any]] = []
+    aliases = 0
+    values = 0
+    try:
+        for event in _yaml().parse(io.StringIO(source)):
+            if isinstance(event, DocumentStartEvent):
+                sizes.clear()
+                aliases = values = 0
+                continue
+            if isinstance(event, CollectionStartEvent):
+                if len(open_) >= MAX_DEPTH:
+                    return _limit_problem(
+                        f"lists and maps are nested more than {MAX_DEPTH} levels deep",
+                        event,
+                        path_name,
+                        "a flow needs a few levels; flatten this structure",
+                    )
+                open_.append([0, event.anchor])
+                continue
+            if isinstance(event, CollectionEndEvent):
+                size, anchor = open_.pop()
+                size += 1
+            elif isinstance(event, ScalarEvent):
+                size, anchor = 1, event.anchor
+            elif isinstance(event, AliasEvent):
+                aliases += 1
+                # An alias of a collection still open is recursive: the builder reports it.
+                size, anchor = sizes.get(event.anchor, 1), None
+                if aliases > MAX_ALIASES or values + size > MAX_VALUES:
+                    return _limit_problem(
+                        f"YAML aliases expand this document beyond {MAX_VALUES} values "
+                        f"or {MAX_ALIASES} aliases (`*{event.anchor}` here)",
+                        event,
+                        path_name,
+                        "an anchor used by aliases of itself multiplies at each level; "
+                        "repeat less, or use pluginDefaults",
+                    )
+                values += size - 1  # the collections holding it count it on their end
+            else:
+                continue
+            values += 1
+            if values > MAX_VALUES:
+                return _limit_problem(
+                    f"this document has more than {MAX_VALUES} values",
+                    event,
+                    path_name,
+                    "split it into several flows or files",
+                )
+            if anchor is not None:
+                sizes[anchor] = size
+            if open_:
+                open_[-1][0] += size
+    except Exception:  # noqa: BLE001 - a syntax error: the composer reports it with context
+        return None
+    return None
+
+
+def _limit_problem(message: str, event: Any, path_name: str, hint: str) -> Problem:
+    mark = event.start_mark
+    return Problem(message, path_name, mark.line + 1, mark.column + 1, hint)
+
+
 def parse_documents(source: str, path_name: str = "<string>") -> list[Document]:
     """Parse every document of `source`; a syntax error becomes a `Document` with one problem.
 
-    Documents before the syntax error are returned as parsed; nothing here raises.
+    Documents before the syntax error are returned as parsed; nothing here raises. A
+    document nested too deeply or whose aliases expand too much (`MAX_DEPTH`, `MAX_ALIASES`,
+    `MAX_VALUES`) is one problem at that place, found before anything is built.
     """
+    limit = _structure_limit(source, path_name)
+    if limit is not None:
+        return [Document(None, PositionMap(), [limit], limit.line)]
     documents: list[Document] = []
     nodes: Iterator[Node] = _yaml().compose_all(io.StringIO(source))
     try:

@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 from tercel.errors import NotFoundError
 from tercel.storage.uri import from_path, to_path
@@ -32,8 +33,11 @@ class LocalStorage:
             raise NotFoundError(f"file `{uri}` does not exist in internal storage")
         return path
 
-    def put(self, uri: str, source: Path | bytes) -> str:
-        """Store bytes (or a local file's content) at `uri`; return the URI."""
+    def put(self, uri: str, source: Path | bytes | BinaryIO) -> str:
+        """Store bytes (or a local file's, or an open binary file's content) at `uri`.
+
+        A file is copied in chunks from where it is: an upload is never held whole in memory.
+        """
         path = self._path(uri)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -41,6 +45,8 @@ class LocalStorage:
             with os.fdopen(handle, "wb") as target:
                 if isinstance(source, bytes | bytearray):
                     target.write(source)
+                elif not isinstance(source, Path | str):
+                    shutil.copyfileobj(source, target, 1024 * 1024)
                 else:
                     with Path(source).open("rb") as origin:
                         shutil.copyfileobj(origin, target, 1024 * 1024)

@@ -100,3 +100,57 @@ def test_pure_python_and_c_composers_read_the_same(
     documents = parse_documents("a: yes\nb: [1, 2.5, ~]\nc: 2024-01-01\nd: !!str 12\na: 2\n")
     assert documents[0].data == {"a": "yes", "b": [1, 2.5, None], "c": "2024-01-01", "d": "12"}
     assert [(p.line, p.column) for p in documents[0].problems] == [(5, 1)]
+
+
+def test_aliases_that_expand_beyond_the_limit_are_one_problem_at_the_alias() -> None:
+    # Six levels of ten aliases: 10^6 values from a few hundred bytes.
+    lines = ["l1: &l1 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(2, 7)]
+    documents = parse_documents("\n".join(lines) + "\n")
+    assert len(documents) == 1
+    assert documents[0].data is None
+    [problem] = documents[0].problems
+    # Before l5: 12_349 values; each `*l4` adds 11_111, so the 8th passes 100_000.
+    assert (problem.line, problem.column) == (5, 10 + 7 * 5)
+    assert "aliases expand" in problem.message
+    assert "`*l4`" in problem.message
+
+
+def test_too_many_aliases_are_refused_even_when_each_is_small() -> None:
+    source = "a: &a x\nb: [" + ", ".join(["*a"] * (yaml_source.MAX_ALIASES + 1)) + "]\n"
+    [document] = parse_documents(source)
+    assert document.data is None
+    assert "aliases" in document.problems[0].message
+
+
+def test_aliases_within_the_limits_still_expand() -> None:
+    lines = ["l1: &l1 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(2, 5)]
+    [document] = parse_documents("\n".join(lines) + "\n")
+    assert document.problems == []
+    assert len(document.data["l4"]) == 10
+    assert document.data["l4"][9][9][9] == ["x"] * 10
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[" * 100_000 + "]" * 100_000,  # flow style: libyaml's composer recursed in C
+        "- " * 100_000 + "x",  # block style on one line
+        "a:\n" + "".join("  " * i + "- k:\n" for i in range(1, 200)) + "  " * 200 + "v\n",
+    ],
+    ids=["flow", "block-inline", "block-indented"],
+)
+def test_deep_nesting_is_a_problem_not_a_crash(source: str) -> None:
+    [document] = parse_documents(source)
+    assert document.data is None
+    [problem] = document.problems
+    assert f"nested more than {yaml_source.MAX_DEPTH} levels" in problem.message
+    assert problem.line >= 1
+    assert problem.column >= 1
+
+
+def test_nesting_up_to_the_limit_is_read() -> None:
+    depth = yaml_source.MAX_DEPTH
+    [document] = parse_documents("[" * depth + "]" * depth)
+    assert document.problems == []
