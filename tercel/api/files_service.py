@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tercel.errors import ConflictError, InvalidNameError, NotFoundError
-from tercel.plugins.context import InternalStorage
+from tercel.storage.api import InternalStorage
 from tercel.storage.uri import namespace_file, namespace_file_path, to_path
 
 #: Marks a directory that has no file in it yet.
@@ -201,7 +201,11 @@ class NamespaceFiles:
     def delete(self, namespace: str, path: str) -> None:
         """Delete a file or a directory with everything under it (404 when neither)."""
         target = clean_path(path)
-        if not self.storage.delete(namespace_file(namespace, target)):
+        uri = namespace_file(namespace, target)
+        deleted = (bool(target) and self.storage.delete(uri)) or (
+            self.storage.delete_prefix(uri.rstrip("/") + "/") > 0
+        )
+        if not deleted:
             raise NotFoundError(f"namespace `{namespace}` has no file or directory `/{target}`")
 
     def export_zip(self, namespace: str) -> bytes:

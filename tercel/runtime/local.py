@@ -32,7 +32,7 @@ from tercel.secrets.masking import SecretMasker
 
 if TYPE_CHECKING:
     from tercel.model.flow import Flow
-    from tercel.plugins.context import InternalStorage
+    from tercel.storage.api import InternalStorage
     from tercel.store.api import Store
     from tercel.store.records import NamespaceRecord
 
