@@ -10,6 +10,8 @@ One frozen `Settings` value is built at start-up and handed to every component::
 | ``TERCEL_HOME``               | `home`               | ``.tercel``                     |
 | ``TERCEL_DATABASE_URL``       | `database_url`       | ``sqlite:///<home>/tercel.db``  |
 | ``TERCEL_STORAGE_DIR``        | `storage_dir`        | ``<home>/storage``              |
+| ``TERCEL_STORAGE_URL``        | `storage_url`        | the directory above; or         |
+|                               |                      | ``s3://BUCKET?endpoint=URL``    |
 | ``TERCEL_ENCRYPTION_KEY``     | `encryption_key`     | none (secrets cannot be stored) |
 | ``TERCEL_BASIC_AUTH_USER``    | `basic_auth_user`    | none                            |
 | ``TERCEL_BASIC_AUTH_PASSWORD``| `basic_auth_password`| none                            |
@@ -57,6 +59,8 @@ class Settings:
     home: Path = field(default_factory=lambda: Path(".tercel"))
     database_url: str | None = None
     storage_dir: Path | None = None
+    #: ``s3://BUCKET[/PREFIX]?endpoint=...`` (credentials from ``AWS_*``) or a directory.
+    storage_url: str | None = None
     #: Base64 of 32 bytes (AES-256-GCM); without it secrets are refused, never stored in clear.
     encryption_key: str | None = field(default=None, repr=False)
     basic_auth_user: str | None = None
@@ -94,6 +98,8 @@ class Settings:
             values["database_url"] = url
         if (storage := get("STORAGE_DIR")) is not None:
             values["storage_dir"] = Path(storage)
+        if (storage_url := get("STORAGE_URL")) is not None:
+            values["storage_url"] = storage_url
         for name, attr in (
             ("ENCRYPTION_KEY", "encryption_key"),
             ("BASIC_AUTH_USER", "basic_auth_user"),
@@ -145,6 +151,11 @@ class Settings:
         return self.storage_dir if self.storage_dir is not None else self.home / "storage"
 
     @property
+    def effective_storage_url(self) -> str:
+        """What `tercel.storage.open_storage` opens: the URL, or the storage directory."""
+        return self.storage_url or str(self.effective_storage_dir)
+
+    @property
     def auth_enabled(self) -> bool:
         """Whether callers must authenticate (basic auth or an API token is configured)."""
         return self.has_basic_auth or bool(self.api_tokens)
@@ -186,6 +197,10 @@ class Settings:
                 raise ConfigError(f"TERCEL_MAX_{name.upper()}_SIZE must be at least 1 byte")
         if self.webhook_failures < 1:
             raise ConfigError("TERCEL_WEBHOOK_FAILURES must be at least 1")
+        if self.storage_url is not None and self.storage_dir is not None:
+            raise ConfigError(
+                "set either TERCEL_STORAGE_URL or TERCEL_STORAGE_DIR (--storage-dir), not both"
+            )
 
     def check_bind(self) -> None:
         """Refuse to listen beyond loopback when anyone could call the API unauthenticated."""

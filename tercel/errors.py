@@ -134,3 +134,11 @@ class SecretError(TercelError):
 
 class InvalidNameError(TercelError):
     """A KV key, namespace, secret name or storage URI does not match its allowed form."""
+
+
+class StorageUnavailableError(StoreError):
+    """Internal storage cannot be reached (bad URL, unknown bucket, refused credentials)."""
+
+
+class StorageAccessError(TercelError):
+    """A flow asked for an internal-storage file its execution may not read or delete."""

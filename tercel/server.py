@@ -194,15 +194,14 @@ class Server:
     def open(cls, settings: Settings) -> Server:
         """A server on the settings' database and storage (SQLite under `home` by default)."""
         from tercel.runtime.local import LocalRuntime, open_store
-        from tercel.storage.local import LocalStorage
+        from tercel.storage import open_storage
 
         settings.home.mkdir(parents=True, exist_ok=True)
+        storage = open_storage(settings.effective_storage_url)
+        # Refuse to start on a storage that does not answer (wrong endpoint, bucket, keys).
+        storage.check()
         store = open_store(settings.effective_database_url)
-        runtime = LocalRuntime(
-            store=store,
-            storage=LocalStorage(settings.effective_storage_dir),
-            concurrency=settings.workers,
-        )
+        runtime = LocalRuntime(store=store, storage=storage, concurrency=settings.workers)
         runtime._owned.append(store.close)
         return cls(settings, runtime)
 

@@ -28,13 +28,13 @@ from tercel.errors import NotFoundError, SecretError
 from tercel.ids import short_id
 from tercel.model.task import AnyTask, Task
 from tercel.plugins.context import (
-    InternalStorage,
     KVStore,
     RunnableTask,
     TaskLogger,
     TaskResult,
 )
 from tercel.secrets.masking import SecretMasker
+from tercel.storage.api import InternalStorage
 from tercel.storage.local import LocalStorage
 from tercel.storage.uri import from_path, is_internal, namespace_path, task_file
 from tercel.store.api import Store

@@ -33,7 +33,7 @@ from tercel.secrets.store import EncryptedSecrets
 from tercel.ui import install as install_ui
 
 if TYPE_CHECKING:
-    from tercel.plugins.context import InternalStorage
+    from tercel.storage.api import InternalStorage
     from tercel.store.api import Store
 
 # The webhook router comes before executions: its paths would match executions' routes.

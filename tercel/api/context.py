@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
     from tercel.engine.execution import Execution, ExecutionTrigger, Label
     from tercel.model.flow import Flow
-    from tercel.plugins.context import InternalStorage
     from tercel.secrets.store import EncryptedSecrets
+    from tercel.storage.api import InternalStorage
     from tercel.store.api import Store
     from tercel.store.records import FlowRecord, NamespaceRecord
 

@@ -22,6 +22,8 @@ from tercel.errors import (
     NotFoundError,
     Problem,
     SecretError,
+    StorageAccessError,
+    StorageUnavailableError,
     TemplateError,
     TercelError,
 )
@@ -36,6 +38,8 @@ _STATUS: tuple[tuple[type[TercelError], int], ...] = (
     (InvalidNameError, 422),
     (TemplateError, 422),
     (SecretError, 422),
+    (StorageAccessError, 403),
+    (StorageUnavailableError, 503),
 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -25,7 +25,8 @@ from tercel.engine.execution import Execution, Label, parse_instant
 from tercel.engine.state import State
 from tercel.errors import ConflictError, InputError, InvalidNameError, NotFoundError
 from tercel.ids import short_id
-from tercel.storage.uri import execution_prefix, input_file, to_path
+from tercel.storage.api import CHUNK_SIZE
+from tercel.storage.uri import execution_path, execution_prefix, input_file, parse
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/{tenant}/executions", tags=["Executions"])
@@ -240,19 +241,28 @@ def execution_file(
 ) -> Response:
     """A file the execution stored (inputs, outputs); only its own files."""
     execution = get_execution(ctx, tenant, execution_id)
-    prefix = to_path(execution_prefix(execution.namespace, execution.flow_id, execution.id))
+    folder = execution_path(execution.namespace, execution.flow_id, execution.id)
     try:
-        inside = to_path(path).startswith(prefix)
-    except InvalidNameError:
-        raise InvalidNameError(f"path: {path!r} is not a kestra:/// URI") from None
-    if not inside:
+        wanted = parse(path)
+    except InvalidNameError as error:
+        raise InvalidNameError(f"path: {error}") from None
+    if not wanted.is_under(folder) or wanted.folder:
         raise InvalidNameError(f"path: {path!r} is not a file of execution `{execution_id}`")
     storage = ctx.require_storage()
-    if not storage.exists(path):
-        raise NotFoundError(f"path: file {path!r} does not exist")
-    name = to_path(path).rsplit("/", 1)[-1]
-    return Response(
-        storage.get(path),
+    try:
+        stream = storage.open(wanted.uri)
+    except NotFoundError:
+        raise NotFoundError(f"path: file {path!r} does not exist") from None
+
+    def chunks() -> Iterator[bytes]:
+        # Streamed: a large output file never sits whole in the server's memory.
+        with stream:
+            while chunk := stream.read(CHUNK_SIZE):
+                yield chunk
+
+    name = wanted.segments[-1].replace('"', "")
+    return StreamingResponse(
+        chunks(),
         media_type="application/octet-stream",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

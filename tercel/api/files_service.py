@@ -12,10 +12,10 @@ import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from tercel.errors import ConflictError, InvalidNameError, NotFoundError
-from tercel.plugins.context import InternalStorage
+from tercel.storage.api import InternalStorage
 from tercel.storage.uri import namespace_file, namespace_file_path, to_path
 
 #: Marks a directory that has no file in it yet.
@@ -122,7 +122,7 @@ class NamespaceFiles:
                 inner = clean_path(member.filename)
                 target = f"{directory}/{inner}" if directory else inner
                 with bundle.open(member) as content:
-                    written.append(self.write(namespace, target, content))
+                    written.append(self.write(namespace, target, cast("BinaryIO", content)))
         return written
 
     def is_dir(self, namespace: str, path: str) -> bool:
@@ -205,7 +205,11 @@ class NamespaceFiles:
     def delete(self, namespace: str, path: str) -> None:
         """Delete a file or a directory with everything under it (404 when neither)."""
         target = clean_path(path)
-        if not self.storage.delete(namespace_file(namespace, target)):
+        uri = namespace_file(namespace, target)
+        deleted = (bool(target) and self.storage.delete(uri)) or (
+            self.storage.delete_prefix(uri.rstrip("/") + "/") > 0
+        )
+        if not deleted:
             raise NotFoundError(f"namespace `{namespace}` has no file or directory `/{target}`")
 
     def export_zip(self, namespace: str) -> bytes:

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from tercel.model.task import Task
+
+# Re-exported: plugin authors find every type a task sees in this module.
+from tercel.storage.api import InternalStorage as InternalStorage  # noqa: PLC0414
 
 if TYPE_CHECKING:
     from tercel.engine.state import State
@@ -52,31 +55,6 @@ class KVStore(Protocol):
 
     def keys(self, namespace: str, prefix: str | None = None) -> list[str]:
         """Keys of non-expired entries, sorted."""
-
-
-class InternalStorage(Protocol):
-    """Files addressed by ``kestra:///...`` URIs (Kestra §10.1)."""
-
-    def put(self, uri: str, source: Path | bytes | BinaryIO) -> str:
-        """Store bytes (or a local file's, or an open binary file's content) at `uri`."""
-
-    def get(self, uri: str) -> bytes:
-        """Whole content (NotFoundError if absent)."""
-
-    def local_path(self, uri: str) -> Path:
-        """A local path to read the file from without copying it into memory."""
-
-    def exists(self, uri: str) -> bool:
-        """Whether something is stored at `uri`."""
-
-    def size(self, uri: str) -> int:
-        """Size in bytes."""
-
-    def delete(self, uri: str) -> bool:
-        """Delete; True when something was deleted."""
-
-    def list(self, prefix_uri: str) -> list[str]:
-        """URIs stored under a prefix, sorted."""
 
 
 class TaskContext(Protocol):

@@ -18,9 +18,10 @@ from tercel.runtime.services import ExecutionServices, SecretSource
 if TYPE_CHECKING:
     from tercel.engine.api import RetryExecution, StartSubflow
     from tercel.model.flow import Flow
-    from tercel.plugins.context import InternalStorage
     from tercel.runtime.flows import FlowResolver
     from tercel.secrets.masking import SecretMasker
+    from tercel.storage.access import Upstream
+    from tercel.storage.api import InternalStorage
     from tercel.store.api import Store
 
 ENV_PREFIX = "KESTRA_"
@@ -91,17 +92,19 @@ class ExecutionFactory:
     # -- services ------------------------------------------------------------------------
     def services_for(self, flow: Flow, execution: Execution) -> ExecutionServices:
         """The template services of one execution."""
-        readable: tuple[str, ...] = ()
+        from tercel.storage.access import Upstream
+
+        readable: tuple[Upstream, ...] = ()
         if execution.trigger is not None:
-            upstream = execution.trigger.variables.get("executionId")
-            if isinstance(upstream, str):
+            upstream = Upstream.from_trigger(execution.trigger.variables)
+            if upstream is not None:
                 readable = (upstream,)
         if execution.parent_id:
-            readable = (*readable, execution.parent_id)
+            readable = (*readable, Upstream(execution.parent_id))
         return self._services(flow, execution.id, execution.tenant_id, readable)
 
     def _services(
-        self, flow: Flow, execution_id: str, tenant: str, readable: tuple[str, ...] = ()
+        self, flow: Flow, execution_id: str, tenant: str, readable: tuple[Upstream, ...] = ()
     ) -> ExecutionServices:
 
         def error_logs() -> list[dict[str, Any]]:
@@ -123,7 +126,7 @@ class ExecutionFactory:
             storage=self.storage,
             error_logs=error_logs,
             files_root=self.files_root,
-            readable_executions=readable,
+            upstream=readable,
         )
 
     # -- inputs --------------------------------------------------------------------------

@@ -26,8 +26,9 @@ from tercel.runtime.worker import Job, JobResult, WorkerPool
 
 if TYPE_CHECKING:
     from tercel.model.task import Task
-    from tercel.plugins.context import InternalStorage, KVStore
+    from tercel.plugins.context import KVStore
     from tercel.runtime.tracked import Tracked
+    from tercel.storage.api import InternalStorage
     from tercel.store.api import Store
 
 #: Reports the event that ends a job: (execution id, task-run id, event).

@@ -10,7 +10,7 @@ from tercel.errors import InputError, TemplateError
 
 if TYPE_CHECKING:
     from tercel.model.flow import Flow
-    from tercel.plugins.context import InternalStorage
+    from tercel.storage.api import InternalStorage
 
 
 def _field(declared: Any, name: str, default: Any) -> Any:

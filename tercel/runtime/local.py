@@ -32,7 +32,7 @@ from tercel.secrets.masking import SecretMasker
 
 if TYPE_CHECKING:
     from tercel.model.flow import Flow
-    from tercel.plugins.context import InternalStorage
+    from tercel.storage.api import InternalStorage
     from tercel.store.api import Store
     from tercel.store.records import NamespaceRecord
 
@@ -109,9 +109,11 @@ class LocalRuntime:
         home: Path | None = None,
         *,
         database_url: str | None = None,
+        storage: InternalStorage | None = None,
         **options: Any,
     ) -> LocalRuntime:
-        """A runtime on SQLite (WAL) under `home` (a temp dir when None), files under it."""
+        """A runtime on SQLite (WAL) under `home` (a temp dir when None), files under it
+        (or in `storage`, e.g. `tercel.storage.open_storage("s3://...")`)."""
         from tercel.storage.local import LocalStorage
 
         owned_tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -120,7 +122,8 @@ class LocalRuntime:
             home = Path(owned_tmp.name)
         home.mkdir(parents=True, exist_ok=True)
         store = open_store(database_url or f"sqlite:///{home / DB_NAME}")
-        runtime = cls(store=store, storage=LocalStorage(home / STORAGE_DIR), **options)
+        files = storage if storage is not None else LocalStorage(home / STORAGE_DIR)
+        runtime = cls(store=store, storage=files, **options)
         runtime._owned.append(store.close)
         if owned_tmp is not None:
             runtime._owned.append(owned_tmp.cleanup)

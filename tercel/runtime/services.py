@@ -13,11 +13,20 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2.exceptions import UndefinedError
 
-from tercel.errors import NotFoundError, SecretError, TemplateError
+from tercel.errors import (
+    InvalidNameError,
+    NotFoundError,
+    SecretError,
+    StorageAccessError,
+    TemplateError,
+)
+from tercel.storage.access import ExecutionScope
 
 if TYPE_CHECKING:
-    from tercel.plugins.context import InternalStorage, KVStore
+    from tercel.plugins.context import KVStore
     from tercel.secrets.masking import SecretMasker
+    from tercel.storage.access import Upstream
+    from tercel.storage.api import InternalStorage
 
 
 class MissingKeyError(UndefinedError):
@@ -83,7 +92,7 @@ class ExecutionServices:
         storage: InternalStorage,
         error_logs: Callable[[], list[dict[str, Any]]],
         files_root: Path | None = None,
-        readable_executions: tuple[str, ...] = (),
+        upstream: tuple[Upstream, ...] = (),
     ) -> None:
         self.tenant_id = tenant_id
         self.namespace = namespace
@@ -96,7 +105,7 @@ class ExecutionServices:
         self._error_logs = error_logs
         self._files_root = files_root
         # Own execution plus the ones `trigger.*` points at (a subflow's parent).
-        self._readable = (execution_id, *readable_executions)
+        self._scope = ExecutionScope(namespace, flow_id, execution_id, upstream)
 
     # -- secrets -------------------------------------------------------------------------
     def secret(self, name: str) -> str:
@@ -116,20 +125,21 @@ class ExecutionServices:
         return value
 
     # -- files ---------------------------------------------------------------------------
-    def _check_readable(self, uri: str) -> None:
-        if "/executions/" not in uri:
-            return
-        execution_id = uri.split("/executions/", 1)[1].split("/", 1)[0]
-        if execution_id not in self._readable:
-            raise TemplateError(
-                f"cannot read `{uri}`: files of another execution can only be read from the "
-                "execution itself or from one that it triggered"
-            )
+    def _check_readable(self, uri: str) -> str:
+        """The canonical form of `uri` when this execution may read it (TemplateError if not)."""
+        try:
+            return self._scope.check_read(uri)
+        except (StorageAccessError, InvalidNameError) as error:
+            raise TemplateError(str(error)) from None
 
     def namespace_file_uri(self, path: str, namespace: str | None = None) -> str:
         """``kestra:///<ns>/_files/<path>``: where a namespace file is stored."""
-        ns = (namespace or self.namespace).replace(".", "/")
-        return f"kestra:///{ns}/_files/{path.lstrip('/')}"
+        from tercel.storage.uri import namespace_file
+
+        try:
+            return namespace_file(namespace or self.namespace, path)
+        except InvalidNameError as error:
+            raise TemplateError(str(error)) from None
 
     def _local_namespace_file(self, path: str, namespace: str | None) -> Path | None:
         if self._files_root is None:
@@ -144,9 +154,9 @@ class ExecutionServices:
     def read_bytes(self, path_or_uri: str, namespace: str | None = None) -> bytes:
         """Content of an internal-storage URI or of a namespace file."""
         if path_or_uri.startswith("kestra://"):
-            self._check_readable(path_or_uri)
+            uri = self._check_readable(path_or_uri)
             try:
-                return self._storage.get(path_or_uri)
+                return self._storage.get(uri)
             except NotFoundError as error:
                 raise TemplateError(f"file `{path_or_uri}` does not exist") from error
         uri = self.namespace_file_uri(path_or_uri, namespace)
@@ -185,14 +195,16 @@ class ExecutionServices:
 
     def file_size(self, uri: str) -> int:
         """Size in bytes of a file in internal storage."""
-        self._check_readable(uri)
-        return self._storage.size(uri)
+        checked = self._check_readable(uri)
+        try:
+            return self._storage.size(checked)
+        except NotFoundError as error:
+            raise TemplateError(f"file `{uri}` does not exist") from error
 
     def file_exists(self, uri: str) -> bool:
         """Whether a file exists in internal storage (or as a namespace file)."""
         if uri.startswith("kestra://"):
-            self._check_readable(uri)
-            return self._storage.exists(uri)
+            return self._storage.exists(self._check_readable(uri))
         return (
             self._storage.exists(self.namespace_file_uri(uri))
             or self._local_namespace_file(uri, None) is not None

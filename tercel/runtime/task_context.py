@@ -13,9 +13,10 @@ from tercel.errors import TaskError, TemplateError
 from tercel.runtime.template_places import Placer, with_place
 
 if TYPE_CHECKING:
-    from tercel.plugins.context import InternalStorage, KVStore, TaskLogger
+    from tercel.plugins.context import KVStore, TaskLogger
     from tercel.runtime.logs import AttemptLogger
     from tercel.runtime.services import ExecutionServices
+    from tercel.storage.api import InternalStorage
     from tercel.store.api import Store
 
 

@@ -20,8 +20,8 @@ from tercel.errors import TaskError
 
 if TYPE_CHECKING:
     from tercel.engine.execution import Execution
-    from tercel.plugins.context import InternalStorage
     from tercel.runtime.services import ExecutionServices
+    from tercel.storage.api import InternalStorage
 
 
 def _render(value: Any, context: Mapping[str, Any], services: ExecutionServices) -> Any:
@@ -56,7 +56,7 @@ def restore_cache(root: Path, task: Any, execution: Execution, storage: Internal
     if not storage.exists(uri):
         return
     if cache.ttl:
-        age = time.time() - storage.local_path(uri).stat().st_mtime
+        age = time.time() - storage.modified(uri)
         if age > parse_duration(cache.ttl).total_seconds():
             storage.delete(uri)
             return

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tercel.plugins.context import InternalStorage, KVStore
+    from tercel.plugins.context import KVStore
+    from tercel.storage.api import InternalStorage
     from tercel.storage.local import LocalStorage
     from tercel.store.api import Store
     from tercel.store.memory import MemoryStore

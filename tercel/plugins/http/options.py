@@ -18,6 +18,7 @@ from pydantic import ConfigDict, Field
 from tercel.errors import TaskError
 from tercel.model.base import KestraModel
 from tercel.plugins.context import RunnableTask, TaskContext
+from tercel.plugins.core.storage.files import check_readable
 from tercel.plugins.core.templating.properties import (
     Text,
     render_bool,
@@ -178,7 +179,7 @@ class HttpTask(RunnableTask):
         for key, value in render_map(ctx, self.form_data, "formData").items():
             if isinstance(value, str) and value.startswith("kestra://"):
                 name = value.rsplit("/", 1)[-1]
-                files[str(key)] = (name, ctx.storage.get(value))
+                files[str(key)] = (name, ctx.storage.get(check_readable(ctx, value)))
             elif isinstance(value, list):
                 data[str(key)] = [str(item) for item in value]
             else:

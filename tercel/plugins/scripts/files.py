@@ -5,13 +5,14 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from tercel.errors import TaskError
+from tercel.errors import TaskError, TercelError
 from tercel.plugins.context import TaskContext
+from tercel.plugins.core.storage.files import check_readable
+from tercel.storage.uri import namespace_file, namespace_file_path
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -25,13 +26,12 @@ def safe_name(name: str) -> str:
 
 
 def download(ctx: TaskContext, uri: str, target: Path) -> None:
-    """Copy an internal-storage file to `target` without reading it all into memory."""
-    source = ctx.storage.local_path(uri)
-    if source.is_file():
-        shutil.copyfile(source, target)
-    else:
-        # Remote storages may only offer the bytes (or raise NotFoundError here).
-        target.write_bytes(ctx.storage.get(uri))
+    """Copy an internal-storage file this execution may read to `target`, streamed."""
+    checked = check_readable(ctx, uri)
+    try:
+        ctx.storage.download(checked, target)
+    except TercelError as error:
+        raise TaskError(f"cannot read `{uri}`: {error}") from None
 
 
 def _inside(root: Path, relative: str, what: str) -> Path:
@@ -99,8 +99,11 @@ def _namespace_files(ctx: TaskContext) -> list[tuple[str, bytes]]:
     listing = getattr(services, "namespace_files", None)
     if callable(listing):
         return [(str(path), bytes(content)) for path, content in listing()]
-    prefix = f"kestra:///{ctx.namespace.replace('.', '/')}/_files/"
-    return [(uri.removeprefix(prefix), ctx.storage.get(uri)) for uri in ctx.storage.list(prefix)]
+    prefix = namespace_file(ctx.namespace)
+    return [
+        (namespace_file_path(ctx.namespace, uri), ctx.storage.get(uri))
+        for uri in ctx.storage.list(prefix)
+    ]
 
 
 def copy_namespace_files(

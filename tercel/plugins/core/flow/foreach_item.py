@@ -20,6 +20,7 @@ from tercel.model.task import Task, TaskKind
 from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
 from tercel.plugins.core.flow.base import FlowableTask, Text, scalar_to_str
 from tercel.plugins.core.flow.subflow import check_labels, label_map
+from tercel.plugins.core.storage.files import check_readable
 
 SPLIT_SUFFIX = "_split"
 ITEMS_SUFFIX = "_items"
@@ -72,7 +73,7 @@ class ForEachItemSplit(RunnableTask):
 
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Read the items file, cut it, store each batch as `<n>.txt`."""
-        uri = str(ctx.render(self.items))
+        uri = check_readable(ctx, str(ctx.render(self.items)))
         try:
             content = ctx.storage.get(uri).decode("utf-8")
         except Exception as error:  # the storage raises NotFoundError and friends

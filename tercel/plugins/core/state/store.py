@@ -34,7 +34,8 @@ class StateTask(RunnableTask):
 
     def state_uri(self, ctx: TaskContext) -> str:
         """The URI of this state's file."""
-        name = slugify(require_str(ctx, self.name, "name")) or "default"
+        # A leading `_` would make the folder look like a namespace's `_files`.
+        name = slugify(require_str(ctx, self.name, "name")).lstrip("_") or "default"
         folder = namespace_path(ctx.namespace)
         if not render_bool(ctx, self.namespace, "namespace", False):
             folder += "/" + slugify(ctx.flow_id)

@@ -2,37 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from tercel.errors import TaskError, TercelError
+from tercel.errors import InvalidNameError, StorageAccessError, TaskError, TercelError
 from tercel.ids import short_id
 from tercel.plugins.context import TaskContext
 from tercel.plugins.core.templating.properties import require_str
+from tercel.storage.access import ExecutionScope
 
 
-def check_readable(ctx: TaskContext, uri: str) -> None:
-    """Refuse the files of another execution, as Kestra does.
+def _scope(ctx: TaskContext) -> ExecutionScope:
+    return ExecutionScope.of(ctx.namespace, ctx.flow_id, ctx.execution_id, ctx.variables)
 
-    Allowed: files outside any execution (namespace files), the current execution's, and
-    those of the execution that triggered this one (`trigger.executionId`: a subflow's
-    parent, a flow trigger's upstream, a ForEachItem batch's parent).
+
+def check_readable(ctx: TaskContext, uri: str) -> str:
+    """The canonical form of `uri` when this task may read it; TaskError if not.
+
+    Allowed: the current execution's files, those of the execution that triggered this
+    one (`trigger.*`: a subflow's parent, a Flow trigger's upstream, a ForEachItem batch's
+    parent) and namespace files (`tercel.storage.access.ExecutionScope`).
     """
-    if "/executions/" not in uri:
-        return
-    owner = uri.split("/executions/", 1)[1].split("/", 1)[0]
-    trigger = ctx.variables.get("trigger")
-    upstream = trigger.get("executionId") if isinstance(trigger, Mapping) else None
-    if owner not in (ctx.execution_id, upstream):
-        raise TaskError(
-            f"cannot use `{uri}`: it belongs to execution `{owner}`; a task may only use the "
-            "files of its own execution or of the execution that triggered it"
-        )
+    try:
+        return _scope(ctx).check_read(uri)
+    except (StorageAccessError, InvalidNameError) as error:
+        raise TaskError(str(error)) from None
+
+
+def check_deletable(ctx: TaskContext, uri: str) -> str:
+    """The canonical form of `uri` when this task may delete that one file; TaskError if not."""
+    try:
+        return _scope(ctx).check_delete(uri)
+    except (StorageAccessError, InvalidNameError) as error:
+        raise TaskError(str(error)) from None
 
 
 def render_uri(ctx: TaskContext, value: Any, name: str) -> str:
-    """Render a property that must be an internal-storage URI this execution may use."""
+    """Render a property that must be an internal-storage URI this execution may read."""
     uri = require_str(ctx, value, name).strip()
     if not uri.startswith("kestra://"):
         raise TaskError(f"`{name}` must be an internal storage URI (kestra:///...), got `{uri}`")
@@ -40,12 +47,19 @@ def render_uri(ctx: TaskContext, value: Any, name: str) -> str:
     return uri
 
 
-def local_file(ctx: TaskContext, uri: str) -> Path:
-    """A local path to read `uri` from; `TaskError` when it does not exist or is invalid."""
-    check_readable(ctx, uri)
+def local_file(ctx: TaskContext, uri: str, target: Path | None = None) -> Path:
+    """A local copy of `uri` (at `target`, or a fresh file in the working directory);
+    `TaskError` when absent or refused.
+
+    Streamed from the storage (a local disk or a bucket on another host), never held whole
+    in memory.
+    """
+    checked = check_readable(ctx, uri)
+    target = target if target is not None else new_file(ctx, extension(checked))
     try:
-        return ctx.storage.local_path(uri)
+        return ctx.storage.download(checked, target)
     except TercelError as error:
+        target.unlink(missing_ok=True)
         raise TaskError(f"cannot read `{uri}`: {error}") from None
 
 

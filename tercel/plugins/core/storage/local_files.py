@@ -52,7 +52,7 @@ class LocalFiles(RunnableTask):
             target.parent.mkdir(parents=True, exist_ok=True)
             text = render_str(ctx, content) or ""
             if text.startswith("kestra://"):
-                target.write_bytes(local_file(ctx, text).read_bytes())
+                local_file(ctx, text, target)
             else:
                 target.write_text(text, encoding="utf-8")
         uris: dict[str, str] = {}
