@@ -141,13 +141,14 @@ async def read_inputs(
 
 
 def discard_files(ctx: ApiContext, uris: list[str]) -> None:
-    """Remove the files a refused request stored (best effort: the refusal is what matters)."""
+    """Remove the files (or folders) a refused request stored (best effort: the refusal is
+    what matters)."""
     storage = ctx.storage
     if storage is None:
         return
     for uri in uris:
         try:
-            storage.delete(uri)
+            storage.delete_prefix(uri)
         except Exception:  # the caller is already answering with the real error
             log.warning("could not remove %s after a refused request", uri, exc_info=True)
 
