@@ -17,9 +17,9 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from tercel.engine.execution import format_duration
 from tercel.errors import ScriptError, TaskError
 from tercel.model.base import KestraModel
+from tercel.model.durations import format_duration
 from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
 from tercel.plugins.core.templating.properties import (
     Text,
