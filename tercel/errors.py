@@ -15,7 +15,8 @@ Code raises the most specific class; callers catch the broadest one they can han
     │   ├── TaskError              a task failed (the message is shown to the user)
     │   │   ├── TaskTimeoutError   a task ran longer than its `timeout`
     │   │   └── ScriptError        a script failed; its outputs are kept
-    │   └── PluginNotRunnableError a type is declared but cannot run yet
+    │   ├── PluginNotRunnableError a type is declared but cannot run yet
+    │   └── EngineStepError        the executor could not apply an event (names the task run)
     ├── NotFoundError              a flow, execution, file or key does not exist
     ├── ConflictError              it already exists, or the state forbids the change
     ├── StoreError                 the database or the internal storage failed
@@ -114,6 +115,18 @@ class ScriptError(TaskError):
 
 class PluginNotRunnableError(ExecutionError):
     """A task type is declared (it validates) but this version cannot run it yet."""
+
+
+class EngineStepError(ExecutionError):
+    """Deciding an event failed unexpectedly; `task_run_id` is the task run it was about.
+
+    The runtime fails that task run (and the execution) with this message instead of
+    leaving anything RUNNING.
+    """
+
+    def __init__(self, message: str, task_run_id: str | None) -> None:
+        super().__init__(message)
+        self.task_run_id = task_run_id
 
 
 class NotFoundError(TercelError):

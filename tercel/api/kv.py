@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Header, Query, Request, Response
 from tercel.api.context import Ctx
 from tercel.api.wire import instant
 from tercel.errors import InputError, NotFoundError
-from tercel.model.durations import parse_duration
+from tercel.model.durations import is_duration, parse_duration
 from tercel.model.names import check_namespace
 from tercel.store.kvtypes import KV_TYPES, validate_key
 from tercel.store.records import KVEntry
@@ -20,7 +20,6 @@ router = APIRouter(prefix="/api/v1/{tenant}/namespaces/{namespace}/kv", tags=["K
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
-_DURATION = re.compile(r"^-?P(?:\d+[WD])*(?:T(?:\d+(?:\.\d+)?[HMS])+)?$", re.IGNORECASE)
 
 
 def deduce(text: str) -> tuple[Any, str | None]:
@@ -35,7 +34,8 @@ def deduce(text: str) -> tuple[Any, str | None]:
             return value, "DATETIME"
         if _DATE.match(value):
             return value, "DATE"
-        if _DURATION.match(value) and value.upper() not in ("P", "PT"):
+        # Only the ISO form: a quoted number stays a string.
+        if value.lstrip("+-")[:1] in ("P", "p") and is_duration(value):
             return value, "DURATION"
     return value, None
 

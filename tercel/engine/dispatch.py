@@ -19,7 +19,6 @@ from tercel.engine.api import (
     StartSubflow,
     TimerFired,
 )
-from tercel.engine.durations import parse_duration
 from tercel.engine.execution import ExecutionTrigger, Label, TaskRun, parse_instant
 from tercel.engine.index import SubflowTracking
 from tercel.engine.plan import Plan
@@ -27,6 +26,7 @@ from tercel.engine.rendering import TaskPlanContext, is_truthy
 from tercel.engine.scheduler import LaneRun
 from tercel.engine.state import State
 from tercel.engine.states import TASK_ERRORS
+from tercel.model.durations import parse_duration
 from tercel.model.task import Task, TaskKind
 
 if TYPE_CHECKING:

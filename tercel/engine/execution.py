@@ -8,10 +8,11 @@ linear). `to_wire()` gives the JSON a Kestra client reads.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from tercel.engine.state import State, StateHistory, StateTrail
+from tercel.model.durations import format_duration
 
 
 def format_instant(moment: datetime) -> str:
@@ -23,25 +24,6 @@ def format_instant(moment: datetime) -> str:
 def parse_instant(text: str) -> datetime:
     """Inverse of `format_instant` (accepts any ISO-8601 instant)."""
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-
-
-def format_duration(delta: timedelta) -> str:
-    """ISO-8601 duration as Java's `Duration.toString()` writes it (``PT1.5S``, ``PT2M3S``)."""
-    total = delta.total_seconds()
-    if total == 0:
-        return "PT0S"
-    sign = "-" if total < 0 else ""
-    total = abs(total)
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    text = "PT"
-    if hours:
-        text += f"{int(hours)}H"
-    if minutes:
-        text += f"{int(minutes)}M"
-    if seconds:
-        text += f"{seconds:.3f}".rstrip("0").rstrip(".") + "S"
-    return sign + text
 
 
 def _state_wire(trail: StateTrail, now: datetime | None = None) -> dict[str, Any]:

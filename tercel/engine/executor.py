@@ -40,6 +40,7 @@ from tercel.engine.scheduler import LaneRun
 from tercel.engine.scheduler import Start as SlotStart
 from tercel.engine.state import State, StateTrail
 from tercel.engine.states import allow
+from tercel.errors import ConflictError, EngineStepError, InputError
 from tercel.model.task import Retry, Task
 
 if TYPE_CHECKING:
@@ -76,11 +77,28 @@ class Executor:
         self.changed: dict[str, TaskRun] = {}
         self.queue: deque[str | None] = deque()
         self.queued: set[str | None] = set()
+        #: The task run being decided, named when something fails unexpectedly.
+        self.handling: str | None = None
 
     # -- entry point --------------------------------------------------------------------
 
     def handle(self, event: Event) -> Decision:
-        """Apply `event`, advance everything it touched, and report."""
+        """Apply `event`, advance everything it touched, and report.
+
+        An unexpected exception becomes `EngineStepError` naming the task run being decided,
+        so that the runtime fails that task run with the reason instead of leaving it
+        RUNNING. Refused commands (`ConflictError`, `InputError`) pass through unchanged.
+        """
+        self.handling = getattr(event, "task_run_id", None)
+        try:
+            return self._handle(event)
+        except (ConflictError, InputError, EngineStepError):
+            raise
+        except Exception as error:
+            reason = str(error) or type(error).__name__
+            raise EngineStepError(reason, self.handling) from error
+
+    def _handle(self, event: Event) -> Decision:
         from tercel.engine import events
 
         if isinstance(event, Start):
@@ -258,6 +276,7 @@ class Executor:
             self.set_execution_state(State.RUNNING)
         from tercel.engine.dispatch import dispatch
 
+        self.handling = task_run.id
         dispatch(self, task_run, start.slot.task)
         return task_run
 
@@ -330,6 +349,8 @@ class Executor:
             State.RESTARTED,
         ):
             return
+        if owner not in (None, AFTER):
+            self.handling = owner
         run = self.run_of(owner)
         if run is None:
             return

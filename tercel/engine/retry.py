@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from tercel.engine.durations import parse_duration
+from tercel.model.durations import parse_duration
 from tercel.model.task import Retry
 
 

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from tercel.engine.api import ScheduleTimer, TimerFired
-from tercel.engine.durations import parse_duration
 from tercel.engine.execution import Label
 from tercel.engine.rendering import is_truthy, render_value
 from tercel.engine.state import State
 from tercel.engine.states import TASK_ERRORS
+from tercel.model.durations import parse_duration
 
 if TYPE_CHECKING:
     from tercel.engine.executor import Executor

@@ -10,7 +10,7 @@ import json
 from datetime import date, datetime, time
 from typing import Any
 
-from tercel.engine.durations import parse_duration
+from tercel.model.durations import parse_duration
 
 
 def _bool(value: Any) -> bool:

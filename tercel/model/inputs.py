@@ -77,6 +77,9 @@ class Input(KestraModel):
     required: bool = True
     #: Value used when none is given.
     defaults: Any = None
+    #: Kestra 1.1: a suggested value a form starts with and a user may clear (not used
+    #: when an execution gives no value; never together with `defaults`).
+    prefill: Any = None
     #: Resolve this input only after `inputs`, and only when `condition` is true.
     depends_on: DependsOn | None = None
 
@@ -92,17 +95,26 @@ class Input(KestraModel):
     def _defaults_fit_the_type(self) -> Input:
         # A literal default must be a valid value: better said at load time than at the
         # first execution. Templated defaults are rendered later, so they are not judged.
-        if self.defaults is None or self.input_type is InputType.FILE or _templated(self.defaults):
-            return self
-        from tercel.errors import InputError
-        from tercel.model.input_coercion import coerce_input
-
-        try:
-            coerce_input(self, self.defaults)
-        except InputError as error:
+        if self.defaults is not None and self.prefill is not None:
             raise PydanticCustomError(
-                "invalid_defaults", "{message}", {"message": str(error), "property": "defaults"}
-            ) from None
+                "defaults_and_prefill",
+                "an input with `defaults` cannot also have a `prefill` (use `prefill` with "
+                "`required: false` for a value users may clear)",
+                {"property": "prefill"},
+            )
+        for name in ("defaults", "prefill"):
+            value = getattr(self, name)
+            if value is None or self.input_type is InputType.FILE or _templated(value):
+                continue
+            from tercel.errors import InputError
+            from tercel.model.input_coercion import coerce_input
+
+            try:
+                coerce_input(self, value)
+            except InputError as error:
+                raise PydanticCustomError(
+                    f"invalid_{name}", "{message}", {"message": str(error), "property": name}
+                ) from None
         return self
 
     @property

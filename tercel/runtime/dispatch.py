@@ -117,7 +117,7 @@ class Dispatcher:
         if effect.timeout is not None:
             return effect.timeout.total_seconds()
         if effect.timeout_expression:
-            from tercel.plugins.core.templating.properties import parse_duration
+            from tercel.model.durations import parse_duration
 
             text = tracked.renderer.render(effect.timeout_expression, effect.context)
             try:

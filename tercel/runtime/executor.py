@@ -39,7 +39,7 @@ from tercel.engine.api import (
     decide,
 )
 from tercel.engine.state import State
-from tercel.errors import ConflictError, InputError, TercelError
+from tercel.errors import ConflictError, EngineStepError, InputError, TercelError
 from tercel.ids import short_id
 from tercel.runtime.concurrency import next_queued, running_count
 from tercel.runtime.dispatch import Dispatcher
@@ -238,9 +238,9 @@ class Executor:
             return
         try:
             self._step(tracked, events)
-        except Exception:  # noqa: BLE001 - the loop must survive one execution's bug
+        except Exception as error:  # noqa: BLE001 - the loop must survive one execution's bug
             _log.exception("executor step failed for execution %s", execution_id)
-            self._fail_hard(tracked)
+            self._fail_hard(tracked, error)
 
     def _decide(self, tracked: Tracked, event: Event) -> Decision:
         return decide(
@@ -300,14 +300,36 @@ class Executor:
         if tracked.finished and not tracked.jobs:
             self._tracked.pop(tracked.execution.id, None)
 
-    def _fail_hard(self, tracked: Tracked) -> None:
-        """An engine or runtime bug: end the execution FAILED instead of hanging."""
+    def _fail_hard(self, tracked: Tracked, error: Exception) -> None:
+        """A step failed unexpectedly: fail it all with the reason instead of hanging.
+
+        The task run the engine was deciding gets the reason at its YAML position; every
+        task run not yet terminated ends FAILED with the execution, so nothing is left
+        RUNNING (the failed step may have changed them in memory only: all are saved).
+        """
         execution = tracked.execution
-        self._logger(tracked, None).error("internal error: the executor could not go on")
+        now = self.clock()
+        task_run_id = error.task_run_id if isinstance(error, EngineStepError) else None
+        culprit = tracked.task_run(task_run_id) if task_run_id else None
+        reason = str(error) or type(error).__name__
+        if culprit is not None:
+            where = self.sources.task_place(tracked.flow, culprit.task_id)
+            place = f"task `{culprit.task_id}`" + (f", {where}" if where else "")
+            self._logger(tracked, culprit.id).error(f"{reason} ({place})")
+        else:
+            self._logger(tracked, None).error(f"the executor could not go on: {reason}")
         self.dispatcher.kill_execution(execution.id)
-        execution.state.set(State.FAILED, self.clock())
+        unfinished = [run for run in execution.task_run_list if not run.state.current.is_terminated]
+        for run in unfinished:
+            if run.attempts and not run.attempts[-1].state.current.is_terminated:
+                run.attempts[-1].state.set(State.FAILED, now)
+            if run.state.current is State.CREATED:
+                run.state.set(State.RUNNING, now)
+            run.state.set(State.FAILED, now)
+        execution.state.set(State.FAILED, now)
         with contextlib.suppress(Exception):
-            self.store.executions.save(execution, [])
+            # The failed step may have changed any task run in memory: write them all.
+            self.store.executions.save(execution, list(execution.task_run_list))
         tracked.finished = True
         tracked.jobs.clear()
         self._notify_end(tracked)

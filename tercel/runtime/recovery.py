@@ -48,8 +48,8 @@ def _find_task(flow: Flow, task_id: str) -> Task | None:
 
 def _resubmit(executor: Executor, tracked: Tracked, task_run: TaskRun, task: Task) -> None:
     from tercel.engine.context import execution_context, task_context
-    from tercel.engine.durations import parse_duration
     from tercel.engine.index import ExecutionIndex
+    from tercel.model.durations import parse_duration
 
     execution = tracked.execution
     now = executor.clock()

@@ -42,6 +42,27 @@ class FlowSources:
         path = _find(data, task_id, template)
         return None if path is None else format_location(path)
 
+    def task_place(self, flow: Flow, task_id: str) -> str | None:
+        """Where task `task_id` is declared (``tasks[0] at flow.yml:5:5``), None if unknown."""
+        from tercel.model.yaml_source import parse_documents
+
+        known = self._sources.get((flow.namespace, flow.id))
+        if known is not None:
+            for document in parse_documents(known[1], known[0]):
+                data = document.data
+                if not isinstance(data, dict) or data.get("id") != flow.id:
+                    continue
+                for path, node in _tasks(data, ()):
+                    if node.get("id") == task_id:
+                        position = document.positions.value(path)
+                        location = format_location(path)
+                        return f"{location} at {known[0]}:{position.line}:{position.column}"
+        data = flow.model_dump(by_alias=True, exclude_none=True, mode="json")
+        return next(
+            (format_location(path) for path, node in _tasks(data, ()) if node.get("id") == task_id),
+            None,
+        )
+
     def placer(self, flow: Flow) -> Placer:
         """`place` bound to `flow`."""
         return lambda task_id, template: self.place(flow, task_id, template)

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from tercel.engine.execution import format_duration
 from tercel.engine.state import State
 from tercel.errors import TaskError, TercelError
+from tercel.model.durations import format_duration
 
 if TYPE_CHECKING:
     from tercel.plugins.context import RunnableTask

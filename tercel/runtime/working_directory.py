@@ -7,7 +7,6 @@ outputs) and files matching the cache `patterns` are packed back into the cache.
 
 from __future__ import annotations
 
-import fnmatch
 import io
 import json
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tercel.errors import TaskError
+from tercel.storage import globs
 
 if TYPE_CHECKING:
     from tercel.engine.execution import Execution
@@ -47,7 +47,7 @@ def cache_uri(execution: Execution, task_id: str) -> str:
 
 def restore_cache(root: Path, task: Any, execution: Execution, storage: InternalStorage) -> None:
     """Unpack the cache into `root` when there is one younger than its `ttl`."""
-    from tercel.plugins.core.templating.properties import parse_duration
+    from tercel.model.durations import parse_duration
 
     cache = getattr(task, "cache", None)
     if cache is None:
@@ -79,12 +79,7 @@ def save_cache(root: Path, task: Any, execution: Execution, storage: InternalSto
 
 
 def _matching(root: Path, patterns: list[str]) -> list[Path]:
-    found: list[Path] = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        relative = path.relative_to(root).as_posix()
-        if any(fnmatch.fnmatch(relative, pattern) for pattern in patterns):
-            found.append(path)
-    return found
+    return globs.matching_files(root, patterns)
 
 
 def write_input_files(
@@ -121,12 +116,10 @@ def write_input_files(
 def _write_namespace_files(
     root: Path, options: Mapping[str, Any], services: ExecutionServices
 ) -> None:
-    include = list(options.get("include") or ["*"])
-    exclude = list(options.get("exclude") or [])
+    include = globs.compile_patterns(options.get("include") or [], any_depth=True)
+    exclude = globs.compile_patterns(options.get("exclude") or [], any_depth=True)
     for relative, content in services.namespace_files():
-        if not any(fnmatch.fnmatch(relative, pattern) for pattern in include):
-            continue
-        if any(fnmatch.fnmatch(relative, pattern) for pattern in exclude):
+        if not globs.selected(relative, include, exclude):
             continue
         target = _safe_path(root, relative)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tercel.errors import InputError, InvalidNameError
+from tercel.model.durations import format_duration, parse_duration
 
 KEY_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$")
 KV_TYPES = ("STRING", "NUMBER", "BOOLEAN", "DATETIME", "DATE", "DURATION", "JSON")
-_DURATION = re.compile(r"^-?P(?:\d+(?:\.\d+)?[YMWD])*(?:T(?:\d+(?:\.\d+)?[HMS])+)?$")
 
 
 def validate_key(key: str) -> str:
@@ -29,8 +29,6 @@ def validate_key(key: str) -> str:
 
 
 def _duration_text(delta: timedelta) -> str:
-    from tercel.engine.execution import format_duration
-
     return format_duration(delta)
 
 
@@ -104,9 +102,6 @@ def _coerce(value: Any, kv_type: str) -> Any:
     if kv_type == "DURATION":
         if isinstance(value, timedelta):
             return _duration_text(value)
-        text = str(value).strip().upper()
-        if not _DURATION.match(text) or text in ("P", "PT"):
-            raise ValueError(text)
-        return text
+        return _duration_text(parse_duration(str(value)))
     # JSON: a string is parsed, anything else is kept as it is.
     return json.loads(value) if isinstance(value, str) else value

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from tercel.engine.execution import format_duration
+from tercel.model.durations import format_duration
 
 
 def output_value(value: Any) -> Any:

@@ -21,6 +21,7 @@ async def run_in_container(
     limits: ResourceLimits,
     timeout: float | None,
     on_lines: LineSink,
+    extra_volumes: list[str] | None = None,
 ) -> ProcessResult:
     """Run `command` in `image` with the working dir mounted; same result shape as a process."""
     spec = ContainerSpec(
@@ -28,7 +29,10 @@ async def run_in_container(
         command=command,
         working_dir=ctx.working_dir,
         env=env,
-        volumes=[str(v) for v in render_list(ctx, runner.volumes, "taskRunner.volumes")],
+        volumes=[
+            *(str(v) for v in render_list(ctx, runner.volumes, "taskRunner.volumes")),
+            *(extra_volumes or []),
+        ],
         network_mode=render_str(ctx, runner.network_mode),
         user=render_str(ctx, runner.user),
         pull_policy=render_str(ctx, runner.pull_policy) or "IF_NOT_PRESENT",

@@ -17,18 +17,18 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from tercel.engine.execution import format_duration
 from tercel.errors import ScriptError, TaskError
 from tercel.model.base import KestraModel
+from tercel.model.durations import format_duration, parse_duration
 from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
 from tercel.plugins.core.templating.properties import (
     Text,
-    parse_duration,
     render_bool,
     render_list,
     render_map,
     render_str,
 )
+from tercel.plugins.scripts.execution_context import write_execution_context
 from tercel.plugins.scripts.files import (
     collect_output_files,
     copy_namespace_files,
@@ -87,6 +87,8 @@ class ExecScript(RunnableTask):
     warning_on_std_err: bool | str | None = None
     docker: DeprecatedDockerOptions | None = None
     runner: str | None = None
+    #: Kestra 2.0: write `.kestra-execution-context.json` for `from kestra import context`.
+    execution_context: bool | str | None = None
 
     def main_commands(self, ctx: TaskContext, extra: Mapping[str, Any]) -> list[str]:
         """The rendered command lines that follow `beforeCommands` (subclasses implement)."""
@@ -97,6 +99,13 @@ class ExecScript(RunnableTask):
 
     def container_setup_commands(self, ctx: TaskContext) -> list[str]:
         """Lines run first inside a container (e.g. installing Python `dependencies`)."""
+        return []
+
+    def add_environment(self, env: dict[str, str], *, in_container: bool) -> None:
+        """Add variables the language needs (e.g. Python's `PYTHONPATH`); may change `env`."""
+
+    def container_volumes(self) -> list[str]:
+        """Extra ``host:container[:ro]`` mounts the language needs in a container."""
         return []
 
     async def run(self, ctx: TaskContext) -> TaskResult:
@@ -112,6 +121,9 @@ class ExecScript(RunnableTask):
         in_container = runner_type(runner_model) == DOCKER_TYPE
         self._stage_files(ctx)
         env = self._environment(ctx, working_dir, output_dir)
+        self.add_environment(env, in_container=in_container)
+        if render_bool(ctx, self.execution_context, "executionContext", False):
+            write_execution_context(ctx, working_dir, env)
         setup = self.container_setup_commands(ctx) if in_container else []
         script = self._script(ctx, extra, setup)
         interpreter = render_list(ctx, self.interpreter, "interpreter") or DEFAULT_INTERPRETER
@@ -208,6 +220,7 @@ class ExecScript(RunnableTask):
             limits=limits,
             timeout=timeout,
             on_lines=on_lines,
+            extra_volumes=self.container_volumes(),
         )
 
     def _result(

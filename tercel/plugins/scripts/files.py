@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from tercel.errors import TaskError, TercelError
 from tercel.plugins.context import TaskContext
 from tercel.plugins.core.storage.files import check_readable
+from tercel.storage import globs
 from tercel.storage.uri import namespace_file, namespace_file_path
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -82,13 +81,6 @@ def localize_internal_uris(ctx: TaskContext, text: str, into: Path) -> str:
     return text
 
 
-def _matches(name: str, patterns: Iterable[str]) -> bool:
-    return any(
-        fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(name, pattern.lstrip("/"))
-        for pattern in patterns
-    )
-
-
 def _namespace_files(ctx: TaskContext) -> list[tuple[str, bytes]]:
     """(relative path, content) of the namespace's files.
 
@@ -111,10 +103,10 @@ def copy_namespace_files(
 ) -> int:
     """Copy the namespace's files (filtered by globs) into the working dir."""
     count = 0
+    included = globs.compile_patterns(include or [], any_depth=True)
+    excluded = globs.compile_patterns(exclude or [], any_depth=True)
     for relative, content in _namespace_files(ctx):
-        if include and not _matches(relative, include):
-            continue
-        if exclude and _matches(relative, exclude):
+        if not globs.selected(relative, included, excluded):
             continue
         path = _inside(ctx.working_dir, relative, "namespace file")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -129,10 +121,8 @@ def collect_output_files(
     """Upload files matching `patterns` (and all of `output_dir`) → name: ``kestra:///`` URI."""
     root = ctx.working_dir
     found: dict[str, Path] = {}
-    for pattern in patterns:
-        for path in sorted(root.glob(pattern.lstrip("/"))):
-            if path.is_file():
-                found[path.relative_to(root).as_posix()] = path
+    for path in globs.matching_files(root, patterns):
+        found[path.relative_to(root).as_posix()] = path
     if output_dir is not None and output_dir.is_dir():
         for path in sorted(output_dir.rglob("*")):
             if path.is_file():

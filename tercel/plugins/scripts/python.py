@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+from pathlib import Path
 from typing import ClassVar
 
 from tercel.model.registry import plugin
@@ -15,6 +16,20 @@ from tercel.plugins.scripts.python_env import cache_root, ensure_environment, fi
 from tercel.runners.logstream import LineSink
 
 PYTHON_IMAGE = "python:3.13-slim"
+#: Holds only `kestra.py` (Tercel's `kestra` module): nothing else of Tercel is importable.
+KESTRA_MODULE_DIR = Path(__file__).parent / "kestra_lib"
+#: Where that folder is mounted (read-only) in a container.
+CONTAINER_KESTRA_MODULE_DIR = "/opt/tercel/kestra-lib"
+
+
+def add_kestra_module(env: dict[str, str], *, in_container: bool) -> None:
+    """Make ``import kestra`` work: its folder goes last on the script's ``PYTHONPATH``.
+
+    A `PYTHONPATH` set in the task's `env` comes first; Tercel's own is not passed on.
+    """
+    folder = CONTAINER_KESTRA_MODULE_DIR if in_container else str(KESTRA_MODULE_DIR)
+    given = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = f"{given}{os.pathsep}{folder}" if given else folder
 
 
 async def prepare_python(
@@ -83,6 +98,14 @@ class PythonCommands(CommandsTask):
         """`pip install` the dependencies inside the container first."""
         return container_install(ctx, self.dependencies)
 
+    def add_environment(self, env: dict[str, str], *, in_container: bool) -> None:
+        """``from kestra import Kestra`` works without installing anything."""
+        add_kestra_module(env, in_container=in_container)
+
+    def container_volumes(self) -> list[str]:
+        """Tercel's `kestra` module, read-only."""
+        return [f"{KESTRA_MODULE_DIR}:{CONTAINER_KESTRA_MODULE_DIR}:ro"]
+
 
 @plugin("io.kestra.plugin.scripts.python.Script")
 class PythonScript(ScriptTask):
@@ -104,3 +127,11 @@ class PythonScript(ScriptTask):
     def container_setup_commands(self, ctx: TaskContext) -> list[str]:
         """`pip install` the dependencies inside the container first."""
         return container_install(ctx, self.dependencies)
+
+    def add_environment(self, env: dict[str, str], *, in_container: bool) -> None:
+        """``from kestra import Kestra`` works without installing anything."""
+        add_kestra_module(env, in_container=in_container)
+
+    def container_volumes(self) -> list[str]:
+        """Tercel's `kestra` module, read-only."""
+        return [f"{KESTRA_MODULE_DIR}:{CONTAINER_KESTRA_MODULE_DIR}:ro"]

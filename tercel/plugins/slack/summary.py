@@ -6,8 +6,9 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from tercel.engine.execution import Execution, format_duration, format_instant
+from tercel.engine.execution import Execution, format_instant
 from tercel.engine.state import State
+from tercel.model.durations import format_duration
 
 #: Where links point when no server URL is configured (the server's default address).
 DEFAULT_UI_URL = "http://localhost:8080"

@@ -95,7 +95,8 @@ def normalise_url(url: str) -> str:
 def _json_default(value: Any) -> Any:
     # Values a task may leave in outputs or inputs that JSON has no type for: store their
     # text (as Kestra's wire JSON would show them) rather than fail the whole write.
-    from tercel.engine.execution import format_duration, format_instant
+    from tercel.engine.execution import format_instant
+    from tercel.model.durations import format_duration
 
     if isinstance(value, datetime):
         return format_instant(value) if value.tzinfo is not None else value.isoformat()

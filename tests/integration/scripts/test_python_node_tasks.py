@@ -151,3 +151,120 @@ def test_environment_key_ignores_order_and_duplicates() -> None:
     two = python_env.environment_key(["a", "b==1", "a"], "/usr/bin/python3")
     assert one == two
     assert one != python_env.environment_key(["a"], "/usr/bin/python3")
+
+
+KESTRA_API = """
+from kestra import Kestra
+
+Kestra.outputs({"rows": 3, "name": "orders"})
+Kestra.counter("rows", 3, {"table": "orders"})
+Kestra.timer("load", 1.5)
+Kestra.logger().warning("almost full")
+Kestra.logger().info("done")
+"""
+
+
+async def test_python_scripts_import_kestra_without_installing_it(tmp_path: Path) -> None:
+    ctx = FakeTaskContext(tmp_path)
+    result = await run_task({"id": "k", "type": PYTHON_SCRIPT, "script": KESTRA_API}, ctx)
+    assert result.outputs is not None
+    assert result.outputs["vars"] == {"rows": 3, "name": "orders"}
+    assert [(m["name"], m["type"], m["value"]) for m in ctx.metrics] == [
+        ("rows", "counter", 3.0),
+        ("load", "timer", 1.5),
+    ]
+    assert ctx.metrics[0]["tags"] == {"table": "orders"}
+    assert [m.split(" - ", 1)[1] for m in ctx.messages("WARN")] == ["almost full"]
+    assert [m.split(" - ", 1)[1] for m in ctx.messages("INFO")] == ["done"]
+
+
+async def test_only_the_kestra_module_of_tercel_is_importable_in_scripts(tmp_path: Path) -> None:
+    ctx = FakeTaskContext(tmp_path)
+    await run_task(
+        {
+            "id": "isolated",
+            "type": PYTHON_COMMANDS,
+            "env": {"PYTHONPATH": str(tmp_path / "mine")},
+            "inputFiles": {
+                "main.py": "import importlib.util as u, sys\n"
+                "print(u.find_spec('tercel') is None, u.find_spec('kestra') is not None)\n"
+                "print([p for p in sys.path if p.endswith(('mine', 'kestra_lib'))])\n"
+            },
+            "commands": ["python main.py"],
+        },
+        ctx,
+    )
+    first, second = ctx.messages()
+    assert first == "True True"
+    # The task's own PYTHONPATH comes first.
+    assert second.index("mine") < second.index("kestra_lib")
+
+
+async def test_the_installed_kestra_package_wins_over_tercels(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "kestra.py").write_text("class Kestra:\n    origin = 'installed'\n")
+    ctx = FakeTaskContext(tmp_path)
+    await run_task(
+        {
+            "id": "own",
+            "type": PYTHON_SCRIPT,
+            "env": {"PYTHONPATH": str(site)},
+            "script": "import kestra\nprint(kestra.Kestra.origin)\n",
+        },
+        ctx,
+    )
+    assert ctx.messages() == ["installed"]
+
+
+CONTEXT_READER = """
+from kestra import Kestra, context
+
+Kestra.outputs({
+    "flow": context.flow.id,
+    "dataset": context.inputs.dataset,
+    "uri": context.outputs.extract.uri,
+    "env": context.labels["env"],
+    "keys": sorted(context),
+})
+"""
+
+
+async def test_execution_context_is_read_by_from_kestra_import_context(tmp_path: Path) -> None:
+    ctx = FakeTaskContext(
+        tmp_path,
+        variables={
+            "flow": {"id": "etl", "namespace": "company.team"},
+            "inputs": {"dataset": "products"},
+            "outputs": {"extract": {"uri": "kestra:///company/team/etl/orders.csv"}},
+            "labels": {"env": "prod"},
+            "envs": {"token": "server-only"},
+        },
+    )
+    result = await run_task(
+        {"id": "ctx", "type": PYTHON_SCRIPT, "executionContext": True, "script": CONTEXT_READER},
+        ctx,
+    )
+    assert result.outputs is not None
+    vars_ = result.outputs["vars"]
+    assert vars_["flow"] == "etl"
+    assert vars_["dataset"] == "products"
+    assert vars_["uri"] == "kestra:///company/team/etl/orders.csv"
+    assert vars_["env"] == "prod"
+    assert "envs" not in vars_["keys"]
+
+
+async def test_without_execution_context_the_script_is_told_how_to_enable_it(
+    tmp_path: Path,
+) -> None:
+    ctx = FakeTaskContext(tmp_path)
+    with pytest.raises(ScriptError):
+        await run_task(
+            {
+                "id": "no",
+                "type": PYTHON_SCRIPT,
+                "script": "from kestra import context\ncontext.flow",
+            },
+            ctx,
+        )
+    assert any("executionContext: true" in line for line in ctx.messages("ERROR"))

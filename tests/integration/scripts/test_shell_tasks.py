@@ -279,3 +279,18 @@ def test_deprecated_properties_are_accepted() -> None:
         }
     )
     assert task.type == COMMANDS
+
+
+async def test_output_files_double_star_collects_files_at_every_depth(tmp_path: Path) -> None:
+    ctx = FakeTaskContext(tmp_path)
+    result = await run_task(
+        {
+            "id": "deep",
+            "type": COMMANDS,
+            "outputFiles": ["out/**"],
+            "commands": ["mkdir -p out/sub", "echo a > out/a.csv", "echo b > out/sub/b.csv"],
+        },
+        ctx,
+    )
+    assert result.outputs is not None
+    assert sorted(result.outputs["outputFiles"]) == ["out/a.csv", "out/sub/b.csv"]

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from tercel.engine.durations import parse_duration
 from tercel.engine.outputs import put_outputs
 from tercel.engine.retry import delay_for, next_attempt_at
 from tercel.engine.state import State
 from tercel.engine.states import allow, subflow_state, worst_state
 from tercel.engine.typed import parse_typed
+from tercel.model.durations import parse_duration
 from tercel.model.task import Retry
 from tercel.plugins.core.flow.foreach_item import (
     Batch,

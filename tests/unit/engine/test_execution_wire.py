@@ -8,10 +8,10 @@ from tercel.engine.execution import (
     Attempt,
     Execution,
     TaskRun,
-    format_duration,
     format_instant,
 )
 from tercel.engine.state import State, StateTrail
+from tercel.model.durations import format_duration
 
 T0 = datetime(2024, 12, 20, 10, 11, 12, 123456, tzinfo=UTC)
 

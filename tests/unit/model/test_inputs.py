@@ -271,3 +271,27 @@ def test_templated_defaults_are_rendered_when_a_renderer_is_given() -> None:
 def test_optional_select_accepts_a_value_outside_its_list_as_kestra_does() -> None:
     flow = flow_inputs("  - id: s\n    type: SELECT\n    values: [a, b]\n    required: false\n")
     assert resolve_inputs(flow, {"s": "c"}) == {"s": "c"}
+
+
+def test_prefill_is_a_form_hint_not_a_default() -> None:
+    flow = flow_inputs(
+        "  - id: note\n    type: STRING\n    required: false\n    prefill: a suggestion\n"
+    )
+    assert flow.inputs is not None
+    assert flow.inputs[0].prefill == "a suggestion"
+    assert resolve_inputs(flow, {}) == {"note": None}
+    assert resolve_inputs(flow, {"note": "mine"}) == {"note": "mine"}
+
+
+def test_prefill_must_fit_the_type_and_not_come_with_defaults() -> None:
+    assert problems(
+        flow_with("inputs:\n  - id: n\n    type: INT\n    prefill: many\ntasks:\n  - id: t\n" + LOG)
+    )[0][1:] == (6, 14)
+    found = problems(
+        flow_with(
+            "inputs:\n  - id: n\n    type: INT\n    defaults: 1\n    prefill: 2\n"
+            "tasks:\n  - id: t\n" + LOG
+        )
+    )
+    assert [(line, column) for _, line, column in found] == [(7, 14)]
+    assert "cannot also have a `prefill`" in found[0][0]

@@ -73,10 +73,12 @@ def test_flow_level_retry_is_checked_too() -> None:
 def test_task_timeout_must_be_an_iso_duration_unless_templated() -> None:
     source = flow_with(
         "tasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
-        "    timeout: 60\n"
+        "    timeout: 60s\n"
     )
     found = problems(source)
     assert [(line, column) for _, line, column in found] == [(7, 14)]
-    assert "`60` is not an ISO-8601 duration" in found[0][0]
-    flow = load_flow(source.replace("timeout: 60", 'timeout: "{{ vars.t }}"'))
+    assert "`60s` is not an ISO-8601 duration" in found[0][0]
+    # A plain number is seconds, as Kestra's duration deserializer reads it.
+    assert load_flow(source.replace("timeout: 60s", "timeout: 60")).tasks[0].timeout == "60"
+    flow = load_flow(source.replace("timeout: 60s", 'timeout: "{{ vars.t }}"'))
     assert flow.tasks[0].timeout == "{{ vars.t }}"

@@ -8,10 +8,10 @@ from typing import ClassVar
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from tercel.engine.durations import is_duration, parse_duration
 from tercel.engine.plan import LoopStep, Plan, PlanContext, Slot
 from tercel.engine.state import State
 from tercel.model.base import KestraModel
+from tercel.model.durations import is_duration, parse_duration
 from tercel.model.registry import plugin
 from tercel.model.task import AnyTask, Task
 from tercel.plugins.core.flow.base import FlowableTask, Text

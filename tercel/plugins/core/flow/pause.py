@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from pydantic import Field, field_validator
 
-from tercel.engine.durations import is_duration, parse_duration
 from tercel.engine.plan import PauseSpec, Plan, PlanContext, Slot
 from tercel.errors import TaskError
+from tercel.model.durations import is_duration, parse_duration
 from tercel.model.inputs import AnyInput
 from tercel.model.registry import plugin
 from tercel.model.task import AnyTask, Task

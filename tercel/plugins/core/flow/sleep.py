@@ -6,8 +6,8 @@ import asyncio
 
 from pydantic import field_validator
 
-from tercel.engine.durations import is_duration, parse_duration
 from tercel.errors import TaskError
+from tercel.model.durations import is_duration, parse_duration
 from tercel.model.registry import plugin
 from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
 

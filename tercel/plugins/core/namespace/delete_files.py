@@ -10,9 +10,9 @@ from tercel.plugins.core.namespace.files import (
     NamespaceFilesTask,
     compile_pattern,
     list_files,
-    matches,
 )
 from tercel.plugins.core.templating.properties import Text, render_list
+from tercel.storage.globs import matches
 
 
 @plugin("io.kestra.plugin.core.namespace.DeleteFiles")

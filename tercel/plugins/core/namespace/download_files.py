@@ -10,10 +10,10 @@ from tercel.plugins.core.namespace.files import (
     NamespaceFilesTask,
     compile_pattern,
     list_files,
-    matches,
 )
 from tercel.plugins.core.storage.local_files import inside
 from tercel.plugins.core.templating.properties import Text, render_list, render_str
+from tercel.storage.globs import matches
 
 
 @plugin("io.kestra.plugin.core.namespace.DownloadFiles")

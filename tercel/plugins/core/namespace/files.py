@@ -1,8 +1,7 @@
 """Namespace files in internal storage (``kestra:///<ns/path>/_files/<path>``) and patterns.
 
-A pattern is ``glob:<glob>``, ``regex:<regex>`` or a bare glob, matched against the whole
-relative path (``dbt/models/a.sql``); in a glob, ``*`` stays inside one folder, ``**``
-crosses folders and ``**/`` may match no folder at all.
+Patterns are Kestra's (``glob:``, ``regex:`` or a bare glob), evaluated by
+`tercel.storage.globs` like every file pattern of the project.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from pydantic import Field
 from tercel.errors import TaskError
 from tercel.plugins.context import RunnableTask, TaskContext
 from tercel.plugins.core.templating.properties import require_str
+from tercel.storage import globs
 from tercel.storage.uri import from_path, namespace_path
 
 
@@ -55,41 +55,6 @@ def list_files(ctx: TaskContext, namespace: str) -> dict[str, str]:
     return {unquote(uri[len(prefix) :]): uri for uri in ctx.storage.list(prefix)}
 
 
-def _glob_regex(glob: str) -> str:
-    out = []
-    index = 0
-    while index < len(glob):
-        char = glob[index]
-        if glob.startswith("**/", index):
-            out.append("(?:.*/)?")
-            index += 3
-            continue
-        if glob.startswith("**", index):
-            out.append(".*")
-            index += 2
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        else:
-            out.append(re.escape(char))
-        index += 1
-    return "".join(out)
-
-
 def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """Compile ``glob:...``, ``regex:...`` or a bare glob into a full-match regex."""
-    if pattern.startswith("regex:"):
-        source = pattern[len("regex:") :]
-    else:
-        source = _glob_regex(pattern.removeprefix("glob:").lstrip("/"))
-    try:
-        return re.compile(source)
-    except re.error as error:
-        raise TaskError(f"invalid file pattern `{pattern}`: {error}") from None
-
-
-def matches(patterns: list[re.Pattern[str]], path: str) -> bool:
-    """Whether `path` (relative, no leading slash) fully matches any pattern."""
-    return any(pattern.fullmatch(path) for pattern in patterns)
+    """A namespace-file pattern (`tercel.storage.globs`, bare names at any depth)."""
+    return globs.compile_pattern(pattern, any_depth=True)

@@ -12,9 +12,7 @@ from tercel.model.registry import plugin
 from tercel.plugins.context import TaskContext, TaskResult
 from tercel.plugins.core.namespace.files import (
     NamespaceFilesTask,
-    compile_pattern,
     file_uri,
-    matches,
     normalize,
 )
 from tercel.plugins.core.storage.files import local_file
@@ -25,6 +23,8 @@ from tercel.plugins.core.templating.properties import (
     render_map,
     render_str,
 )
+from tercel.storage import globs
+from tercel.storage.globs import matches
 
 CONFLICTS = ("OVERWRITE", "ERROR", "SKIP")
 
@@ -77,7 +77,7 @@ class UploadFiles(NamespaceFilesTask):
                 if text.startswith("kestra://"):
                     sources[PurePosixPath(text).name] = local_file(ctx, text)
                 else:
-                    patterns.append(compile_pattern(text))
+                    patterns.append(globs.compile_pattern(text))
             base = ctx.working_dir
             for path in sorted(base.rglob("*")) if patterns else []:
                 relative = path.relative_to(base).as_posix()

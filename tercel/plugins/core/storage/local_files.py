@@ -12,6 +12,7 @@ from tercel.model.registry import plugin
 from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
 from tercel.plugins.core.storage.files import local_file
 from tercel.plugins.core.templating.properties import render_list, render_map, render_str
+from tercel.storage import globs
 
 
 def inside(base: Path, relative: str, what: str) -> Path:
@@ -56,11 +57,9 @@ class LocalFiles(RunnableTask):
             else:
                 target.write_text(text, encoding="utf-8")
         uris: dict[str, str] = {}
-        for pattern in render_list(ctx, self.outputs, "outputs"):
-            for path in sorted(base.glob(str(pattern))):
-                if not path.is_file():
-                    continue
-                relative = path.relative_to(base).as_posix()
-                inside(base, relative, "output file")
-                uris[relative] = ctx.storage.put(ctx.file_uri(relative), path)
+        patterns = [str(pattern) for pattern in render_list(ctx, self.outputs, "outputs")]
+        for path in globs.matching_files(base, patterns):
+            relative = path.relative_to(base).as_posix()
+            inside(base, relative, "output file")
+            uris[relative] = ctx.storage.put(ctx.file_uri(relative), path)
         return TaskResult(outputs={"uris": uris})

@@ -9,7 +9,6 @@ when the rendered text cannot be read as the expected type.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Any
@@ -17,14 +16,8 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator
 
 from tercel.errors import TaskError
+from tercel.model.durations import parse_duration
 from tercel.plugins.context import TaskContext
-
-_DURATION = re.compile(
-    r"^(?P<sign>[-+]?)P(?:(?P<days>[-+]?\d+(?:\.\d+)?)D)?"
-    r"(?:T(?:(?P<hours>[-+]?\d+(?:\.\d+)?)H)?(?:(?P<minutes>[-+]?\d+(?:\.\d+)?)M)?"
-    r"(?:(?P<seconds>[-+]?\d+(?:\.\d+)?)S)?)?$",
-    re.IGNORECASE,
-)
 
 
 def _scalar_to_str(value: Any) -> Any:
@@ -40,21 +33,6 @@ def _scalar_to_str(value: Any) -> Any:
 Text = Annotated[
     str, BeforeValidator(_scalar_to_str, json_schema_input_type=str | int | float | bool)
 ]
-
-
-def parse_duration(text: str) -> timedelta:
-    """Parse an ISO-8601 duration (``PT30S``, ``P1D``, ``PT1H30M``, ``PT0.5S``)."""
-    match = _DURATION.match(text.strip())
-    if match is None or text.strip().upper() in ("P", "PT") or text.strip().upper().endswith("T"):
-        raise ValueError(f"`{text}` is not an ISO-8601 duration (e.g. PT30S, PT5M, P1D)")
-    parts = {k: float(v) for k, v in match.groupdict().items() if k != "sign" and v}
-    delta = timedelta(
-        days=parts.get("days", 0.0),
-        hours=parts.get("hours", 0.0),
-        minutes=parts.get("minutes", 0.0),
-        seconds=parts.get("seconds", 0.0),
-    )
-    return -delta if match.group("sign") == "-" else delta
 
 
 def render_str(ctx: TaskContext, value: Any) -> str | None:

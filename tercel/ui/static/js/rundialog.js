@@ -6,24 +6,26 @@ function field(input) {
   const id = `in-${input.id}`;
   const type = (input.type || "STRING").toUpperCase();
   const def = input.defaults ?? input.default;
+  // `prefill` (Kestra 1.1) is only a starting value: the field may still be cleared.
+  const initial = def ?? input.prefill;
   const common = { id, name: input.id, required: input.required !== false && def === undefined };
   let control;
   if (type === "BOOLEAN" || type === "BOOL") {
-    control = h("select", { ...common, required: false }, ["true", "false"].map((v) => h("option", { value: v, selected: String(def) === v }, v)));
+    control = h("select", { ...common, required: false }, ["true", "false"].map((v) => h("option", { value: v, selected: String(initial) === v }, v)));
   } else if (type === "SELECT" || type === "ENUM" || type === "MULTISELECT") {
     const values = input.values || input.options || [];
-    const defaults = Array.isArray(def) ? def.map(String) : [String(def)];
+    const defaults = Array.isArray(initial) ? initial.map(String) : [String(initial)];
     control = h("select", { ...common, multiple: type === "MULTISELECT" }, type !== "MULTISELECT" && def === undefined ? h("option", { value: "" }, "—") : null,
       values.map((v) => h("option", { value: v, selected: defaults.includes(String(v)) }, v)));
   } else if (type === "FILE") {
     control = h("input", { ...common, type: "file" });
   } else if (type === "INT" || type === "FLOAT") {
-    control = h("input", { ...common, type: "number", step: type === "INT" ? "1" : "any", min: input.min, max: input.max, value: def ?? "" });
+    control = h("input", { ...common, type: "number", step: type === "INT" ? "1" : "any", min: input.min, max: input.max, value: initial ?? "" });
   } else if (type === "JSON" || type === "YAML" || type === "ARRAY") {
-    control = h("textarea", { ...common, class: "code", rows: 4, cols: 50 }, def === undefined ? "" : (typeof def === "string" ? def : JSON.stringify(def)));
+    control = h("textarea", { ...common, class: "code", rows: 4, cols: 50 }, initial === undefined ? "" : (typeof initial === "string" ? initial : JSON.stringify(initial)));
   } else {
     const html = { DATE: "date", DATETIME: "datetime-local", TIME: "time", EMAIL: "email", URI: "url", SECRET: "password" }[type] || "text";
-    control = h("input", { ...common, type: html, value: def ?? "", step: type === "DATETIME" || type === "TIME" ? "1" : undefined, placeholder: type === "DURATION" ? "PT5M" : undefined });
+    control = h("input", { ...common, type: html, value: initial ?? "", step: type === "DATETIME" || type === "TIME" ? "1" : undefined, placeholder: type === "DURATION" ? "PT5M" : undefined });
   }
   const error = h("div", { class: "error", id: `${id}-error` });
   return { input, type, control, error, el: h("div", {},
