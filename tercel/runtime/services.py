@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2.exceptions import UndefinedError
 
 from tercel.errors import NotFoundError, SecretError, TemplateError
+from tercel.model.names import namespace_problem
 
 if TYPE_CHECKING:
     from tercel.plugins.context import InternalStorage, KVStore
@@ -108,7 +109,7 @@ class ExecutionServices:
     # -- KV ------------------------------------------------------------------------------
     def kv(self, namespace: str | None, key: str, error_on_missing: bool = True) -> Any:
         """A KV value of `namespace` (default: the flow's); None or error when missing."""
-        where = namespace or self.namespace
+        where = _valid_namespace(namespace or self.namespace)
         value = self._kv.get(where, key)
         if value is None and error_on_missing:
             # A missing key is like an undefined variable: `??` falls back, strict fails.
@@ -128,7 +129,7 @@ class ExecutionServices:
 
     def namespace_file_uri(self, path: str, namespace: str | None = None) -> str:
         """``kestra:///<ns>/_files/<path>``: where a namespace file is stored."""
-        ns = (namespace or self.namespace).replace(".", "/")
+        ns = _valid_namespace(namespace or self.namespace).replace(".", "/")
         return f"kestra:///{ns}/_files/{path.lstrip('/')}"
 
     def _local_namespace_file(self, path: str, namespace: str | None) -> Path | None:
@@ -206,3 +207,11 @@ class ExecutionServices:
     def error_logs(self) -> list[dict[str, Any]]:
         """ERROR log lines of this execution so far, as Kestra LogEntry maps."""
         return self._error_logs()
+
+
+def _valid_namespace(namespace: str) -> str:
+    """`namespace`, or a TemplateError saying why it is not one (``a..b`` would alias)."""
+    problem = namespace_problem(namespace)
+    if problem is not None:
+        raise TemplateError(f"namespace: {problem}")
+    return namespace
