@@ -51,7 +51,7 @@ def check_namespace(name: str, field: str = "namespace") -> str:
 def _validated(name: str) -> str:
     problem = namespace_problem(name)
     if problem is not None:
-        raise PydanticCustomError("namespace", problem)
+        raise PydanticCustomError("namespace", f"`namespace`: {problem}")
     return name
 
 

@@ -16,6 +16,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from tercel.errors import InputError
+from tercel.model.names import namespace_problem
 from tercel.store.namespaces import merge_hierarchy
 from tercel.store.records import NamespaceRecord, namespace_hierarchy
 
@@ -80,9 +81,13 @@ def _record(path: Path, tenant: str) -> NamespaceRecord:
             f"namespace file {path}: `variables` must be a map and `pluginDefaults` a list"
         )
     description = data.get("description")
+    namespace = str(data.get("id") or path.stem)
+    problem = namespace_problem(namespace)
+    if problem is not None:
+        raise InputError(f"namespace file {path}: {problem}")
     return NamespaceRecord(
         tenant,
-        str(data.get("id") or path.stem),
+        namespace,
         str(description) if description is not None else None,
         variables,
         [dict(d) for d in defaults if isinstance(d, dict)],

@@ -20,6 +20,7 @@ from tercel.errors import (
     StorageAccessError,
     TemplateError,
 )
+from tercel.model.names import namespace_problem
 from tercel.storage.access import ExecutionScope
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ class ExecutionServices:
     # -- KV ------------------------------------------------------------------------------
     def kv(self, namespace: str | None, key: str, error_on_missing: bool = True) -> Any:
         """A KV value of `namespace` (default: the flow's); None or error when missing."""
-        where = namespace or self.namespace
+        where = _valid_namespace(namespace or self.namespace)
         value = self._kv.get(where, key)
         if value is None and error_on_missing:
             # A missing key is like an undefined variable: `??` falls back, strict fails.
@@ -137,7 +138,7 @@ class ExecutionServices:
         from tercel.storage.uri import namespace_file
 
         try:
-            return namespace_file(namespace or self.namespace, path)
+            return namespace_file(_valid_namespace(namespace or self.namespace), path)
         except InvalidNameError as error:
             raise TemplateError(str(error)) from None
 
@@ -218,3 +219,11 @@ class ExecutionServices:
     def error_logs(self) -> list[dict[str, Any]]:
         """ERROR log lines of this execution so far, as Kestra LogEntry maps."""
         return self._error_logs()
+
+
+def _valid_namespace(namespace: str) -> str:
+    """`namespace`, or a TemplateError saying why it is not one (``a..b`` would alias)."""
+    problem = namespace_problem(namespace)
+    if problem is not None:
+        raise TemplateError(f"namespace: {problem}")
+    return namespace

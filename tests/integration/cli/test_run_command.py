@@ -203,3 +203,14 @@ def test_namespace_variables_come_from_namespace_files_of_the_flows_folder(
     logs = run(str(flow), "--flows", str(flows), cwd=tmp_path)
     assert logs.returncode == 0, logs.stderr
     assert "#alerts via https://notify.local" in logs.stdout + logs.stderr
+
+
+def test_a_namespace_file_named_with_an_empty_segment_is_refused(tmp_path: Path) -> None:
+    flows = tmp_path / "repo"
+    write(flows / "flows" / "company.team.alerts" / "notify.yml", NAMESPACED)
+    write(flows / "namespaces" / "company..team.yml", "variables:\n  channel: '#x'\n")
+    flow = flows / "flows" / "company.team.alerts" / "notify.yml"
+    result = run(str(flow), "--flows", str(flows), cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "company..team.yml" in result.stderr
+    assert "empty segment" in result.stderr

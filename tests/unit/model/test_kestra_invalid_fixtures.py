@@ -59,7 +59,7 @@ def test_invalid_flow_and_namespace_patterns_and_missing_task_id() -> None:
     ]
     assert found == [
         ("`id`: String should match pattern", 1, 5),
-        ("`namespace`: String should match pattern", 2, 12),
+        ("`namespace`:", 2, 12),  # 'MY$NAMESPACE' is not a valid namespace: ...
         ("missing required property `id`", 4, 3),
     ]
 

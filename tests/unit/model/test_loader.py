@@ -126,7 +126,7 @@ def test_wrong_value_points_at_value() -> None:
         "    message: hi\n"
     )
     assert len(problems) == 1
-    assert problems[0].message.startswith("`namespace`: String should match pattern")
+    assert problems[0].message.startswith("`namespace`: 'Bad$NS' is not a valid namespace")
     assert (problems[0].line, problems[0].column) == (2, 12)
 
 

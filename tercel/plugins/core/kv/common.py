@@ -8,6 +8,7 @@ from typing import TypeVar
 from pydantic import Field
 
 from tercel.errors import ConflictError, InputError, TaskError, TercelError
+from tercel.model.names import namespace_problem
 from tercel.plugins.context import RunnableTask, TaskContext
 from tercel.plugins.core.templating.properties import require_str
 
@@ -26,7 +27,11 @@ class KVTask(RunnableTask):
 
     def kv_namespace(self, ctx: TaskContext) -> str:
         """The rendered namespace."""
-        return require_str(ctx, self.namespace, "namespace")
+        namespace = require_str(ctx, self.namespace, "namespace")
+        problem = namespace_problem(namespace)
+        if problem is not None:
+            raise TaskError(f"namespace: {problem}")
+        return namespace
 
 
 def kv_call(action: Callable[[], T]) -> T:

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 from pydantic import Field
 
 from tercel.errors import TaskError
+from tercel.model.names import namespace_problem
 from tercel.plugins.context import RunnableTask, TaskContext
 from tercel.plugins.core.templating.properties import require_str
 from tercel.storage import globs
@@ -27,7 +28,11 @@ class NamespaceFilesTask(RunnableTask):
 
     def files_namespace(self, ctx: TaskContext) -> str:
         """The rendered namespace."""
-        return require_str(ctx, self.namespace, "namespace")
+        namespace = require_str(ctx, self.namespace, "namespace")
+        problem = namespace_problem(namespace)
+        if problem is not None:
+            raise TaskError(f"namespace: {problem}")
+        return namespace
 
 
 def files_prefix(namespace: str) -> str:

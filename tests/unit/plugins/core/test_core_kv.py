@@ -112,3 +112,14 @@ async def test_set_stores_a_description(tmp_path: Path) -> None:
     entry = ctx.store.kv.entry("company.team", "k")
     assert entry is not None
     assert entry.description == "the flow key"
+
+
+@pytest.mark.parametrize("namespace", ["other..ns", "other.ns.", ".other", "a...b"])
+async def test_a_namespace_with_an_empty_segment_fails_the_task(
+    tmp_path: Path, namespace: str
+) -> None:
+    ctx = FakeTaskContext(tmp_path)
+    with pytest.raises(TaskError, match="empty segment"):
+        await run_task(_task("Set", key="k", value="v", namespace=namespace), ctx)
+    with pytest.raises(TaskError, match="empty segment"):
+        await run_task(_task("Get", key="k", namespace=namespace), ctx)
