@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from tercel.api.context import ApiContext, Ctx
@@ -95,10 +96,11 @@ async def read_inputs(
                 converted = []
                 for value in form.getlist(key):
                     if isinstance(value, UploadFile):
-                        content = await value.read()
                         name = value.filename or key
                         uri = input_file(namespace, flow_id, execution_id, key, name)
-                        converted.append(ctx.require_storage().put(uri, content))
+                        # Streamed from the spooled upload, off the event loop (S3 may be slow).
+                        stored = await run_in_threadpool(ctx.require_storage().put, uri, value.file)
+                        converted.append(stored)
                     else:
                         converted.append(value)
                 inputs[key] = converted[0] if len(converted) == 1 else converted
