@@ -36,14 +36,14 @@ run: $(DEMO_STAMP)
 	DO_NOT_TRACK=1 DBT_SEND_ANONYMOUS_USAGE_STATS=False RUNTIME__DLTHUB_TELEMETRY=false \
 		$(BIN)/python scripts/demo.py --flows examples/flows
 
-## test: install what the tests need, start the services they use (PostgreSQL, Podman,
+## test: install what the tests need, start the services they use (PostgreSQL, SeaweedFS, Podman,
 ## Chromium), run them. Playwright's sync API keeps an event loop running for its whole
 ## session, which would break every asyncio test after it: browser tests get their own session.
 test: $(DEMO_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	scripts/with-postgres.sh scripts/ci-podman.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/e2e/ui
+	scripts/with-postgres.sh scripts/with-seaweedfs.sh scripts/ci-podman.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/e2e/ui
 	scripts/ci-chromium.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e/ui
 	$(BIN)/python scripts/conformance.py --corpus ../shared/kestra-corpus --check --run
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from tercel.api.context import ApiContext, Ctx
@@ -113,12 +114,14 @@ async def read_inputs(
                     if isinstance(value, UploadFile):
                         if declared is not None and declared(key) is None:
                             continue  # undeclared inputs are ignored: keep nothing of them
-                        uri = input_file(
-                            namespace, flow_id, execution_id, key, value.filename or key
-                        )
+                        name = value.filename or key
+                        uri = input_file(namespace, flow_id, execution_id, key, name)
                         await value.seek(0)
-                        stored.append(ctx.require_storage().put(uri, value.file))
-                        converted.append(uri)
+                        # Streamed from the spooled upload, off the event loop (S3 may be slow).
+                        put = ctx.require_storage().put
+                        saved = await run_in_threadpool(put, uri, value.file)
+                        stored.append(saved)
+                        converted.append(saved)
                     else:
                         converted.append(value)
                 if converted:

@@ -160,7 +160,7 @@ class ExecutionServices:
                 return self._storage.get(uri)
             except NotFoundError as error:
                 raise TemplateError(f"file `{path_or_uri}` does not exist") from error
-        uri = self.namespace_file_uri(path_or_uri, namespace)
+        uri = self._check_readable(self.namespace_file_uri(path_or_uri, namespace))
         if self._storage.exists(uri):
             return self._storage.get(uri)
         local = self._local_namespace_file(path_or_uri, namespace)
@@ -207,7 +207,7 @@ class ExecutionServices:
         if uri.startswith("kestra://"):
             return self._storage.exists(self._check_readable(uri))
         return (
-            self._storage.exists(self.namespace_file_uri(uri))
+            self._storage.exists(self._check_readable(self.namespace_file_uri(uri)))
             or self._local_namespace_file(uri, None) is not None
         )
 

@@ -7,8 +7,9 @@ outputs) and files matching the cache `patterns` are packed back into the cache.
 
 from __future__ import annotations
 
-import io
 import json
+import shutil
+import tempfile
 import time
 import zipfile
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from tercel.errors import TaskError
 from tercel.storage import globs
+from tercel.storage.api import CHUNK_SIZE
 
 if TYPE_CHECKING:
     from tercel.engine.execution import Execution
@@ -60,10 +62,15 @@ def restore_cache(root: Path, task: Any, execution: Execution, storage: Internal
         if age > parse_duration(cache.ttl).total_seconds():
             storage.delete(uri)
             return
-    with zipfile.ZipFile(io.BytesIO(storage.get(uri))) as archive:
-        for name in archive.namelist():
-            _safe_path(root, name).parent.mkdir(parents=True, exist_ok=True)
-            _safe_path(root, name).write_bytes(archive.read(name))
+    # Through a temporary file: a large cache is never held whole in memory.
+    with tempfile.TemporaryDirectory(prefix="tercel-cache-") as scratch:
+        local = storage.download(uri, Path(scratch) / "cache.zip")
+        with zipfile.ZipFile(local) as archive:
+            for name in archive.namelist():
+                target = _safe_path(root, name)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(name) as source, target.open("wb") as out:
+                    shutil.copyfileobj(source, out, CHUNK_SIZE)
 
 
 def save_cache(root: Path, task: Any, execution: Execution, storage: InternalStorage) -> None:
@@ -71,11 +78,12 @@ def save_cache(root: Path, task: Any, execution: Execution, storage: InternalSto
     cache = getattr(task, "cache", None)
     if cache is None:
         return
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in _matching(root, cache.patterns):
-            archive.write(path, path.relative_to(root).as_posix())
-    storage.put(cache_uri(execution, task.id), buffer.getvalue())
+    with tempfile.TemporaryDirectory(prefix="tercel-cache-") as scratch:
+        bundle = Path(scratch) / "cache.zip"
+        with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in _matching(root, cache.patterns):
+                archive.write(path, path.relative_to(root).as_posix())
+        storage.put(cache_uri(execution, task.id), bundle)
 
 
 def _matching(root: Path, patterns: list[str]) -> list[Path]:

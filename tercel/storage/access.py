@@ -25,7 +25,11 @@ from tercel.storage.uri import (
 
 
 def _owner(path: StoragePath) -> str | None:
-    """The execution id of ``<ns...>/<flow>/executions/<id>/...``, if the path is one."""
+    """The execution id of ``<ns...>/<flow>/executions/<id>/...``, if the path is one.
+
+    Namespace parts and flow slugs are never `executions` (`tercel.storage.uri`), so the
+    first such segment after the namespace and flow is the executions folder.
+    """
     segments = path.segments
     for index in range(2, len(segments) - 1):
         if segments[index] == EXECUTIONS:
@@ -60,12 +64,9 @@ class Upstream:
         """Whether `path` lies in this execution's folder."""
         if self.namespace is not None and self.flow_id is not None:
             return path.is_under(execution_path(self.namespace, self.flow_id, self.execution_id))
-        # Only the id is known: ``<ns...>/<flow>/executions/<id>/...`` with that id.
-        segments = path.segments
-        return any(
-            segments[index] == EXECUTIONS and segments[index + 1] == self.execution_id
-            for index in range(2, len(segments) - 1)
-        )
+        # Only the id is known: ``<ns...>/<flow>/executions/<id>/...`` with that id (no
+        # namespace part or flow slug is `executions`, so the first one is the folder).
+        return _owner(path) == self.execution_id
 
 
 @dataclass(frozen=True, slots=True)

@@ -139,7 +139,7 @@ async def test_working_and_output_dirs_are_variables_and_env(tmp_path: Path) -> 
 
 async def test_input_files_in_output_files_out(tmp_path: Path) -> None:
     ctx = FakeTaskContext(tmp_path, variables={"inputs": {"rows": 3}})
-    stored = ctx.storage.put("kestra:///company/team/data.csv", b"a,b\n1,2\n")
+    stored = ctx.storage.put(ctx.file_uri("data.csv"), b"a,b\n1,2\n")
     result = await run_task(
         {
             "id": "files",
@@ -175,7 +175,7 @@ async def test_input_files_may_not_escape_the_working_dir(tmp_path: Path) -> Non
 
 async def test_internal_uris_in_commands_are_downloaded(tmp_path: Path) -> None:
     ctx = FakeTaskContext(tmp_path)
-    uri = ctx.storage.put("kestra:///company/team/flow/executions/e/tasks/t/r/in.txt", b"42\n")
+    uri = ctx.storage.put(ctx.file_uri("in.txt"), b"42\n")
     ctx.variables["outputs"]["prev"] = {"uri": uri}  # type: ignore[index]
     await run_task({"id": "dl", "type": COMMANDS, "commands": ["cat {{ outputs.prev.uri }}"]}, ctx)
     assert ctx.messages() == ["42"]

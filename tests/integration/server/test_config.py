@@ -33,3 +33,11 @@ def test_public_address_without_auth_is_refused() -> None:
     with pytest.raises(ConfigError, match="without authentication"):
         Settings.from_env({}, host="0.0.0.0").check_bind()
     Settings.from_env({"TERCEL_API_TOKENS": "t"}, host="0.0.0.0").check_bind()
+
+
+def test_storage_url_or_directory_but_not_both(tmp_path: Path) -> None:
+    assert Settings.from_env({}, home=tmp_path).effective_storage_url == str(tmp_path / "storage")
+    s3 = "s3://files?endpoint=http://127.0.0.1:8333"
+    assert Settings.from_env({"TERCEL_STORAGE_URL": s3}).effective_storage_url == s3
+    with pytest.raises(ConfigError, match="TERCEL_STORAGE_URL or TERCEL_STORAGE_DIR"):
+        Settings.from_env({"TERCEL_STORAGE_URL": s3, "TERCEL_STORAGE_DIR": str(tmp_path)})

@@ -122,7 +122,7 @@ def test_split_content_by_rows_bytes_and_partitions() -> None:
 
 def test_for_each_item_split_writes_batch_files(tmp_path: Path) -> None:
     ctx = FakeTaskContext(tmp_path)
-    source = ctx.storage.put("kestra:///ns/items.txt", b"1\n2\n3\n")
+    source = ctx.storage.put(ctx.file_uri("items.txt"), b"1\n2\n3\n")
     task = ForEachItemSplit(id="each_split", type="x", items=source, batch=Batch(rows="2"))
     result = asyncio.run(task.run(ctx))  # type: ignore[arg-type]
     splits = result.outputs["splits"]  # type: ignore[index]
@@ -140,7 +140,7 @@ def test_for_each_item_merge_writes_outputs_in_iteration_order(tmp_path: Path) -
 
 def test_for_each_item_batches_live_under_the_split_folder_kestra_uses(tmp_path: Path) -> None:
     ctx = FakeTaskContext(tmp_path, task_id="each_split")
-    source = ctx.storage.put("kestra:///ns/items.txt", b"1\n")
+    source = ctx.storage.put(ctx.file_uri("items.txt"), b"1\n")
     task = ForEachItemSplit(id="each_split", type="x", items=source)
     result = asyncio.run(task.run(ctx))  # type: ignore[arg-type]
     (uri,) = result.outputs["splits"]  # type: ignore[index]
