@@ -4,6 +4,8 @@
   boiled down from the flow JSON Schema (the full schema is ~0.5 MB).
 - ``GET /api/v1/{tenant}/ui/stats``: execution counts by state and day for the dashboard.
 - ``GET /api/v1/{tenant}/ui/blueprints``: the blueprint catalog as editor starting points.
+- ``GET /api/v1/{tenant}/ui/failures?id=...``: why executions failed (failing task runs and
+  their last error lines, a one-line reason), for the execution page and the list.
 """
 
 from __future__ import annotations
@@ -131,3 +133,29 @@ def list_blueprints(tenant: str) -> list[dict[str, Any]]:
         }
         for b in all_blueprints()
     ]
+
+
+#: Executions one `failures` request may ask about (a page of the list is 25).
+MAX_FAILURE_IDS = 50
+
+
+@router.get("/failures", summary="Why executions failed: failing task runs and last errors")
+def execution_failures(
+    *,
+    tenant: str,
+    ids: Annotated[list[str], Query(alias="id", max_length=MAX_FAILURE_IDS)],
+    ctx: Ctx,
+) -> dict[str, Any]:
+    """``{"failures": {execution id: summary}}`` (see `tercel.api.failure_summary`);
+    ids of other tenants or unknown ids are left out."""
+    from tercel.api.failure_summary import failure_summary
+    from tercel.errors import NotFoundError
+
+    found: dict[str, Any] = {}
+    for execution_id in dict.fromkeys(ids):
+        try:
+            execution = ctx.store.executions.get(execution_id, tenant=tenant)
+        except NotFoundError:
+            continue
+        found[execution_id] = failure_summary(execution, ctx.store.logs)
+    return {"failures": found}

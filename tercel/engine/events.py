@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from tercel.engine.api import (
@@ -22,7 +23,7 @@ from tercel.engine.index import SubflowTracking
 from tercel.engine.retry import next_attempt_at
 from tercel.engine.state import State, StateTrail
 from tercel.engine.states import subflow_state, worst_state
-from tercel.errors import ConflictError
+from tercel.errors import ConflictError, InputError, TemplateError
 from tercel.model.task import Task, TaskKind
 
 if TYPE_CHECKING:
@@ -361,6 +362,25 @@ def _unpause_execution(executor: Executor, *, restarted: bool) -> None:
         executor.enqueue(None)
 
 
+def _input_renderer(
+    executor: Executor, task_run: TaskRun, task: Task
+) -> Callable[[str, Mapping[str, Any]], Any]:
+    """Typed rendering of `onResume` expressions in the Pause's context.
+
+    The executor's renderer adds the template's YAML position to a failure, which becomes
+    the InputError that refuses the resume.
+    """
+    base = executor.context_of(task_run, task)
+
+    def render(expression: str, context: Mapping[str, Any]) -> Any:
+        try:
+            return executor.renderer.render_typed(expression, {**base, **context})
+        except TemplateError as error:
+            raise InputError(f"cannot render `{expression}`: {error}") from error
+
+    return render
+
+
 def on_resume(executor: Executor, event: Resume) -> None:
     """Resume paused task runs; `onResume` inputs are typed into `outputs.<id>.onResume`."""
     from tercel.engine.resume import resume_outputs
@@ -384,7 +404,8 @@ def on_resume(executor: Executor, event: Resume) -> None:
         if task is None:
             continue
         # Validate every target before changing anything: a bad input rejects the resume.
-        resolved.append((task_run, task, resume_outputs(task, event.inputs)))
+        render = _input_renderer(executor, task_run, task)
+        resolved.append((task_run, task, resume_outputs(task, event.inputs, render)))
     for task_run, task, outputs in resolved:
         resume_task_run(executor, task_run, task, outputs)
     _unpause_execution(executor, restarted=True)

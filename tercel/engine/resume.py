@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from tercel.engine.typed import parse_typed
@@ -16,11 +16,16 @@ def _field(declaration: Any, name: str, default: Any = None) -> Any:
     return getattr(declaration, name, default)
 
 
-def resume_outputs(task: Task, inputs: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def resume_outputs(
+    task: Task,
+    inputs: Mapping[str, Any] | None,
+    render: Callable[[str, Mapping[str, Any]], Any] | None = None,
+) -> dict[str, Any] | None:
     """`{"onResume": {...}}` for a Pause with `onResume`; InputError when one is invalid.
 
     Typed and checked by the model's input algorithm (the same as flow inputs), so that
-    messages match; raw maps (older declarations) fall back to a minimal typing.
+    messages match; raw maps (older declarations) fall back to a minimal typing. `render`
+    renders templated `defaults`, conditions and SELECT expressions (in the Pause's context).
     """
     declarations = getattr(task, "on_resume", None) or []
     if not declarations:
@@ -28,7 +33,8 @@ def resume_outputs(task: Task, inputs: Mapping[str, Any] | None) -> dict[str, An
     if not any(isinstance(declaration, Mapping) for declaration in declarations):
         from tercel.model.input_values import resolve_inputs
 
-        return {"onResume": resolve_inputs(list(declarations), dict(inputs or {}))}
+        resolved = resolve_inputs(list(declarations), dict(inputs or {}), render=render)
+        return {"onResume": resolved}
     given = dict(inputs or {})
     typed: dict[str, Any] = {}
     for declaration in declarations:

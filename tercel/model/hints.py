@@ -12,20 +12,33 @@ from pydantic import BaseModel
 from tercel.model.registry import Category, registry
 from tercel.model.yaml_source import Path
 
+#: How alike two packages must be for a type in one to be suggested for the other: a typo
+#: (`io.kestra.plugin.cor.log`), not another plugin (`kubernetes.kubectl` vs `core.kv`).
+PACKAGE_CUTOFF = 0.85
+
 
 def closest(word: str, candidates: list[str], cutoff: float = 0.6) -> str | None:
     """The candidate nearest to `word`, if any is close enough.
 
-    Dotted type names share long prefixes, so their last segments must be close too.
+    Dotted type names share long prefixes, so their last segments must be close too, and
+    their packages nearly the same.
     """
     if "." not in word:
         found = difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
         return found[0] if found else None
-    tail = word.rsplit(".", 1)[-1]
+    package, tail = word.rsplit(".", 1)
     best: tuple[float, float, str] | None = None
     for candidate in candidates:
-        tail_ratio = difflib.SequenceMatcher(None, tail, candidate.rsplit(".", 1)[-1]).ratio()
+        if "." not in candidate:
+            continue
+        other_package, other_tail = candidate.rsplit(".", 1)
+        tail_ratio = difflib.SequenceMatcher(None, tail, other_tail).ratio()
         if tail_ratio < cutoff:
+            continue
+        if (
+            other_package != package
+            and difflib.SequenceMatcher(None, package, other_package).ratio() < PACKAGE_CUTOFF
+        ):
             continue
         ratio = difflib.SequenceMatcher(None, word, candidate).ratio()
         if best is None or (ratio, tail_ratio) > best[:2]:
@@ -46,7 +59,28 @@ def type_hint(type_name: str, category: Category | None) -> str | None:
     if match is None and "." not in type_name:
         choices = _by_simple_name(type_name, names)
         return "did you mean " + " or ".join(f"`{n}`" for n in choices) + "?" if choices else None
-    return f"did you mean `{match}`?" if match else None
+    if match is None:
+        return _family_hint(type_name, names)
+    return f"did you mean `{match}`?"
+
+
+def plugin_family(type_name: str) -> str:
+    """``io.kestra.plugin.kubernetes.kubectl.Get`` → ``io.kestra.plugin.kubernetes``."""
+    parts = type_name.split(".")
+    if parts[:3] == ["io", "kestra", "plugin"] and len(parts) > 4:
+        return ".".join(parts[:4])
+    return type_name.rsplit(".", 1)[0]
+
+
+def _family_hint(type_name: str, names: list[str]) -> str:
+    """No close name: say whether the plugin family is there at all, and what it has."""
+    family = plugin_family(type_name)
+    members = sorted(name for name in names if name.startswith(family + "."))
+    if not members:
+        return f"the plugin family `{family}` is not installed in Tercel"
+    shown = ", ".join(f"`{name.removeprefix(family + '.')}`" for name in members[:6])
+    more = ", ..." if len(members) > 6 else ""
+    return f"Tercel's `{family}` has {shown}{more}"
 
 
 def _by_simple_name(simple: str, names: list[str]) -> list[str]:

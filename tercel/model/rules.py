@@ -18,6 +18,9 @@ from tercel.model.yaml_source import Path, PositionMap, format_path
 
 #: Top-level keys that hold tasks (listeners hold `{conditions, tasks}` maps).
 TASK_KEYS = ("tasks", "errors", "finally", "afterExecution", "listeners")
+#: Keys whose typed maps are never tasks: Kestra's asset declarations repeat ids on purpose
+#: (the output of one task is the input of the next).
+NOT_TASK_KEYS = frozenset({"assets"})
 
 SUBFLOW_TYPES = frozenset(
     {
@@ -85,7 +88,7 @@ def _walk_tasks(node: Any, path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
             return  # a condition, trigger or task runner: holds no tasks
         yield path, node
     for key, value in node.items():
-        if isinstance(value, (dict, list)):
+        if isinstance(value, (dict, list)) and key not in NOT_TASK_KEYS:
             yield from _walk_tasks(value, (*path, key))
 
 

@@ -7,7 +7,7 @@ provides one backed by temp dirs and dicts so plugin authors can unit-test their
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -55,6 +55,10 @@ class KVStore(Protocol):
 
     def keys(self, namespace: str, prefix: str | None = None) -> list[str]:
         """Keys of non-expired entries, sorted."""
+
+    def purge(self, select: Callable[[str, str], bool], *, expired_only: bool = True) -> int:
+        """Delete the entries whose (namespace, key) `select` accepts (only expired ones
+        when `expired_only`); the number deleted."""
 
 
 class TaskContext(Protocol):

@@ -239,7 +239,9 @@ class Dispatcher:
         error: str | None = None
         try:
             wd.restore_cache(shared, effect.task, execution, self.storage)
-            wd.write_input_files(shared, effect.task, effect.context, tracked.services)
+            wd.write_input_files(
+                shared, effect.task, effect.context, tracked.services, tracked.renderer.place
+            )
             for planned in effect.children:
                 send(execution.id, TaskRunStarted(planned.task_run_id, 1))
                 variables = child_context(execution, effect, planned)
@@ -270,6 +272,7 @@ class Dispatcher:
                     services=tracked.services,
                     storage=self.storage,
                     file_uri=wd_context.file_uri,
+                    place=tracked.renderer.place,
                 )
                 wd.save_cache(shared, effect.task, execution, self.storage)
         except (TercelError, OSError, ValueError, zipfile.BadZipFile) as failure:

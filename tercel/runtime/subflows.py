@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from tercel.errors import TercelError
+from tercel.errors import TemplateError, TercelError
+from tercel.runtime.template_places import with_place
 
 if TYPE_CHECKING:
     from tercel.runtime.tracked import ParentLink, Tracked
@@ -37,6 +38,10 @@ def subflow_outputs(
     context = execution_context(child.flow, execution, environment=environment)
     try:
         rendered = render_value(dict(declared), context, services=child.services)
+    except TemplateError as error:
+        # The template is the parent's Subflow task `outputs`: point there.
+        located = with_place(error, parent.renderer.place, task.id if task else None, declared)
+        return None, f"cannot render the subflow outputs: {located}"
     except TercelError as error:
         return None, f"cannot render the subflow outputs: {error}"
     return dict(rendered), None

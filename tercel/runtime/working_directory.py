@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tercel.errors import TaskError
+from tercel.errors import TaskError, TemplateError
+from tercel.runtime.template_places import Placer, with_place
 from tercel.storage import globs
 from tercel.storage.api import CHUNK_SIZE
 
@@ -26,10 +27,20 @@ if TYPE_CHECKING:
     from tercel.storage.api import InternalStorage
 
 
-def _render(value: Any, context: Mapping[str, Any], services: ExecutionServices) -> Any:
+def _render(
+    value: Any,
+    context: Mapping[str, Any],
+    services: ExecutionServices,
+    place: Placer | None = None,
+    task_id: str | None = None,
+) -> Any:
+    """Render a property of the WorkingDirectory; a template error says where it is."""
     from tercel.templating import render_value
 
-    return render_value(value, context, services=services)
+    try:
+        return render_value(value, context, services=services)
+    except TemplateError as error:
+        raise with_place(error, place, task_id, value) from None
 
 
 def _safe_path(root: Path, relative: str) -> Path:
@@ -95,15 +106,19 @@ def write_input_files(
     task: Any,
     context: Mapping[str, Any],
     services: ExecutionServices,
+    place: Placer | None = None,
 ) -> None:
-    """Write namespace files (when enabled) and `inputFiles` into the working directory."""
+    """Write namespace files (when enabled) and `inputFiles` into the working directory.
+
+    `place` locates a failing template in the flow (its YAML position goes in the error).
+    """
     namespace_files = getattr(task, "namespace_files", None) or {}
     if namespace_files.get("enabled"):
         _write_namespace_files(root, namespace_files, services)
     files = getattr(task, "input_files", None)
     if files is None:
         return
-    rendered = _render(files, context, services)
+    rendered = _render(files, context, services, place, task.id)
     if isinstance(rendered, str):
         try:
             rendered = json.loads(rendered)
@@ -142,12 +157,13 @@ def upload_output_files(
     services: ExecutionServices,
     storage: InternalStorage,
     file_uri: Any,
+    place: Placer | None = None,
 ) -> dict[str, Any] | None:
     """Upload files matching `outputFiles`; the WorkingDirectory's outputs."""
     patterns = getattr(task, "output_files", None)
     if not patterns:
         return None
-    rendered = [str(p) for p in _render(list(patterns), context, services)]
+    rendered = [str(p) for p in _render(list(patterns), context, services, place, task.id)]
     uploaded: dict[str, str] = {}
     for path in _matching(root, rendered):
         relative = path.relative_to(root).as_posix()

@@ -9,7 +9,7 @@ returns None.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -257,6 +257,16 @@ class KVRepository(Protocol):
 
     def list(self, namespace: str, *, tenant: str = DEFAULT_TENANT) -> list[KVEntry]:
         """Live entries, sorted by key."""
+
+    def purge(
+        self,
+        select: Callable[[str, str], bool],
+        *,
+        expired_only: bool = True,
+        tenant: str = DEFAULT_TENANT,
+    ) -> int:
+        """Delete the entries whose (namespace, key) `select` accepts, only expired ones when
+        `expired_only`; the number deleted."""
 
 
 class NamespaceRepository(Protocol):

@@ -112,6 +112,27 @@ class MemoryKV:
             ]
         return sorted(found, key=lambda entry: entry.key)
 
+    def purge(
+        self,
+        select: Callable[[str, str], bool],
+        *,
+        expired_only: bool = True,
+        tenant: str = DEFAULT_TENANT,
+    ) -> int:
+        """See `KVRepository.purge`."""
+        now = self._clock()
+        with self._lock:
+            doomed = [
+                (t, ns, key)
+                for (t, ns, key), entry in self._entries.items()
+                if t == tenant
+                and select(ns, key)
+                and (not expired_only or (entry.expiration is not None and entry.expiration <= now))
+            ]
+            for found in doomed:
+                del self._entries[found]
+        return len(doomed)
+
 
 class MemoryNamespaces:
     """Namespace records in a dict."""

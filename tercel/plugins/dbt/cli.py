@@ -61,6 +61,11 @@ class DbtCLI(CommandsTask):
     )
     store_manifest: ManifestKey | None = None
     load_manifest: ManifestKey | None = None
+    #: Kestra's newer DbtCLI chooses the dbt engine (e.g. Core or Fusion) to install; Tercel
+    #: runs the `dbt` found on PATH (or installed by `beforeCommands`), so it is accepted as is.
+    engine: Text | None = None
+    #: Kestra's choice of dbt log format; accepted, dbt's lines become task logs as printed.
+    log_format: Text | None = None
 
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Prepare profiles and state, run the commands, then read dbt's results."""

@@ -14,7 +14,7 @@ from pydantic import Field
 from tercel.errors import TaskError
 from tercel.model.registry import plugin
 from tercel.plugins.context import TaskContext, TaskResult
-from tercel.plugins.core.templating.properties import render_bool
+from tercel.plugins.core.templating.properties import Text, render_bool, render_str
 from tercel.plugins.http.options import HttpTask, response_headers, transport_error
 
 _FILENAME = re.compile(r"""filename\*?=(?:UTF-8'')?"?([^";]+)"?""", re.IGNORECASE)
@@ -32,6 +32,11 @@ class Download(HttpTask):
 
     fail_on_empty_response: bool | str = Field(
         default=True, description="Fail when the response has no body."
+    )
+    save_as: Text | None = Field(
+        default=None,
+        description="The file name to store the download under (default: the server's, "
+        "else the URL's last segment).",
     )
 
     async def run(self, ctx: TaskContext) -> TaskResult:
@@ -56,7 +61,7 @@ class Download(HttpTask):
                 ctx, self.fail_on_empty_response, "failOnEmptyResponse", True
             ):
                 raise TaskError(f"no response body from {kwargs['url']}")
-            name = _file_name(response)
+            name = _safe_name(render_str(ctx, self.save_as) or "") or _file_name(response)
             uri = ctx.storage.put(ctx.file_uri(name), target)
         ctx.metric("response.length", "counter", float(length))
         message = f"downloaded {length} bytes from {kwargs['url']} to {uri}"
@@ -78,5 +83,9 @@ def _file_name(response: httpx.Response) -> str:
     raw = unquote(match.group(1)) if match else ""
     if not raw:
         raw = unquote(urlparse(str(response.request.url)).path.rsplit("/", 1)[-1])
-    name = _UNSAFE.sub("_", raw.rsplit("/", 1)[-1]).strip("._")
-    return name or "download"
+    return _safe_name(raw) or "download"
+
+
+def _safe_name(raw: str) -> str:
+    """The last path segment of `raw`, with unusual characters replaced."""
+    return _UNSAFE.sub("_", raw.replace("\\", "/").rsplit("/", 1)[-1]).strip("._")

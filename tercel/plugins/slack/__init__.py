@@ -1,4 +1,4 @@
-"""Slack notifications: `io.kestra.plugin.slack.SlackIncomingWebhook` and `SlackExecution`."""
+"""Slack notifications (`io.kestra.plugin.slack.notifications.*`): incoming webhooks, summaries."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`io.kestra.plugin.slack.SlackExecution`: post a summary of an execution to Slack."""
+"""`slack.notifications.SlackExecution`: post a summary of an execution to Slack."""
 
 from __future__ import annotations
 
@@ -18,11 +18,13 @@ from tercel.plugins.slack.summary import ExecutionSummary
 _COLOURS = {"SUCCESS": "good", "WARNING": "warning", "FAILED": "danger", "KILLED": "danger"}
 
 
+# Kestra's docs and blueprints name it `io.kestra.plugin.slack.notifications.*` (the Slack
+# plugin); `io.kestra.plugin.notifications.slack.*` is the older notifications plugin's name.
 @plugin(
-    "io.kestra.plugin.slack.SlackExecution",
+    "io.kestra.plugin.slack.notifications.SlackExecution",
     aliases=(
         "io.kestra.plugin.notifications.slack.SlackExecution",
-        "io.kestra.plugin.slack.notifications.SlackExecution",
+        "io.kestra.plugin.slack.SlackExecution",
     ),
 )
 class SlackExecution(RunnableTask):
@@ -44,6 +46,11 @@ class SlackExecution(RunnableTask):
     custom_fields: dict[str, Any] | str | None = None
     message_text: Text | None = Field(default=None, description="Overrides the first line.")
     options: dict[str, Any] | None = Field(default=None, description="HTTP options (ignored).")
+    payload: Any = Field(
+        default=None,
+        description="Inherited from SlackIncomingWebhook; as in Kestra, the execution summary "
+        "replaces it (use SlackIncomingWebhook to send a message of your own).",
+    )
 
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Read the execution from the store, build the message and post it."""
@@ -55,11 +62,16 @@ class SlackExecution(RunnableTask):
         except NotFoundError:
             raise TaskError(f"execution `{execution_id}` not found") from None
         summary = ExecutionSummary.of(execution)
-        payload = self.payload(ctx, summary)
+        if self.payload is not None:
+            ctx.logger.warning(
+                "`payload` is ignored: SlackExecution sends the execution summary "
+                "(use SlackIncomingWebhook to send a payload of your own)"
+            )
+        payload = self.message(ctx, summary)
         await post_payload(ctx, url, dumps(payload))
         return TaskResult()
 
-    def payload(self, ctx: TaskContext, summary: ExecutionSummary) -> dict[str, Any]:
+    def message(self, ctx: TaskContext, summary: ExecutionSummary) -> dict[str, Any]:
         """The Slack message: a linked headline and an attachment with one field per fact."""
         headline = f"<{summary.link}|[{summary.namespace}] {summary.flow_id} ➛ {summary.state}>"
         if summary.failed_task:

@@ -1,4 +1,4 @@
-"""`io.kestra.plugin.slack.SlackIncomingWebhook`: post a message to an incoming webhook."""
+"""`slack.notifications.SlackIncomingWebhook`: post a message to an incoming webhook."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from tercel.plugins.core.templating.properties import Text, render_str, require_
 from tercel.plugins.slack.post import dumps, post_payload
 
 
+# Kestra's docs and blueprints name it `io.kestra.plugin.slack.notifications.*` (the Slack
+# plugin); `io.kestra.plugin.notifications.slack.*` is the older notifications plugin's name.
 @plugin(
-    "io.kestra.plugin.slack.SlackIncomingWebhook",
+    "io.kestra.plugin.slack.notifications.SlackIncomingWebhook",
     aliases=(
         "io.kestra.plugin.notifications.slack.SlackIncomingWebhook",
-        "io.kestra.plugin.slack.notifications.SlackIncomingWebhook",
+        "io.kestra.plugin.slack.SlackIncomingWebhook",
     ),
 )
 class SlackIncomingWebhook(RunnableTask):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -141,6 +142,38 @@ class SqlKV:
                 .order_by(kv.c.key)
             ).all()
         return [_entry(row) for row in rows]
+
+    def purge(
+        self,
+        select: Callable[[str, str], bool],
+        *,
+        expired_only: bool = True,
+        tenant: str = DEFAULT_TENANT,
+    ) -> int:
+        """See `KVRepository.purge` (patterns are judged here, rows deleted one by one)."""
+        with self._db.transaction() as conn:
+            return _purge_rows(conn, select, expired_only, tenant, _now())
+
+
+def _purge_rows(
+    conn: sa.Connection,
+    select: Callable[[str, str], bool],
+    expired_only: bool,
+    tenant: str,
+    now: datetime,
+) -> int:
+    query = sa.select(kv.c.namespace, kv.c.key).where(kv.c.tenant_id == tenant)
+    if expired_only:
+        query = query.where(kv.c.expiration.is_not(None), kv.c.expiration <= now)
+    rows = [(str(row.namespace), str(row.key)) for row in conn.execute(query)]
+    doomed = [(namespace, key) for namespace, key in rows if select(namespace, key)]
+    for namespace, key in doomed:
+        conn.execute(
+            kv.delete().where(
+                kv.c.tenant_id == tenant, kv.c.namespace == namespace, kv.c.key == key
+            )
+        )
+    return len(doomed)
 
 
 def _entry(row: Any) -> KVEntry:

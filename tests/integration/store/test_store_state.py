@@ -30,6 +30,20 @@ def test_kv_values_keep_their_type(store: Store) -> None:
     assert store.kv.get("company", "s", tenant="other") is None
 
 
+def test_kv_purge_deletes_expired_entries_the_selector_accepts(store: Store) -> None:
+    past = datetime.now(UTC) - timedelta(hours=1)
+    store.kv.set("company", "old", 1, ttl_seconds=60, now=past)
+    store.kv.set("company.team", "old", 2, ttl_seconds=60, now=past)
+    store.kv.set("other", "old", 3, ttl_seconds=60, now=past)
+    store.kv.set("company", "live", 4)
+    store.kv.set("company", "old", 5, ttl_seconds=60, now=past, tenant="t2")
+    purged = store.kv.purge(lambda namespace, key: namespace.startswith("company"))
+    assert purged == 2
+    assert store.kv.purge(lambda namespace, key: True, expired_only=False) == 2
+    assert store.kv.keys("company") == []
+    assert store.kv.purge(lambda namespace, key: True, tenant="t2") == 1
+
+
 def test_kv_expired_entries_behave_as_absent(store: Store) -> None:
     past = datetime.now(UTC) - timedelta(hours=1)
     store.kv.set("ns", "old", 1, ttl_seconds=60, now=past)

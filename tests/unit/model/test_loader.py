@@ -197,3 +197,52 @@ def test_load_flows_from_path_reports_problems_of_every_invalid_file(tmp_path: P
     (tmp_path / "sub" / "bad1.yaml").unlink()
     (tmp_path / "sub" / "bad2.yml").unlink()
     assert [flow.id for flow, _ in load_flows_from_path(tmp_path)] == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("type_name", "hint"),
+    [
+        (
+            "io.kestra.plugin.kubernetes.kubectl.Get",
+            "the plugin family `io.kestra.plugin.kubernetes` is not installed in Tercel",
+        ),
+        ("io.kestra.plugin.docker.Push", "Tercel's `io.kestra.plugin.docker` has `Build`"),
+        ("io.kestra.plugin.cor.log.Log", "did you mean `io.kestra.plugin.core.log.Log`?"),
+    ],
+)
+def test_unknown_type_hints_only_close_names_else_the_missing_family(
+    type_name: str, hint: str
+) -> None:
+    problems = problems_of(f"id: f\nnamespace: n\ntasks:\n  - id: t\n    type: {type_name}\n")
+    assert [(p.message, p.hint) for p in problems] == [(f"unknown type `{type_name}`", hint)]
+
+
+def test_kestra_slack_names_from_its_docs_load_without_warnings() -> None:
+    source = (
+        "id: f\nnamespace: n\ntasks:\n"
+        "  - id: hook\n    type: io.kestra.plugin.slack.notifications.SlackIncomingWebhook\n"
+        "    url: http://127.0.0.1:1/x\n    messageText: hi\n"
+        "  - id: summary\n    type: io.kestra.plugin.slack.notifications.SlackExecution\n"
+        "    url: http://127.0.0.1:1/x\n    payload: '{}'\n"
+        "  - id: dbt\n    type: io.kestra.plugin.dbt.cli.DbtCLI\n"
+        "    engine: CORE\n    logFormat: JSON\n    commands: [dbt build]\n"
+        "  - id: get\n    type: io.kestra.plugin.core.http.Download\n"
+        "    uri: http://127.0.0.1:1/x\n    saveAs: x.csv\n"
+        "  - id: purge\n    type: io.kestra.plugin.core.kv.PurgeKV\n"
+    )
+    from tercel.model.loader import validate_source
+
+    results = validate_source(source, "flow.yml")
+    assert [p.format() for result in results for p in result.problems] == []
+
+
+def test_asset_declarations_do_not_count_as_duplicate_task_ids() -> None:
+    asset = "        - id: orders\n          type: io.kestra.plugin.ee.assets.Table\n"
+    problems = problems_of(
+        "id: f\nnamespace: n\ntasks:\n"
+        "  - id: extract\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+        "    assets:\n      outputs:\n" + asset + "  - id: load\n"
+        "    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+        "    assets:\n      inputs:\n" + asset
+    )
+    assert [p.message for p in problems] == ["unknown property `assets`"] * 2

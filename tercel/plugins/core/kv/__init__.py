@@ -1,3 +1,3 @@
-"""`io.kestra.plugin.core.kv.*`: Set, Get, GetKeys and Delete on a namespace's KV store."""
+"""`io.kestra.plugin.core.kv.*`: Set, Get, GetKeys, Delete and PurgeKV on the KV store."""
 
 from __future__ import annotations

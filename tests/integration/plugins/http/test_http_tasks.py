@@ -267,3 +267,14 @@ async def test_handler_sees_the_query_string(server: LocalHttpServer, ctx: FakeT
     result = await run_task(task, ctx)
     assert result.outputs is not None
     assert json.loads(result.outputs["body"]) == {"page": "3"}
+
+
+async def test_download_save_as_names_the_stored_file(
+    server: LocalHttpServer, ctx: FakeTaskContext
+) -> None:
+    server.route("GET", "/export", body=b"a,b\n")
+    task = {"id": "t", "type": DOWNLOAD, "uri": server.url("/export"), "saveAs": "deals.csv"}
+    result = await run_task(task, ctx)
+    assert result.outputs is not None
+    assert result.outputs["uri"].endswith("/deals.csv")
+    assert ctx.storage.get(result.outputs["uri"]) == b"a,b\n"

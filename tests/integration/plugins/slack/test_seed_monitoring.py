@@ -28,7 +28,7 @@ namespace: monitors
 
 tasks:
   - id: data
-    type: io.kestra.plugin.slack.SlackExecution
+    type: io.kestra.plugin.slack.notifications.SlackExecution
     url: "{{ render(namespace.slack.webhook) }}"
     channel: "#data-alerts"
     username: "Kestra Monitor"
@@ -37,7 +37,7 @@ tasks:
     runIf: "{{ trigger.namespace | startsWith('data') }}"
 
   - id: product
-    type: io.kestra.plugin.slack.SlackExecution
+    type: io.kestra.plugin.slack.notifications.SlackExecution
     url: "{{ render(namespace.slack.webhook) }}"
     channel: "#product-alerts"
     username: "Kestra Monitor"

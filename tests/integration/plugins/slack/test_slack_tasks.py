@@ -48,7 +48,7 @@ async def test_incoming_webhook_posts_the_payload_as_json(
     ctx = FakeTaskContext(tmp_path, variables={"inputs": {"who": "Ada"}})
     task = {
         "id": "t",
-        "type": "io.kestra.plugin.slack.SlackIncomingWebhook",
+        "type": "io.kestra.plugin.slack.notifications.SlackIncomingWebhook",
         "url": receiver.url("/hook"),
         "payload": '{"channel": "#general", "text": "Hello {{ inputs.who }}"}',
     }
@@ -76,7 +76,7 @@ async def test_incoming_webhook_refuses_a_payload_that_is_not_json(
 ) -> None:
     task = {
         "id": "t",
-        "type": "io.kestra.plugin.slack.SlackIncomingWebhook",
+        "type": "io.kestra.plugin.slack.notifications.SlackIncomingWebhook",
         "url": receiver.url("/hook"),
         "payload": "{not json",
     }
@@ -90,7 +90,7 @@ async def test_webhook_error_fails_without_leaking_the_url(tmp_path: Path) -> No
         server.route("POST", "/T000/B000/secret-token", status=403, body="invalid_token")
         task = {
             "id": "t",
-            "type": "io.kestra.plugin.slack.SlackIncomingWebhook",
+            "type": "io.kestra.plugin.slack.notifications.SlackIncomingWebhook",
             "url": server.url("/T000/B000/secret-token"),
             "messageText": "x",
         }
@@ -111,7 +111,7 @@ async def test_slack_execution_reports_the_failed_execution(
     ctx.store.executions.create(failed_execution())
     task = {
         "id": "data",
-        "type": "io.kestra.plugin.slack.SlackExecution",
+        "type": "io.kestra.plugin.slack.notifications.SlackExecution",
         "url": receiver.url("/hook"),
         "channel": "#data-alerts",
         "username": "Kestra Monitor",
@@ -170,10 +170,27 @@ async def test_slack_execution_of_an_unknown_execution_fails(
 ) -> None:
     task = {
         "id": "t",
-        "type": "io.kestra.plugin.slack.SlackExecution",
+        "type": "io.kestra.plugin.slack.notifications.SlackExecution",
         "url": receiver.url("/hook"),
         "executionId": "nope",
     }
     with pytest.raises(TaskError, match="execution `nope` not found"):
         await run_task(task, FakeTaskContext(tmp_path))
     assert receiver.requests == []
+
+
+async def test_slack_execution_accepts_its_inherited_payload_and_sends_the_summary(
+    receiver: LocalHttpServer, tmp_path: Path
+) -> None:
+    ctx = FakeTaskContext(tmp_path, execution_id="exec1")
+    ctx.store.executions.create(failed_execution())
+    task = {
+        "id": "t",
+        "type": "io.kestra.plugin.slack.notifications.SlackExecution",
+        "url": receiver.url("/hook"),
+        "payload": '{"text": "mine"}',
+    }
+    await run_task(task, ctx)
+    message = receiver.requests[0].json()
+    assert "hubspot" in message["text"]
+    assert any("`payload` is ignored" in line for line in ctx.messages("WARN"))

@@ -123,3 +123,39 @@ async def test_a_namespace_with_an_empty_segment_fails_the_task(
         await run_task(_task("Set", key="k", value="v", namespace=namespace), ctx)
     with pytest.raises(TaskError, match="empty segment"):
         await run_task(_task("Get", key="k", namespace=namespace), ctx)
+
+
+async def test_purge_kv_deletes_expired_keys_of_a_namespace_and_its_children(
+    tmp_path: Path,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    ctx = FakeTaskContext(tmp_path)
+    past = datetime.now(UTC) - timedelta(days=1)
+    store = ctx.store.kv
+    for namespace, key in [("company", "a"), ("company.team", "b"), ("other", "c")]:
+        store.set(namespace, key, 1, ttl_seconds=60, now=past)
+    store.set("company", "AI_keep", 1)
+    store.set("company", "AI_old", 1, ttl_seconds=60, now=past)
+    result = await run_task(
+        _task("PurgeKV", namespaces=["company"], keyPattern="AI_*", expiredOnly=True), ctx
+    )
+    assert result.outputs == {"size": 1}
+    result = await run_task(_task("PurgeKV", namespaces=["company"]), ctx)
+    assert result.outputs == {"size": 2}
+    result = await run_task(
+        _task("PurgeKV", namespacePattern="com*", behavior={"expiredOnly": False}), ctx
+    )
+    assert result.outputs == {"size": 1}
+    assert ctx.kv.keys("company") == []
+    assert ctx.kv.keys("other") == []
+    assert store.purge(lambda namespace, key: True) == 1
+
+
+async def test_purge_kv_refuses_namespaces_with_a_namespace_pattern(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="not both"):
+        await run_task(
+            _task("PurgeKV", namespaces=["a"], namespacePattern="b*"), FakeTaskContext(tmp_path)
+        )

@@ -1,5 +1,6 @@
-// An execution, live: topology coloured by state, Gantt, logs (SSE), outputs, inputs, labels,
-// and the actions kill, restart, replay from a task, resume with onResume inputs, change status.
+// An execution, live: why it failed (first thing on the page), topology coloured by state, Gantt,
+// logs (SSE), outputs, inputs, labels, and the actions kill, restart, replay from a task, resume
+// with onResume inputs, change status.
 import { api, follow, authHeader } from "../api.js";
 import { h, badge, link, labels, fmtDate, fmtDuration, tabs, guard, toast, TERMINAL } from "../util.js";
 import { topology, childLists } from "../topology.js";
@@ -14,6 +15,10 @@ export async function render(main, [namespace, flowId, id], query) {
   let execution = await api(`executions/${id}`);
   const flow = await api(`flows/${namespace}/${flowId}?revision=${execution.flowRevision}`).catch(() => null);
   const header = h("div", {});
+  // FAILED or WARNING: which task runs failed and their last error lines, without a click.
+  const failure = h("section", { id: "failure-summary", class: "panel failure", hidden: true, "aria-live": "polite" });
+  let failureDrawnFor = null;
+  let failureRetries = 0;
   const logs = { entries: [], stop: null, box: null, level: "INFO", text: "" };
   let current = null; // the render function of the open tab (re-run on updates)
   let stopFollow = null;
@@ -42,8 +47,45 @@ export async function render(main, [namespace, flowId, id], query) {
       execution.originalId && execution.originalId !== id ? h("span", {}, "replay of ", h("code", {}, execution.originalId)) : null));
   }
 
+  async function drawFailure() {
+    const st = execution.state.current;
+    if (!["FAILED", "WARNING"].includes(st)) { failure.hidden = true; failureDrawnFor = null; return; }
+    const key = `${st}:${execution.state.endDate || ""}`;
+    if (failureDrawnFor === key) return;
+    failureDrawnFor = key;
+    const data = await api(`ui/failures?id=${encodeURIComponent(id)}`).catch(() => null);
+    const summary = data?.failures?.[id];
+    if (!summary || failureDrawnFor !== key) return;
+    // Log lines written just after the final state may not be stored yet: look again soon.
+    const said = (summary.taskRuns || []).some((r) => r.errors.length) || summary.errors?.length;
+    if (!said && failureRetries < 5) {
+      failureRetries += 1;
+      setTimeout(() => { if (failureDrawnFor === key) { failureDrawnFor = null; drawFailure(); } }, 800);
+    }
+    const openLogs = (taskId) => (event) => {
+      event.preventDefault();
+      logs.text = taskId || "";
+      document.getElementById("tab-logs").click();
+    };
+    const verb = st === "FAILED" ? "Failed" : "Finished with warnings";
+    const runs = summary.taskRuns || [];
+    const title = runs.length
+      ? h("h2", {}, `${verb} at `, runs.map((r, i) => [i ? ", " : "", h("code", {}, r.taskId)]))
+      : h("h2", {}, verb);
+    failure.replaceChildren(title,
+      ...runs.map((r) => h("div", { class: "failure-task", "data-task": r.taskId },
+        h("div", { class: "row" }, h("b", {}, r.taskId), r.value != null ? h("span", { class: "muted" }, `[${r.value}]`) : null, badge(r.state),
+          h("a", { href: "?tab=logs", class: "failure-logs", onclick: openLogs(r.taskId) }, "Full logs")),
+        r.errors.length ? h("pre", { class: "failure-errors" }, r.errors.join("\n")) : h("p", { class: "muted" }, "No error line was logged."))),
+      ...(summary.errors?.length ? [h("pre", { class: "failure-errors" }, summary.errors.join("\n")),
+        h("a", { href: "?tab=logs", class: "failure-logs", onclick: openLogs("") }, "Full logs")] : []));
+    failure.className = `panel failure${st === "WARNING" ? " warning" : ""}`;
+    failure.hidden = false;
+  }
+
   function refresh(restartStreams = false) {
     drawHeader();
+    drawFailure();
     if (current && !logs.box?.isConnected) current();
     if (restartStreams) { startFollow(); startLogs(); }
   }
@@ -167,7 +209,7 @@ export async function render(main, [namespace, flowId, id], query) {
     if (result) { toast("Resumed"); refresh(true); }
   }
 
-  main.append(header, tabs([
+  main.append(header, failure, tabs([
     { id: "topology", title: "Topology", render: panel(overview) },
     { id: "gantt", title: "Gantt", render: panel((box) => box.append(h("div", { id: "gantt" }, gantt(execution)))) },
     { id: "logs", title: "Logs", render: logsTab },
@@ -176,6 +218,7 @@ export async function render(main, [namespace, flowId, id], query) {
     { id: "subflows", title: "Subflow executions", render: (box) => { current = null; executionTable(box, new URLSearchParams({ parentId: id })); } },
   ], query.get("tab") || "topology"));
   drawHeader();
+  drawFailure();
   startFollow();
   startLogs();
   return () => { if (stopFollow) stopFollow(); if (logs.stop) logs.stop(); };
