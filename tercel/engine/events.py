@@ -64,13 +64,20 @@ def on_start(executor: Executor, event: Start) -> None:
 
 
 def continue_restarted(executor: Executor) -> None:
-    """RESTARTED → RUNNING: restarted task runs run again (flowables re-plan their children)."""
+    """RESTARTED → RUNNING: restarted task runs run again (flowables re-plan their children).
+
+    A restart leaves reset flowable parents RUNNING (and older restarts, or a WorkingDirectory,
+    RESTARTED): both are advanced again; reset runnable task runs are dispatched.
+    """
     executor.set_execution_state(State.RUNNING)
     for task_run in list(executor.execution.task_run_list):
-        if task_run.state.current is not State.RESTARTED:
-            continue
         task = executor.task_of(task_run)
         if task is None:
+            continue
+        if task_run.state.current is State.RUNNING and task.kind is TaskKind.FLOWABLE:
+            executor.enqueue(task_run.id)
+            continue
+        if task_run.state.current is not State.RESTARTED:
             continue
         if task.kind is TaskKind.FLOWABLE:
             executor.set_state(task_run, State.RUNNING)
