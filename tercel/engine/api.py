@@ -29,7 +29,7 @@ execution reaches its terminal state (QUEUED is not terminal; PAUSED is not term
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -65,6 +65,11 @@ NewId = Callable[[], str]
 
 RandomDraw = Callable[[], float]
 """Returns a float in [0, 1); only used for `random` retry delays."""
+
+ConditionCheck = Callable[[Sequence[Any], "Flow", "Execution"], bool]
+"""Whether every condition of a list holds for an execution of a flow (the runtime's condition
+evaluators); used for the deprecated flow `listeners`. Raises `TercelError` when one cannot be
+evaluated."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -315,13 +320,16 @@ def decide(
     render: Renderer,
     random: RandomDraw | None = None,
     environment: Mapping[str, Any] | None = None,
+    conditions: ConditionCheck | None = None,
 ) -> Decision:
     """Apply `event` to `execution` (in place) and decide what happens next.
 
     `environment` adds read-only variables to every render context (e.g. ``envs``,
-    ``globals``). Raises `tercel.errors.ConflictError` for a command the state forbids (e.g.
-    resuming an execution that is not paused) and `tercel.errors.InputError` for invalid
-    `onResume` inputs; the execution is then left unchanged.
+    ``globals``). `conditions` judges the `conditions` of deprecated flow `listeners` (a
+    listener with conditions is skipped, with a warning, without it). Raises
+    `tercel.errors.ConflictError` for a command the state forbids (e.g. resuming an
+    execution that is not paused) and `tercel.errors.InputError` for invalid `onResume`
+    inputs; the execution is then left unchanged.
     """
     from tercel.engine.executor import Executor
 
@@ -333,5 +341,6 @@ def decide(
         render=render,
         random=random,
         environment=environment,
+        conditions=conditions,
     )
     return executor.handle(event)

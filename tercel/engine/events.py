@@ -157,6 +157,9 @@ def retry_if_possible(executor: Executor, task_run: TaskRun, task: Task) -> bool
     if at is None:
         return False
     executor.set_state(task_run, State.RETRYING)
+    # While an attempt waits for its delay the execution is RETRYING too (as in Kestra).
+    if executor.execution.state.current is State.RUNNING:
+        executor.set_execution_state(State.RETRYING)
     token = next_token(executor, task_run.id)
     executor.emit(ScheduleTimer(at, TimerFired(task_run.id, "retry", token)))
     return True
@@ -293,6 +296,10 @@ def on_timer(executor: Executor, event: TimerFired) -> None:
         return
     if event.purpose == "retry" and task_run.state.current is State.RETRYING:
         executor.set_state(task_run, State.CREATED)
+        if executor.execution.state.current is State.RETRYING and not any(
+            other.state.current is State.RETRYING for other in executor.execution.task_run_list
+        ):
+            executor.set_execution_state(State.RUNNING)
         dispatch(executor, task_run, task)
     elif event.purpose == "pause-delay" and task_run.state.current is State.PAUSED:
         resume_task_run(executor, task_run, task, None)

@@ -46,7 +46,8 @@ def _reset_state(tasks: dict[str, Task], task_run: TaskRun) -> State:
 
 
 def _branch_task_ids(flow: Flow) -> set[str]:
-    """Ids of tasks in an `errors`/`finally`/`afterExecution` list (anywhere in the flow)."""
+    """Ids of tasks in an `errors`/`finally`/`afterExecution` list (anywhere in the flow) or
+    of a listener: a restart runs them again."""
     ids: set[str] = set()
 
     def add_tree(tasks: list) -> None:  # type: ignore[type-arg]
@@ -57,6 +58,8 @@ def _branch_task_ids(flow: Flow) -> set[str]:
 
     for top in (flow.errors, flow.finally_, flow.after_execution):
         add_tree(list(top))
+    for listener in flow.listeners:
+        add_tree(list(listener.tasks))
     for task in flow.all_tasks():
         lists = task.child_task_lists()
         for name in ("errors", "finally"):

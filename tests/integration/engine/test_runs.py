@@ -293,3 +293,43 @@ async def test_an_input_depending_on_another_sees_its_value(runtime: LocalRuntim
     assert eu.inputs["gdpr"] is True
     with pytest.raises(InputError, match="zone"):
         runtime.create(flow, {"region": "us", "zone": "eu-west"})
+
+
+LISTENED = """
+id: listened
+namespace: company.team
+tasks:
+  - id: boom
+    type: io.kestra.plugin.core.execution.Fail
+listeners:
+  - tasks:
+      - id: always
+        type: io.kestra.plugin.core.debug.Return
+        format: "ended {{ execution.state }}"
+  - conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionStatus
+        in: [FAILED]
+    tasks:
+      - id: on-failure
+        type: io.kestra.plugin.core.debug.Return
+        format: failed
+  - conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionStatus
+        in: [SUCCESS]
+    tasks:
+      - id: on-success
+        type: io.kestra.plugin.core.debug.Return
+        format: succeeded
+"""
+
+
+async def test_deprecated_listeners_run_after_the_end_when_their_conditions_hold(
+    runtime: LocalRuntime,
+) -> None:
+    execution = await run_to_end(runtime, flow_of(LISTENED))
+    assert execution.state.current is State.FAILED
+    assert [tr.task_id for tr in execution.task_run_list] == ["boom", "always", "on-failure"]
+    assert execution.task_run_list[1].outputs == {"value": "ended FAILED"}
+    stored = runtime.store.executions.get(execution.id)
+    assert stored.state.current is State.FAILED
+    assert [tr.state.current for tr in stored.task_run_list[1:]] == [State.SUCCESS] * 2

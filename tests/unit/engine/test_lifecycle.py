@@ -427,3 +427,43 @@ def test_replay_is_a_child_of_the_original_and_keeps_its_history(tmp_path: Path)
     follow = Driver(driver.flow, tmp_path)
     follow.execution = replayed
     assert follow.run().state.current is State.SUCCESS
+
+
+def test_flowable_errors_start_at_the_first_failure_and_finally_waits_for_all(
+    tmp_path: Path,
+) -> None:
+    flow = parse(
+        """
+id: e
+namespace: t
+tasks:
+  - id: par
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - {id: a, type: io.kestra.plugin.core.log.Log, message: a}
+      - {id: b, type: io.kestra.plugin.core.log.Log, message: b}
+    errors:
+      - {id: err, type: io.kestra.plugin.core.log.Log, message: e}
+    finally:
+      - {id: fin, type: io.kestra.plugin.core.log.Log, message: f}
+"""
+    )
+    driver = Driver(flow, tmp_path, auto=False)
+    driver.run()
+    jobs = {job.task_run.task_id: job.task_run.id for job in driver.running.values()}
+    driver.finish(jobs["a"], State.FAILED)
+    driver.run(start=False)
+    # `b` still runs, and the errors branch has already started.
+    assert not driver.state_of("b").is_terminated
+    assert [job.task_run.task_id for job in driver.running.values()] == ["b", "err"]
+    err = next(job.task_run.id for job in driver.running.values() if job.task_run.task_id == "err")
+    driver.finish(err, State.SUCCESS)
+    driver.run(start=False)
+    assert not driver.task_runs("fin")  # finally waits for `b`
+    driver.finish(jobs["b"], State.SUCCESS)
+    driver.run(start=False)
+    (fin,) = driver.running.values()
+    driver.finish(fin.task_run.id, State.SUCCESS)
+    execution = driver.run(start=False)
+    assert execution.state.current is State.FAILED
+    assert [tr.task_id for tr in execution.task_run_list] == ["par", "a", "b", "err", "fin"]

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from engine_driver import Driver, load, run_flow
+from engine_driver import Driver, load, parse, run_flow
 
 from tercel.engine.api import Resume, RetryExecution, ScheduleTimer, Start, StartSubflow
 from tercel.engine.state import State
@@ -343,3 +343,35 @@ def test_for_each_item_counts_survive_a_reload(tmp_path: Path) -> None:
     assert execution.state.current is State.SUCCESS
     items = driver.task_runs("each_items")[0].outputs
     assert items["iterations"] == {"CREATED": 0, "RUNNING": 0, "SUCCESS": 26}
+
+
+def test_execution_is_retrying_while_an_attempt_waits_for_its_delay(tmp_path: Path) -> None:
+    flow = parse(
+        """
+id: r
+namespace: t
+tasks:
+  - id: flaky
+    type: io.kestra.plugin.core.log.Log
+    message: x
+    retry: {type: constant, interval: PT1M, maxAttempt: 2}
+"""
+    )
+    driver = Driver(flow, tmp_path, auto=False)
+    driver.run()
+    (job,) = driver.running.values()
+    driver.finish(job.task_run.id, State.FAILED)
+    assert driver.state_of("flaky") is State.RETRYING
+    assert driver.execution.state.current is State.RETRYING
+    assert driver.step()  # the retry delay is over
+    assert driver.execution.state.current is State.RUNNING
+    (job,) = driver.running.values()
+    driver.finish(job.task_run.id, State.SUCCESS)
+    execution = driver.run(start=False)
+    assert [h.state for h in execution.state.histories] == [
+        State.CREATED,
+        State.RUNNING,
+        State.RETRYING,
+        State.RUNNING,
+        State.SUCCESS,
+    ]
