@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from tercel.engine.execution import Execution, ExecutionTrigger, Label, TaskRun
 from tercel.engine.state import State
-from tercel.model.task import Task
+from tercel.model.task import Retry, Task
 
 if TYPE_CHECKING:
     from tercel.model.flow import Flow
@@ -102,6 +102,8 @@ class TaskRunResult:
     `state` is SUCCESS, WARNING (e.g. the task returned that final state), FAILED or KILLED.
     `outputs` are kept even on failure. `error` is the failure message, logged at ERROR by the
     runtime already (the engine does not log it again). `timed_out` marks a `timeout` kill.
+    `retrying` (WorkingDirectory children only): this FAILED attempt will be followed by
+    another one, after the `retry` delay, on the same worker in the same directory.
     """
 
     task_run_id: str
@@ -110,6 +112,7 @@ class TaskRunResult:
     attempt_number: int | None = None
     error: str | None = None
     timed_out: bool = False
+    retrying: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,10 +189,15 @@ class RunTask:
 
 @dataclass(frozen=True, slots=True)
 class PlannedTaskRun:
-    """A child task run the runtime creates itself (WorkingDirectory children)."""
+    """A child task run the runtime creates itself (WorkingDirectory children).
+
+    `retry` is the policy that applies to it (its own, else its closest ancestor's, else the
+    flow's); the worker retries a FAILED child in place by it (`TaskRunResult.retrying`).
+    """
 
     task_run_id: str
     task: Task
+    retry: Retry | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,8 +207,9 @@ class RunWorkingDirectory:
     For each child the runtime sends `TaskRunStarted(child.task_run_id)` then its
     `TaskRunResult` (the engine creates the child task run on `TaskRunStarted`), with a child
     context from `tercel.engine.context.child_context`. A FAILED child (without
-    `allowFailure`) stops the others. Finally it sends a `TaskRunResult` for the
-    WorkingDirectory task run itself with its outputs (e.g. `outputFiles`).
+    `allowFailure`), once its `retry` is spent, stops the others. Finally it sends a
+    `TaskRunResult` for the WorkingDirectory task run itself with its outputs (e.g.
+    `outputFiles`).
     """
 
     task_run: TaskRun

@@ -333,3 +333,41 @@ async def test_deprecated_listeners_run_after_the_end_when_their_conditions_hold
     stored = runtime.store.executions.get(execution.id)
     assert stored.state.current is State.FAILED
     assert [tr.state.current for tr in stored.task_run_list[1:]] == [State.SUCCESS] * 2
+
+
+RETRIED_IN_PLACE = """
+id: wd-retry
+namespace: company.team
+tasks:
+  - id: wd
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: flaky
+        type: io.kestra.plugin.scripts.shell.Commands
+        taskRunner:
+          type: io.kestra.plugin.core.runner.Process
+        retry:
+          type: constant
+          interval: PT0.2S
+          maxAttempt: 3
+        commands:
+          - test -f tried-once || { touch tried-once; exit 1; }
+      - id: after
+        type: io.kestra.plugin.scripts.shell.Commands
+        taskRunner:
+          type: io.kestra.plugin.core.runner.Process
+        commands:
+          - test -f tried-once
+"""
+
+
+async def test_working_directory_children_are_retried_in_their_directory(
+    runtime: LocalRuntime,
+) -> None:
+    execution = await run_to_end(runtime, flow_of(RETRIED_IN_PLACE))
+    assert execution.state.current is State.SUCCESS
+    flaky = execution.task_runs_of("flaky")[0]
+    assert [a.state.current for a in flaky.attempts] == [State.FAILED, State.SUCCESS]
+    assert State.RETRYING in [h.state for h in flaky.state.histories]
+    assert State.RETRYING in [h.state for h in execution.state.histories]
+    assert execution.task_runs_of("after")[0].state.current is State.SUCCESS

@@ -375,3 +375,44 @@ tasks:
         State.RUNNING,
         State.SUCCESS,
     ]
+
+
+def test_working_directory_children_carry_the_retry_that_applies_to_them(
+    tmp_path: Path,
+) -> None:
+    from tercel.engine.api import RunWorkingDirectory, TaskRunResult, TaskRunStarted
+
+    flow = parse(
+        """
+id: w
+namespace: t
+retry: {type: constant, interval: PT1S, maxAttempt: 5}
+tasks:
+  - id: wd
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: own
+        type: io.kestra.plugin.core.log.Log
+        message: x
+        retry: {type: constant, interval: PT2S, maxAttempt: 2}
+      - {id: inherited, type: io.kestra.plugin.core.log.Log, message: y}
+"""
+    )
+    driver = Driver(flow, tmp_path, auto=False)
+    driver.send(Start())
+    (effect,) = [e for e in driver.effects if isinstance(e, RunWorkingDirectory)]
+    own, inherited = effect.children
+    assert own.retry is not None
+    assert own.retry.interval == "PT2S"
+    assert inherited.retry is flow.retry
+    # The worker reports a failed attempt it will retry: RETRYING, then a second attempt.
+    driver.send(TaskRunStarted(own.task_run_id, 1))
+    driver.send(TaskRunResult(own.task_run_id, State.FAILED, attempt_number=1, retrying=True))
+    assert driver.state_of("own") is State.RETRYING
+    assert driver.execution.state.current is State.RETRYING
+    driver.send(TaskRunStarted(own.task_run_id, 2))
+    assert driver.execution.state.current is State.RUNNING
+    driver.send(TaskRunResult(own.task_run_id, State.SUCCESS, attempt_number=2))
+    run = driver.task_runs("own")[0]
+    assert [a.state.current for a in run.attempts] == [State.FAILED, State.SUCCESS]
+    assert run.state.current is State.SUCCESS
