@@ -1,13 +1,15 @@
 """Run every core flow of Kestra's test corpus in-process and compare with `expectations.json`.
 
     python scripts/conformance_run.py --corpus ../shared/kestra-corpus [--check] [--docs]
-        [--update-baseline] [--only ID...]
+        [--update-baseline] [--only ID...] [--no-server]
 
 Each case runs on a fresh in-process runtime (memory store, local storage in a temp dir)
 except cases of a `manual: sequence` group, which share one runtime in file order (the state
-they carry over is the point of the test). Prints one line per case and the pass rate;
-`--docs` rewrites `docs/conformance.md` with every failing case and its reason; `--check`
-exits 1 when the rate is below `scripts/conformance-run-baseline.json`.
+they carry over is the point of the test). Then every case with a `manual` step is driven
+again through the REST API of a full server (`scripts/conformance_server.py`) unless
+`--no-server`. Prints one line per failing case and both pass rates; `--docs` rewrites
+`docs/conformance.md` with every failing case and its reason; `--check` exits 1 when a
+rate is below `scripts/conformance-run-baseline.json`.
 `scripts/conformance.py --run` calls `main()`.
 """
 
@@ -274,8 +276,22 @@ async def run_cases(
 HAND_WRITTEN = "## Validation: flows `tercel validate` flags on purpose"
 
 
-def write_docs(outcomes: list[Outcome], rate: float) -> None:
-    """Rewrite docs/conformance.md: the pass rate and every failing case with its reason."""
+def _failing_rows(failing: list[Outcome]) -> list[str]:
+    lines = ["| case | row | flow | reason |", "|---|---|---|---|"]
+    for outcome in failing:
+        case = outcome.case
+        reason = "; ".join(outcome.problems).replace("|", "\\|")
+        if case["id"] in KNOWN_REASONS:
+            reason = f"{KNOWN_REASONS[case['id']]} (observed: {reason})"
+        if len(reason) > 400:
+            reason = reason[:397] + "..."
+        flow = case["flow"].rsplit("/", 1)[-1]
+        lines.append(f"| {case['id']} | {case['row']} | {flow} | {reason} |")
+    return [*lines, ""]
+
+
+def write_docs(outcomes: list[Outcome], rate: float, server: list[Outcome] | None) -> None:
+    """Rewrite docs/conformance.md: both pass rates and every failing case with its reason."""
     failing = [o for o in outcomes if not o.passed]
     lines = [
         "# Conformance with Kestra's own tests (`tercel run` semantics)",
@@ -285,24 +301,31 @@ def write_docs(outcomes: list[Outcome], rate: float) -> None:
         "and its final state, task-run count, task states, attempts, outputs, labels and child",
         "executions are compared with what Kestra's tests assert. Follow-up actions that the",
         "expectations spell out (`after_manual`: resume with inputs, restart, replay) are carried",
-        "out and compared too; for the other manual steps (concurrent executions, flow-trigger",
-        "listeners, CREATE_NEW_EXECUTION sequences) only the plain-run part is compared.",
+        "out and compared too.",
         "",
-        f"**Pass rate: {rate:.1%}** ({len(outcomes) - len(failing)} of {len(outcomes)} cases).",
+        "Every case with a `manual` step (what Kestra's Java test does beyond a plain run:",
+        "resume with inputs, restart, replay, concurrent executions, flow-trigger listeners,",
+        "CREATE_NEW_EXECUTION retries) is then driven again through the REST API of a full",
+        "server on SQLite (`scripts/conformance_server.py`), step by step as the test drives",
+        "Kestra, and checked against what the test asserts, the API's answers included.",
         "",
+        "| run | pass rate | cases |",
+        "|---|---|---|",
+        f"| plain runs (in-process) | **{rate:.1%}** | {len(outcomes) - len(failing)} of"
+        f" {len(outcomes)} |",
     ]
+    server_failing = [o for o in server or [] if not o.passed]
+    if server:
+        server_rate = (len(server) - len(server_failing)) / len(server)
+        lines.append(
+            f"| manual cases through the REST API | **{server_rate:.1%}** |"
+            f" {len(server) - len(server_failing)} of {len(server)} |"
+        )
+    lines.append("")
     if failing:
-        lines += ["## Failing cases", "", "| case | row | flow | reason |", "|---|---|---|---|"]
-        for outcome in failing:
-            case = outcome.case
-            reason = "; ".join(outcome.problems).replace("|", "\\|")
-            if case["id"] in KNOWN_REASONS:
-                reason = f"{KNOWN_REASONS[case['id']]} (observed: {reason})"
-            if len(reason) > 400:
-                reason = reason[:397] + "..."
-            flow = case["flow"].rsplit("/", 1)[-1]
-            lines.append(f"| {case['id']} | {case['row']} | {flow} | {reason} |")
-        lines.append("")
+        lines += ["## Failing cases", "", *_failing_rows(failing)]
+    if server_failing:
+        lines += ["## Failing manual cases (REST API)", "", *_failing_rows(server_failing)]
     DOCS.parent.mkdir(parents=True, exist_ok=True)
     # Sections from HAND_WRITTEN on are maintained by hand: keep them.
     kept = ""
@@ -322,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--update-baseline", action="store_true")
     parser.add_argument("--only", nargs="*", help="case ids to run")
     parser.add_argument("--verbose", "-v", action="store_true")
+    parser.add_argument("--no-server", action="store_true", help="skip the REST API run")
     args = parser.parse_args(argv)
     corpus = Corpus(args.corpus)
     cases = [c for c in corpus.cases if not args.only or c["id"] in args.only]
@@ -338,20 +362,44 @@ def main(argv: list[str] | None = None) -> int:
     rate = passed / len(outcomes) if outcomes else 0.0
     elapsed = time.perf_counter() - started
     print(f"conformance --run: {passed}/{len(outcomes)} cases pass ({rate:.1%}) in {elapsed:.1f}s")
-    if args.docs:
-        write_docs(outcomes, rate)
-    if args.update_baseline:
-        BASELINE.write_text(
-            json.dumps({"passed": passed, "total": len(outcomes), "rate": round(rate, 4)}, indent=2)
-            + "\n",
-            encoding="utf-8",
+    server: list[Outcome] | None = None
+    server_passed = 0
+    if not args.no_server:
+        from conformance_server import quiet_logs, run_manual_cases
+
+        started = time.perf_counter()
+        with quiet_logs():
+            server = run_manual_cases(args.corpus, args.only, show)
+        server_passed = sum(o.passed for o in server)
+        elapsed = time.perf_counter() - started
+        print(
+            f"conformance --run (REST API): {server_passed}/{len(server)} manual cases pass"
+            f" in {elapsed:.1f}s"
         )
+    if args.docs:
+        write_docs(outcomes, rate, server)
+    if args.update_baseline:
+        recorded_values: dict[str, Any] = {
+            "passed": passed,
+            "total": len(outcomes),
+            "rate": round(rate, 4),
+        }
+        if server is not None:
+            recorded_values |= {"server_passed": server_passed, "server_total": len(server)}
+        BASELINE.write_text(json.dumps(recorded_values, indent=2) + "\n", encoding="utf-8")
     if args.check and not args.only:
         baseline = json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.exists() else {}
         recorded = float(baseline.get("rate", 0.0))
         # The baseline keeps the rate rounded to 4 decimals: compare at that precision.
         if round(rate, 4) < recorded:
             print(f"conformance --run: {rate:.1%} is below the recorded {recorded:.1%}")
+            return 1
+        recorded_server = int(baseline.get("server_passed", 0))
+        if server is not None and server_passed < recorded_server:
+            print(
+                f"conformance --run (REST API): {server_passed} manual cases pass, fewer than"
+                f" the recorded {recorded_server}"
+            )
             return 1
     return 0
 

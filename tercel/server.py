@@ -22,7 +22,6 @@ from tercel.config import Settings
 from tercel.engine.api import Resume, Start
 from tercel.engine.state import State
 from tercel.errors import ConflictError
-from tercel.ids import short_id
 from tercel.runtime.services import SecretSource, secrets_from_env
 from tercel.secrets.store import EncryptedSecrets
 
@@ -57,6 +56,7 @@ class ServerRuntime:
         tenant: str,
         trigger: ExecutionTrigger | None = None,
         schedule_date: datetime | None = None,
+        require_inputs: bool = True,
     ) -> Execution:
         """Create (typed inputs, InputError when wrong) and start an execution."""
         execution = self.runtime.factory.new_execution(
@@ -66,6 +66,7 @@ class ServerRuntime:
             trigger=trigger,
             execution_id=execution_id,
             tenant_id=tenant,
+            require_inputs=require_inputs,
         )
         if schedule_date is not None:
             execution.schedule_date = schedule_date
@@ -109,9 +110,21 @@ class ServerRuntime:
             raise ConflictError(f"execution `{execution_id}` is not running in this server")
 
     async def resume(self, execution_id: str, inputs: Mapping[str, Any]) -> None:
-        """Resume a paused execution (typed `onResume` inputs are the engine's job)."""
+        """Resume a paused execution; InputError (a 4xx) when an `onResume` input is wrong.
+
+        The engine types the inputs again when it resumes; checking them here first lets
+        the caller hear why a resume is refused instead of the execution staying PAUSED.
+        """
+        from tercel.engine.resume import resume_outputs
+
         if self.runtime.executor.tracked(execution_id) is None:
             raise ConflictError(f"execution `{execution_id}` is not paused in this server")
+        execution = self.store.executions.get(execution_id)
+        tasks = {task.id: task for task in self._flow_of(execution).all_tasks()}
+        for task_run in execution.task_run_list:
+            task = tasks.get(task_run.task_id)
+            if task_run.state.current is State.PAUSED and task is not None:
+                resume_outputs(task, inputs)
         self.runtime.executor.send(execution_id, Resume(inputs=dict(inputs)))
         self.runtime.executor.start()
 
@@ -141,12 +154,7 @@ class ServerRuntime:
 
     async def replay(self, execution_id: str, task_run_id: str | None) -> Execution:
         """A new execution copying this one up to `task_run_id`, run from there."""
-        from tercel.engine.lifecycle import replay
-
-        execution = self.store.executions.get(execution_id)
-        flow = self._flow_of(execution)
-        replayed = replay(execution, task_run_id, self.runtime.executor.clock(), new_id=short_id)
-        return self.runtime.submit(flow, replayed).execution
+        return self.runtime.replay(execution_id, task_run_id)
 
     def recover(self) -> int:
         """Resume the executions a previous process left unfinished; how many."""

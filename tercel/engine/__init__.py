@@ -5,10 +5,11 @@ randomness come in as arguments so that every decision can be replayed and teste
 
 Entry points (see `tercel.engine.api` for the events and effects)::
 
-    decide(flow, execution, event, now, *, new_id, render, random=None, environment=None)
+    decide(flow, execution, event, now, *, new_id, render, random=None, environment=None,
+           conditions=None)
         -> Decision(effects, changed_task_runs, finished)
     restart(flow, execution, now) -> list[TaskRun]          # tercel.engine.lifecycle
-    replay(execution, task_run_id, now, *, new_id) -> Execution
+    replay(execution, task_run_id, now, *, new_id, flow=None) -> Execution
     execution_context(flow, execution) -> dict              # tercel.engine.context
     child_context(execution, run_working_directory, planned) -> dict
 

@@ -29,14 +29,14 @@ execution reaches its terminal state (QUEUED is not terminal; PAUSED is not term
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tercel.engine.execution import Execution, ExecutionTrigger, Label, TaskRun
 from tercel.engine.state import State
-from tercel.model.task import Task
+from tercel.model.task import Retry, Task
 
 if TYPE_CHECKING:
     from tercel.model.flow import Flow
@@ -65,6 +65,11 @@ NewId = Callable[[], str]
 
 RandomDraw = Callable[[], float]
 """Returns a float in [0, 1); only used for `random` retry delays."""
+
+ConditionCheck = Callable[[Sequence[Any], "Flow", "Execution"], bool]
+"""Whether every condition of a list holds for an execution of a flow (the runtime's condition
+evaluators); used for the deprecated flow `listeners`. Raises `TercelError` when one cannot be
+evaluated."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -97,6 +102,8 @@ class TaskRunResult:
     `state` is SUCCESS, WARNING (e.g. the task returned that final state), FAILED or KILLED.
     `outputs` are kept even on failure. `error` is the failure message, logged at ERROR by the
     runtime already (the engine does not log it again). `timed_out` marks a `timeout` kill.
+    `retrying` (WorkingDirectory children only): this FAILED attempt will be followed by
+    another one, after the `retry` delay, on the same worker in the same directory.
     """
 
     task_run_id: str
@@ -105,6 +112,7 @@ class TaskRunResult:
     attempt_number: int | None = None
     error: str | None = None
     timed_out: bool = False
+    retrying: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,10 +189,15 @@ class RunTask:
 
 @dataclass(frozen=True, slots=True)
 class PlannedTaskRun:
-    """A child task run the runtime creates itself (WorkingDirectory children)."""
+    """A child task run the runtime creates itself (WorkingDirectory children).
+
+    `retry` is the policy that applies to it (its own, else its closest ancestor's, else the
+    flow's); the worker retries a FAILED child in place by it (`TaskRunResult.retrying`).
+    """
 
     task_run_id: str
     task: Task
+    retry: Retry | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,8 +207,9 @@ class RunWorkingDirectory:
     For each child the runtime sends `TaskRunStarted(child.task_run_id)` then its
     `TaskRunResult` (the engine creates the child task run on `TaskRunStarted`), with a child
     context from `tercel.engine.context.child_context`. A FAILED child (without
-    `allowFailure`) stops the others. Finally it sends a `TaskRunResult` for the
-    WorkingDirectory task run itself with its outputs (e.g. `outputFiles`).
+    `allowFailure`), once its `retry` is spent, stops the others. Finally it sends a
+    `TaskRunResult` for the WorkingDirectory task run itself with its outputs (e.g.
+    `outputFiles`).
     """
 
     task_run: TaskRun
@@ -315,13 +329,16 @@ def decide(
     render: Renderer,
     random: RandomDraw | None = None,
     environment: Mapping[str, Any] | None = None,
+    conditions: ConditionCheck | None = None,
 ) -> Decision:
     """Apply `event` to `execution` (in place) and decide what happens next.
 
     `environment` adds read-only variables to every render context (e.g. ``envs``,
-    ``globals``). Raises `tercel.errors.ConflictError` for a command the state forbids (e.g.
-    resuming an execution that is not paused) and `tercel.errors.InputError` for invalid
-    `onResume` inputs; the execution is then left unchanged.
+    ``globals``). `conditions` judges the `conditions` of deprecated flow `listeners` (a
+    listener with conditions is skipped, with a warning, without it). Raises
+    `tercel.errors.ConflictError` for a command the state forbids (e.g. resuming an
+    execution that is not paused) and `tercel.errors.InputError` for invalid `onResume`
+    inputs; the execution is then left unchanged.
     """
     from tercel.engine.executor import Executor
 
@@ -333,5 +350,6 @@ def decide(
         render=render,
         random=random,
         environment=environment,
+        conditions=conditions,
     )
     return executor.handle(event)

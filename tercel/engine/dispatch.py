@@ -140,7 +140,7 @@ def start_working_directory(executor: Executor, task_run: TaskRun, task: Task) -
     for child in task.worker_children():  # type: ignore[attr-defined]
         child_id = executor.new_id()
         executor.index.planned[child_id] = (task_run.id, child)
-        children.append(PlannedTaskRun(child_id, child))
+        children.append(PlannedTaskRun(child_id, child, executor.retry_of(child)))
     executor.emit(
         RunWorkingDirectory(
             task_run=task_run,

@@ -65,13 +65,20 @@ def on_start(executor: Executor, event: Start) -> None:
 
 
 def continue_restarted(executor: Executor) -> None:
-    """RESTARTED → RUNNING: restarted task runs run again (flowables re-plan their children)."""
+    """RESTARTED → RUNNING: restarted task runs run again (flowables re-plan their children).
+
+    A restart leaves reset flowable parents RUNNING (and older restarts, or a WorkingDirectory,
+    RESTARTED): both are advanced again; reset runnable task runs are dispatched.
+    """
     executor.set_execution_state(State.RUNNING)
     for task_run in list(executor.execution.task_run_list):
-        if task_run.state.current is not State.RESTARTED:
-            continue
         task = executor.task_of(task_run)
         if task is None:
+            continue
+        if task_run.state.current is State.RUNNING and task.kind is TaskKind.FLOWABLE:
+            executor.enqueue(task_run.id)
+            continue
+        if task_run.state.current is not State.RESTARTED:
             continue
         if task.kind is TaskKind.FLOWABLE:
             executor.set_state(task_run, State.RUNNING)
@@ -93,7 +100,23 @@ def on_task_run_started(executor: Executor, event: TaskRunStarted) -> None:
     if task_run.state.current.is_terminated:
         return
     executor.set_state(task_run, State.RUNNING)
+    _end_retrying(executor)
     executor.start_attempt(task_run, event.attempt_number)
+
+
+def _end_retrying(executor: Executor) -> None:
+    """RETRYING → RUNNING once no task run waits for a retry any more."""
+    if executor.execution.state.current is State.RETRYING and not any(
+        other.state.current is State.RETRYING for other in executor.execution.task_run_list
+    ):
+        executor.set_execution_state(State.RUNNING)
+
+
+def _retrying_on_worker(executor: Executor, task_run: TaskRun) -> None:
+    """A WorkingDirectory child failed and its worker will try it again after the delay."""
+    executor.set_state(task_run, State.RETRYING)
+    if executor.execution.state.current is State.RUNNING:
+        executor.set_execution_state(State.RETRYING)
 
 
 def _adopt_planned(executor: Executor, task_run_id: str, parent_id: str, task: Task) -> TaskRun:
@@ -151,6 +174,9 @@ def retry_if_possible(executor: Executor, task_run: TaskRun, task: Task) -> bool
     if at is None:
         return False
     executor.set_state(task_run, State.RETRYING)
+    # While an attempt waits for its delay the execution is RETRYING too (as in Kestra).
+    if executor.execution.state.current is State.RUNNING:
+        executor.set_execution_state(State.RETRYING)
     token = next_token(executor, task_run.id)
     executor.emit(ScheduleTimer(at, TimerFired(task_run.id, "retry", token)))
     return True
@@ -177,6 +203,9 @@ def on_task_run_result(executor: Executor, event: TaskRunResult) -> None:
         executor.enqueue(task_run.id)
         return
     state = event.state
+    if state is State.FAILED and event.retrying and task_run.dynamic and not executor.killing:
+        _retrying_on_worker(executor, task_run)
+        return
     if state is State.FAILED and retry_if_possible(executor, task_run, task):
         return
     retry = executor.retry_of(task)
@@ -287,6 +316,7 @@ def on_timer(executor: Executor, event: TimerFired) -> None:
         return
     if event.purpose == "retry" and task_run.state.current is State.RETRYING:
         executor.set_state(task_run, State.CREATED)
+        _end_retrying(executor)
         dispatch(executor, task_run, task)
     elif event.purpose == "pause-delay" and task_run.state.current is State.PAUSED:
         resume_task_run(executor, task_run, task, None)

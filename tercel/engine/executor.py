@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tercel.engine.api import (
+    ConditionCheck,
     Decision,
     EmitLog,
     Event,
@@ -63,6 +64,7 @@ class Executor:
         render: Renderer,
         random: RandomDraw | None,
         environment: Mapping[str, Any] | None,
+        conditions: ConditionCheck | None = None,
     ) -> None:
         self.flow = flow
         self.execution = execution
@@ -70,6 +72,7 @@ class Executor:
         self.new_id = new_id
         self.renderer = render
         self.random = random
+        self.conditions = conditions
         self.environment = environment or {}
         self._environment_key = id(environment) if environment else 0
         self.index = ExecutionIndex.of(flow, execution)
@@ -344,6 +347,7 @@ class Executor:
             return
         if owner is None and self.execution.state.current not in (
             State.RUNNING,
+            State.RETRYING,
             State.PAUSED,
             State.KILLING,
             State.RESTARTED,

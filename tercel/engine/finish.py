@@ -3,7 +3,8 @@
 A flowable's state is `guessFinalState` over its normal children, with its allowances; a loop
 (LoopUntil/WaitFor) may instead start another iteration. The flow's end renders and types
 the flow `outputs` (failure ⇒ FAILED and no outputs), emits `ExecutionEnded`, then starts
-the `afterExecution` tasks, which never change the state.
+the `afterExecution` tasks and those of the deprecated `listeners` whose conditions hold,
+which never change the state.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from tercel.engine.scheduler import LaneRun
 from tercel.engine.state import State
 from tercel.engine.states import TASK_ERRORS, worst_state
 from tercel.engine.typed import parse_typed
+from tercel.errors import TercelError
 
 if TYPE_CHECKING:
     from tercel.engine.executor import Executor
+    from tercel.model.flow import Listener
 
 
 def finish_owner(executor: Executor, owner: str | None, run: LaneRun) -> None:
@@ -124,11 +127,32 @@ def end_execution(executor: Executor, run: LaneRun) -> None:
 
 
 def start_after_execution(executor: Executor) -> None:
-    """Queue the `afterExecution` tasks (they see the final `execution.state`)."""
+    """Queue the `afterExecution` tasks, then those of the deprecated `listeners` whose
+    conditions hold; one after the other, they see the final `execution.state`."""
     from tercel.engine.executor import AFTER
 
+    if executor.index.after_run is not None:
+        return
     tasks = [task for task in executor.flow.after_execution if not task.disabled]
-    if not tasks or executor.index.after_run is not None:
+    for listener in executor.flow.listeners:
+        if _listener_holds(executor, listener):
+            tasks += [task for task in listener.tasks if not task.disabled]
+    if not tasks:
         return
     executor.index.after_run = LaneRun.of(Plan(slots=[Slot(task) for task in tasks]))
     executor.enqueue(AFTER)
+
+
+def _listener_holds(executor: Executor, listener: Listener) -> bool:
+    """Whether a listener's conditions hold for the ended execution (none: always)."""
+    if not listener.conditions:
+        return True
+    if executor.conditions is None:
+        executor.log("WARN", "listener conditions cannot be evaluated here: listener skipped")
+        return False
+    try:
+        return executor.conditions(listener.conditions, executor.flow, executor.execution)
+    except TercelError as error:
+        # As in Kestra, a condition that cannot be evaluated is false (and said in the logs).
+        executor.log("WARN", f"listener condition not evaluated: {error}")
+        return False

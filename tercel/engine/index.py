@@ -41,6 +41,8 @@ class FlowIndex:
             ("errors", flow.errors),
             ("finally", flow.finally_),
             ("afterExecution", flow.after_execution),
+            # Deprecated `listeners` run after the execution ended, like `afterExecution`.
+            ("afterExecution", [task for listener in flow.listeners for task in listener.tasks]),
         ):
             for task in tasks:
                 self.top_list.setdefault(task.id, name)

@@ -2,9 +2,11 @@
 
 A `Plan`'s slots are grouped in lanes; inside a lane the slots run one after the other, and at
 most `plan.limit` lanes run at once (0 = all), in order or, for a Dag, once every lane they
-wait for is done. When a normal child ends FAILED nothing new starts; once the normal children
-are all terminated, `errors` run (only after a failure), then `finally`. Every operation is
-O(1) amortised in the number of children, so a 10,000-value loop stays linear.
+wait for is done. When a normal child ends FAILED nothing new starts and `errors` start at once,
+one after the other, while the normal children already running go on (Kestra switches to the
+errors branch at the first failure). `finally` runs once every normal and errors child has
+ended. A WorkingDirectory's errors wait for its worker to be done. Every operation is O(1)
+amortised in the number of children, so a 10,000-value loop stays linear.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class LaneRun:
     lanes_done: int = 0
     failed: bool = False
     open_children: int = 0
+    #: Open children of the normal list (the rest of `open_children` are errors/finally).
+    open_normal: int = 0
     normal_states: dict[State, int] = field(default_factory=dict)
     branch_position: int = 0
     waiting_on: list[int] = field(default_factory=list)
@@ -115,7 +119,7 @@ class LaneRun:
                     starts.append(Start(Phase.NORMAL, self.lanes[lane][0], lane))
         if self.phase is Phase.NORMAL and not starts:
             self._maybe_leave_normal()
-        if self.phase in (Phase.ERRORS, Phase.FINALLY) and self.open_children == 0:
+        if self.phase in (Phase.ERRORS, Phase.FINALLY) and self.open_children == self.open_normal:
             start = self._next_branch_start()
             if start is not None:
                 starts.append(start)
@@ -124,6 +128,8 @@ class LaneRun:
     def _next_branch_start(self) -> Start | None:
         """The next errors/finally task, moving past exhausted branches."""
         while self.phase is not Phase.DONE:
+            if self.phase is Phase.FINALLY and self.open_children:
+                return None  # `finally` waits for the normal children still running
             branch = self._branch()
             if self.branch_position < len(branch):
                 return Start(self.phase, Slot(branch[self.branch_position]))
@@ -145,7 +151,12 @@ class LaneRun:
             self.phase = Phase.DONE
 
     def _maybe_leave_normal(self) -> None:
-        if self.phase is not Phase.NORMAL or self.open_children:
+        if self.phase is not Phase.NORMAL:
+            return
+        if self.failed and self.plan.errors and not self.external:
+            self.phase = Phase.ERRORS
+            return
+        if self.open_children:
             return
         if self.external:
             finished = self.external_done
@@ -162,6 +173,8 @@ class LaneRun:
     def created(self, start: Start, task_run_id: str) -> None:
         """A child task run was created for `start`."""
         self.open_children += 1
+        if start.phase is Phase.NORMAL:
+            self.open_normal += 1
         self.lane_of_child[task_run_id] = (start.phase, start.lane)
         if start.phase is Phase.NORMAL and start.lane >= 0:
             self.positions[start.lane] += 1
@@ -171,6 +184,7 @@ class LaneRun:
     def adopted(self, task_run_id: str) -> None:
         """A child created by a worker (WorkingDirectory) counts as a normal child."""
         self.open_children += 1
+        self.open_normal += 1
         self.lane_of_child[task_run_id] = (Phase.NORMAL, -1)
 
     def ended(self, task_run_id: str, state: State) -> None:
@@ -183,6 +197,7 @@ class LaneRun:
         self.open_children -= 1
         if phase is not Phase.NORMAL:
             return
+        self.open_normal -= 1
         self.normal_states[state] = self.normal_states.get(state, 0) + 1
         if state is State.FAILED:
             self.failed = True

@@ -88,8 +88,13 @@ def check_inputs(
     *,
     render: Render | None = None,
     store_file: StoreFile | None = None,
+    require: bool = True,
 ) -> tuple[dict[str, Any], list[InputProblem]]:
-    """Resolve every input; return the (nested) values and every problem found."""
+    """Resolve every input; return the (nested) values and every problem found.
+
+    With `require` false a required input without a value is left null instead of being
+    a problem (Kestra starts executions of Flow triggers with their inputs as given).
+    """
     declarations = list(inputs.inputs) if isinstance(inputs, Flow) else list(inputs)
     flat: dict[str, Any] = {}
     disabled: set[str] = set()
@@ -115,7 +120,7 @@ def check_inputs(
                 # Kestra 1.x renders defaults such as "{{ now() }}" at execution start.
                 value = render(value, {"inputs": nest(flat)})
         if value is None:
-            if declaration.required:
+            if declaration.required and require:
                 problems.append(
                     InputProblem(
                         key,
@@ -154,6 +159,7 @@ def resolve_inputs(
     *,
     render: Render | None = None,
     store_file: StoreFile | None = None,
+    require: bool = True,
 ) -> dict[str, Any]:
     """Typed, nested input values for a new execution; raise `InputError` naming every problem.
 
@@ -162,7 +168,9 @@ def resolve_inputs(
     templated defaults are taken as written. `store_file(input, value)` stores
     a FILE input given as a local path or bytes and returns its ``kestra:///`` URI.
     """
-    values, problems = check_inputs(inputs, provided, render=render, store_file=store_file)
+    values, problems = check_inputs(
+        inputs, provided, render=render, store_file=store_file, require=require
+    )
     if problems:
         # Every wrong input at once, so a user fixes them in one go (`; ` keeps it one line).
         raise InputError("; ".join(problem.message for problem in problems))

@@ -27,7 +27,7 @@ def running_count(flow: Flow, execution: Execution, tracked: Iterable[Tracked]) 
         for other in tracked
         if other.execution.id != execution.id
         and _key(other.execution) == key
-        and other.execution.state.current in (State.RUNNING, State.PAUSED)
+        and other.execution.state.current in (State.RUNNING, State.RETRYING, State.PAUSED)
     )
 
 

@@ -138,6 +138,7 @@ class ExecutionFactory:
         *,
         local_files: bool,
         tenant: str = "main",
+        require: bool = True,
     ) -> dict[str, Any]:
         """Type and validate `raw` against the flow's declarations (InputError if wrong).
 
@@ -146,6 +147,7 @@ class ExecutionFactory:
         (``dependsOn.condition``, SELECT ``expression``, templated ``defaults``) see the
         inputs resolved before them, ``flow``, ``execution.id``, ``envs``, ``globals`` and
         ``namespace``, with the execution's template services (``secret()``, ``kv()``...).
+        `require` false leaves a missing required input null instead of refusing it.
         """
         from tercel.runtime.inputs import resolve_execution_inputs
 
@@ -167,6 +169,7 @@ class ExecutionFactory:
             local_files=local_files,
             context=context,
             services=self._services(flow, execution_id, tenant),
+            require=require,
         )
         for declared in flow.inputs:
             if _field(declared, "type", None) == "SECRET":
@@ -186,11 +189,21 @@ class ExecutionFactory:
         execution_id: str | None = None,
         local_files: bool = False,
         tenant_id: str = "main",
+        require_inputs: bool = True,
     ) -> Execution:
-        """A CREATED root execution with typed inputs (InputError if they are wrong)."""
+        """A CREATED root execution with typed inputs (InputError if they are wrong).
+
+        `require_inputs` false: a required input without a value is left null (executions
+        that Flow triggers create, as Kestra creates them).
+        """
         execution_id = execution_id or short_id()
         typed = self.typed_inputs(
-            flow, inputs or {}, execution_id, local_files=local_files, tenant=tenant_id
+            flow,
+            inputs or {},
+            execution_id,
+            local_files=local_files,
+            tenant=tenant_id,
+            require=require_inputs,
         )
         now = self.clock()
         return Execution(

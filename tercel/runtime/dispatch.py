@@ -9,6 +9,8 @@ A server with remote workers would replace this class; the executor only calls `
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import random
 import shutil
 import tempfile
 import zipfile
@@ -17,7 +19,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tercel.engine.api import Event, RunTask, RunWorkingDirectory, TaskRunResult, TaskRunStarted
+from tercel.engine.api import (
+    Event,
+    PlannedTaskRun,
+    RunTask,
+    RunWorkingDirectory,
+    TaskRunResult,
+    TaskRunStarted,
+)
 from tercel.engine.state import State
 from tercel.errors import TercelError
 from tercel.runtime.logs import AttemptLogger, LogWriter
@@ -219,8 +228,6 @@ class Dispatcher:
     async def _working_directory(
         self, tracked: Tracked, effect: RunWorkingDirectory, done: JobDone, send: Send
     ) -> None:
-        from tercel.engine.context import child_context
-        from tercel.plugins.context import RunnableTask
         from tercel.runtime import working_directory as wd
 
         execution = tracked.execution
@@ -243,24 +250,7 @@ class Dispatcher:
                 shared, effect.task, effect.context, tracked.services, tracked.renderer.place
             )
             for planned in effect.children:
-                send(execution.id, TaskRunStarted(planned.task_run_id, 1))
-                variables = child_context(execution, effect, planned)
-                variables["workingDir"] = str(shared)
-                ctx = self.context(
-                    tracked,
-                    task=planned.task,
-                    task_run_id=planned.task_run_id,
-                    attempt_number=1,
-                    variables=variables,
-                    shared_dir=shared,
-                )
-                outcome: asyncio.Future[JobResult] = asyncio.get_running_loop().create_future()
-                if not isinstance(planned.task, RunnableTask):
-                    raise TercelError(f"`{planned.task.id}` cannot run in a WorkingDirectory")
-                job = Job(execution.id, planned.task_run_id, 1, planned.task, ctx)
-                self.pool.submit(job, outcome.set_result)
-                result = await outcome
-                send(execution.id, self._event(result))
+                result = await self._working_directory_child(tracked, effect, planned, shared, send)
                 if result.state in (State.FAILED, State.KILLED) and not planned.task.allow_failure:
                     final = result.state
                     break
@@ -291,6 +281,60 @@ class Dispatcher:
                 error=error,
             ),
         )
+
+    async def _working_directory_child(
+        self,
+        tracked: Tracked,
+        effect: RunWorkingDirectory,
+        planned: PlannedTaskRun,
+        shared: Path,
+        send: Send,
+    ) -> JobResult:
+        """Run one WorkingDirectory child in `shared`, retrying it in place by its `retry`."""
+        from tercel.engine.context import child_context
+        from tercel.engine.retry import next_attempt_at
+        from tercel.plugins.context import RunnableTask
+
+        task = planned.task
+        if not isinstance(task, RunnableTask):
+            raise TercelError(f"`{task.id}` cannot run in a WorkingDirectory")
+        execution = tracked.execution
+        retry = planned.retry
+        in_place = retry is not None and retry.behavior.upper() != "CREATE_NEW_EXECUTION"
+        first_started = self.clock()
+        attempt = 1
+        while True:
+            send(execution.id, TaskRunStarted(planned.task_run_id, attempt))
+            variables = child_context(execution, effect, planned)
+            variables["workingDir"] = str(shared)
+            ctx = self.context(
+                tracked,
+                task=planned.task,
+                task_run_id=planned.task_run_id,
+                attempt_number=attempt,
+                variables=variables,
+                shared_dir=shared,
+            )
+            outcome: asyncio.Future[JobResult] = asyncio.get_running_loop().create_future()
+            job = Job(execution.id, planned.task_run_id, attempt, task, ctx)
+            self.pool.submit(job, outcome.set_result)
+            result = await outcome
+            at = None
+            if result.state is State.FAILED and in_place and retry is not None:
+                at = next_attempt_at(
+                    retry,
+                    attempts_done=attempt,
+                    first_started=first_started,
+                    last_ended=self.clock(),
+                    draw=random.random(),  # the jitter of `random` retries
+                )
+            event = self._event(result)
+            if at is None:
+                send(execution.id, event)
+                return result
+            send(execution.id, dataclasses.replace(event, retrying=True))
+            await asyncio.sleep(max((at - self.clock()).total_seconds(), 0.0))
+            attempt += 1
 
     def kill(self, task_run_id: str) -> bool:
         """Stop a running attempt (it reports KILLED); False if none is running."""

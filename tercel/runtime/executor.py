@@ -45,6 +45,7 @@ from tercel.runtime.concurrency import next_queued, running_count
 from tercel.runtime.dispatch import Dispatcher
 from tercel.runtime.logs import AttemptLogger, LogWriter, execution_logger
 from tercel.runtime.namespaces import NamespaceSettings
+from tercel.runtime.scheduler.conditions import execution_conditions
 from tercel.runtime.subflows import subflow_outputs
 from tercel.runtime.template_places import FlowSources
 from tercel.runtime.tracked import ParentLink, TemplateRenderer, Tracked, utc_now
@@ -251,6 +252,7 @@ class Executor:
             new_id=short_id,
             render=tracked.renderer,
             environment=tracked.environment,
+            conditions=execution_conditions,
         )
 
     def _step(self, tracked: Tracked, events: list[Event]) -> None:

@@ -79,10 +79,12 @@ def resolve_execution_inputs(
     local_files: bool,
     context: Mapping[str, Any] | None = None,
     services: Any = None,
+    require: bool = True,
 ) -> dict[str, Any]:
     """Typed inputs of a new execution; InputError naming the input when one is wrong.
 
     Input expressions see `context` (see `input_renderer`) and the inputs resolved before.
+    `require` false leaves missing required inputs null (see `check_inputs`).
     """
     from tercel.model.input_values import resolve_inputs
 
@@ -91,4 +93,4 @@ def resolve_execution_inputs(
         return _upload(flow, execution_id, input_id, value, storage, local_files=local_files)
 
     render = input_renderer(context or {}, services)
-    return dict(resolve_inputs(flow, raw, render=render, store_file=store_file))
+    return dict(resolve_inputs(flow, raw, render=render, store_file=store_file, require=require))

@@ -244,7 +244,7 @@ class LocalRuntime:
         from tercel.runtime.creation import CORRELATION_ID, merge_labels
 
         flow, execution = self._load(execution_id)
-        replayed = replay(execution, task_run_id, self.executor.clock(), new_id=short_id)
+        replayed = replay(execution, task_run_id, self.executor.clock(), new_id=short_id, flow=flow)
         correlation = execution.label_map().get(CORRELATION_ID, replayed.id)
         replayed.labels = merge_labels(replayed.labels, [Label(CORRELATION_ID, correlation)])
         self.submit(flow, replayed)

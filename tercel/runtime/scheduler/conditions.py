@@ -88,6 +88,12 @@ def evaluate_all(conditions: Sequence[Condition], ctx: ConditionContext) -> bool
     return all(evaluate(condition, ctx) for condition in conditions)
 
 
+def execution_conditions(conditions: Sequence[Condition], flow: Flow, execution: Execution) -> bool:
+    """Whether `conditions` hold for `execution` of `flow` (flow `listeners`: the engine's
+    `ConditionCheck`); ConditionError when one cannot be evaluated."""
+    return evaluate_all(conditions, ConditionContext(flow=flow, upstream=execution))
+
+
 def _upstream(ctx: ConditionContext, what: str) -> Execution:
     if ctx.upstream is None:
         raise ConditionError(f"{what} needs an upstream execution (use it in a Flow trigger)")

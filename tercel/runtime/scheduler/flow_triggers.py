@@ -2,24 +2,32 @@
 
 `FlowTriggers.on_step` is an executor listener: it sees every execution after each step
 and, when the execution's state changed, starts the flows whose Flow trigger matches:
-the state is in `states` (default: terminal states), every condition holds, and the
-`preconditions` (every listed upstream flow seen within the window) are met. A flow never
-triggers itself.
+the state is in `states` (default: terminal states), every plain condition holds, and every
+window is complete: a deprecated `MultipleCondition` or the `preconditions` (each listed
+upstream flow and each `where` group seen within the time window). A flow never triggers
+itself. A condition that cannot be evaluated (a template error...) is false for that event
+only, so one bad condition never silences the trigger for the other events.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from tercel.engine.state import State
 from tercel.errors import TercelError
+from tercel.model.condition import Condition
 from tercel.model.durations import parse_duration
 from tercel.model.trigger import TERMINAL_STATES
-from tercel.plugins.core.trigger.flow import Filter, FlowTrigger, Preconditions
-from tercel.runtime.scheduler.conditions import ConditionContext, evaluate_all
+from tercel.plugins.core.condition.logic import MultipleCondition
+from tercel.plugins.core.trigger.flow import Filter, FlowTrigger, UpstreamFlow, Where
+from tercel.runtime.scheduler.conditions import ConditionContext
+from tercel.runtime.scheduler.conditions import evaluate as evaluate_condition
 from tercel.runtime.scheduler.launcher import TriggerIndex, launch
 from tercel.store.records import TriggerState
 
@@ -120,7 +128,13 @@ class FlowTriggers:
         return False
 
     def evaluate(self, upstream: Execution) -> list[Execution]:
-        """Start every flow whose Flow trigger matches this execution's current state."""
+        """Start every flow whose Flow trigger matches this execution's current state.
+
+        Kestra's order: the trigger's `states`, then its plain conditions (a condition that
+        cannot be evaluated counts as false for this event only), then every remembered
+        window (`MultipleCondition`s and `preconditions`) records what this event satisfies,
+        and the trigger fires when all of them are complete.
+        """
         created = []
         for tenant, flow, trigger in self.index.of_type(FlowTrigger):
             if tenant != upstream.tenant_id:
@@ -135,13 +149,13 @@ class FlowTriggers:
                 continue
             variables = upstream_variables(upstream)
             ctx = ConditionContext(flow=flow, upstream=upstream, variables=variables)
+            plain = [c for c in trigger.conditions if not isinstance(c, MultipleCondition)]
+            if not all(_holds(condition, ctx, trigger.id) for condition in plain):
+                continue
+            windows = condition_windows(trigger, ctx)
+            if windows and not self._windows(tenant, flow, trigger, windows):
+                continue
             try:
-                if not evaluate_all(trigger.conditions, ctx):
-                    continue
-                if trigger.preconditions is not None and not self._preconditions(
-                    tenant, flow, trigger, trigger.preconditions, upstream
-                ):
-                    continue
                 created.append(
                     launch(
                         self.runtime,
@@ -150,6 +164,8 @@ class FlowTriggers:
                         trigger,
                         variables,
                         context=upstream_context(upstream),
+                        # Kestra creates the execution with the rendered inputs as given.
+                        require_inputs=False,
                     )
                 )
             except TercelError as error:
@@ -158,55 +174,123 @@ class FlowTriggers:
                 )
         return created
 
-    def _preconditions(
-        self,
-        tenant: str,
-        flow: Flow,
-        trigger: FlowTrigger,
-        preconditions: Preconditions,
-        upstream: Execution,
+    def _windows(
+        self, tenant: str, flow: Flow, trigger: FlowTrigger, windows: list[ConditionWindow]
     ) -> bool:
-        """Record which listed flows and `where` groups matched; true once all did in the window."""
-        if not preconditions.flows and not preconditions.where:
-            return True
+        """Record what this event satisfies in each window; true once every window is full."""
         now = datetime.now(UTC)
-        window_text = (
+        state = self.store.triggers.find(
+            flow.namespace, flow.id, trigger.id, tenant=tenant
+        ) or TriggerState(tenant, flow.namespace, flow.id, trigger.id)
+        stored: dict[str, dict[str, str]] = dict(state.extra.get("windows", {}))
+        complete = True
+        for window in windows:
+            span = parse_duration(window.window)
+            seen = {
+                name: moment
+                for name, moment in dict(stored.get(window.id, {})).items()
+                if name in window.checks and datetime.fromisoformat(moment) + span >= now
+            }
+            for name, check in window.checks.items():
+                if check():
+                    seen[name] = now.isoformat()
+            full = all(name in seen for name in window.checks)
+            complete = complete and full
+            # As in Kestra, a full window starts over unless `resetOnSuccess: false`.
+            stored[window.id] = {} if full and window.reset_on_success else seen
+        state.extra = {**state.extra, "windows": stored}
+        self.store.triggers.save(state)
+        return complete
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionWindow:
+    """Named checks that must all have held within `window` (MultipleCondition, preconditions).
+
+    Each check judges the current upstream execution alone; the window remembers which
+    ones held and when.
+    """
+
+    id: str
+    window: str
+    reset_on_success: bool
+    checks: dict[str, Callable[[], bool]]
+
+
+def condition_windows(trigger: FlowTrigger, ctx: ConditionContext) -> list[ConditionWindow]:
+    """The trigger's deprecated `MultipleCondition`s and its `preconditions`, as windows."""
+    windows = [
+        ConditionWindow(
+            f"multiple:{condition.id}",
+            condition.window or DEFAULT_WINDOW,
+            condition.reset_on_success,
+            {
+                name: partial(_holds, member, ctx, trigger.id)
+                for name, member in condition.conditions.items()
+            },
+        )
+        for condition in trigger.conditions
+        if isinstance(condition, MultipleCondition)
+    ]
+    preconditions = trigger.preconditions
+    if preconditions is not None and (preconditions.flows or preconditions.where):
+        upstream = ctx.upstream
+        assert upstream is not None
+        checks: dict[str, Callable[[], bool]] = {}
+        for index, expected in enumerate(preconditions.flows or []):
+            checks[f"flow:{index}"] = partial(upstream_flow_matches, expected, upstream)
+        for group in preconditions.where or []:
+            checks[f"where:{group.id}"] = partial(_group_holds, group, upstream, trigger.id)
+        window = (
             preconditions.time_window.window
             if preconditions.time_window is not None and preconditions.time_window.window
             else DEFAULT_WINDOW
         )
-        window = parse_duration(window_text)
-        state = self.store.triggers.find(
-            flow.namespace, flow.id, trigger.id, tenant=tenant
-        ) or TriggerState(tenant, flow.namespace, flow.id, trigger.id)
-        seen: dict[str, str] = dict(state.extra.get("seen", {}))
-        required = [f"flow:{i}" for i in range(len(preconditions.flows))]
-        required += [f"where:{group.id}" for group in preconditions.where]
-        for index, expected in enumerate(preconditions.flows):
-            states = [str(s) for s in expected.states] if expected.states else ["SUCCESS"]
-            labels = upstream.label_map()
-            if (
-                upstream.namespace == expected.namespace
-                and expected.flow_id in (None, upstream.flow_id)
-                and upstream.state.current.value in states
-                and all(labels.get(k) == v for k, v in (expected.labels or {}).items())
-            ):
-                seen[f"flow:{index}"] = now.isoformat()
-        for group in preconditions.where:
-            results = [filter_matches(f, upstream) for f in group.filters]
-            if all(results) if str(group.operand) == "AND" else any(results):
-                seen[f"where:{group.id}"] = now.isoformat()
-        seen = {
-            key: moment
-            for key, moment in seen.items()
-            if key in required and datetime.fromisoformat(moment) + window >= now
-        }
-        satisfied = all(key in seen for key in required)
-        if satisfied and preconditions.reset_on_success:
-            seen = {}
-        state.extra = {**state.extra, "seen": seen}
-        self.store.triggers.save(state)
-        return satisfied
+        windows.append(
+            ConditionWindow(
+                f"preconditions:{preconditions.id}",
+                window,
+                preconditions.reset_on_success,
+                checks,
+            )
+        )
+    return windows
+
+
+def _holds(condition: Condition, ctx: ConditionContext, trigger_id: str) -> bool:
+    """One condition; one that cannot be evaluated is false for this event (logged)."""
+    try:
+        return evaluate_condition(condition, ctx)
+    except TercelError as error:
+        _log.warning(
+            "trigger %s: condition `%s` not evaluated: %s", trigger_id, condition.type, error
+        )
+        return False
+
+
+def upstream_flow_matches(expected: UpstreamFlow, upstream: Execution) -> bool:
+    """One entry of `preconditions.flows` against the upstream execution."""
+    if upstream.namespace != expected.namespace:
+        return False
+    if expected.flow_id is not None and upstream.flow_id != expected.flow_id:
+        return False
+    # Without `states`, any state the trigger listens to counts (the trigger's `states`
+    # were checked first).
+    if expected.states and upstream.state.current.value not in [str(s) for s in expected.states]:
+        return False
+    labels = upstream.label_map()
+    return all(labels.get(k) == str(v) for k, v in dict(expected.labels or {}).items())
+
+
+def _group_holds(group: Where, upstream: Execution, trigger_id: str) -> bool:
+    """A `where` group: its filters in order, stopping at the first that decides."""
+    try:
+        if str(group.operand) == "OR":
+            return any(filter_matches(f, upstream) for f in group.filters)
+        return all(filter_matches(f, upstream) for f in group.filters)
+    except TercelError as error:
+        _log.warning("trigger %s: filter group `%s` not evaluated: %s", trigger_id, group.id, error)
+        return False
 
 
 def filter_matches(condition: Filter, upstream: Execution) -> bool:

@@ -141,10 +141,12 @@ def launch(
     schedule_date: datetime | None = None,
     extra_inputs: Mapping[str, Any] | None = None,
     extra_labels: Mapping[str, str] | None = None,
+    require_inputs: bool = True,
 ) -> Execution:
     """Create and start an execution of `flow` for `trigger` (`trigger.*` = `variables`).
 
     `extra_inputs` and `extra_labels` (a backfill's) win over the trigger's own.
+    `require_inputs` false starts it even when a required input has no value.
     """
     render_context = {"trigger": dict(variables), **(context or {})}
     inputs = {**render_inputs(trigger, render_context), **(extra_inputs or {})}
@@ -158,4 +160,5 @@ def launch(
         tenant=tenant,
         trigger=ExecutionTrigger(trigger.id, trigger.type, dict(variables)),
         schedule_date=schedule_date,
+        require_inputs=require_inputs,
     )

@@ -293,3 +293,81 @@ async def test_an_input_depending_on_another_sees_its_value(runtime: LocalRuntim
     assert eu.inputs["gdpr"] is True
     with pytest.raises(InputError, match="zone"):
         runtime.create(flow, {"region": "us", "zone": "eu-west"})
+
+
+LISTENED = """
+id: listened
+namespace: company.team
+tasks:
+  - id: boom
+    type: io.kestra.plugin.core.execution.Fail
+listeners:
+  - tasks:
+      - id: always
+        type: io.kestra.plugin.core.debug.Return
+        format: "ended {{ execution.state }}"
+  - conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionStatus
+        in: [FAILED]
+    tasks:
+      - id: on-failure
+        type: io.kestra.plugin.core.debug.Return
+        format: failed
+  - conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionStatus
+        in: [SUCCESS]
+    tasks:
+      - id: on-success
+        type: io.kestra.plugin.core.debug.Return
+        format: succeeded
+"""
+
+
+async def test_deprecated_listeners_run_after_the_end_when_their_conditions_hold(
+    runtime: LocalRuntime,
+) -> None:
+    execution = await run_to_end(runtime, flow_of(LISTENED))
+    assert execution.state.current is State.FAILED
+    assert [tr.task_id for tr in execution.task_run_list] == ["boom", "always", "on-failure"]
+    assert execution.task_run_list[1].outputs == {"value": "ended FAILED"}
+    stored = runtime.store.executions.get(execution.id)
+    assert stored.state.current is State.FAILED
+    assert [tr.state.current for tr in stored.task_run_list[1:]] == [State.SUCCESS] * 2
+
+
+RETRIED_IN_PLACE = """
+id: wd-retry
+namespace: company.team
+tasks:
+  - id: wd
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: flaky
+        type: io.kestra.plugin.scripts.shell.Commands
+        taskRunner:
+          type: io.kestra.plugin.core.runner.Process
+        retry:
+          type: constant
+          interval: PT0.2S
+          maxAttempt: 3
+        commands:
+          - test -f tried-once || { touch tried-once; exit 1; }
+      - id: after
+        type: io.kestra.plugin.scripts.shell.Commands
+        taskRunner:
+          type: io.kestra.plugin.core.runner.Process
+        commands:
+          - test -f tried-once
+"""
+
+
+async def test_working_directory_children_are_retried_in_their_directory(
+    runtime: LocalRuntime,
+) -> None:
+    execution = await run_to_end(runtime, flow_of(RETRIED_IN_PLACE))
+    assert execution.state.current is State.SUCCESS
+    flaky = execution.task_runs_of("flaky")[0]
+    assert [a.state.current for a in flaky.attempts] == [State.FAILED, State.SUCCESS]
+    assert State.RETRYING in [h.state for h in flaky.state.histories]
+    assert State.RETRYING in [h.state for h in execution.state.histories]
+    assert execution.task_runs_of("after")[0].state.current is State.SUCCESS

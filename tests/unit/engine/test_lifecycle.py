@@ -344,3 +344,126 @@ def test_reloaded_execution_accepts_its_pending_timers(tmp_path: Path) -> None:
     execution = driver.run(start=False)
     assert execution.state.current is State.SUCCESS
     assert len(execution.task_run_list) == 9
+
+
+@pytest.mark.parametrize(
+    ("failed", "restarted_task", "running_tasks"),
+    [
+        ("FIRST", "2-1-1_t1", {"1_each", "2-1_seq"}),
+        ("SECOND", "2-1-2-1_t1", {"1_each", "2-1_seq", "2-1-2_t2"}),
+    ],
+)
+def test_restart_sets_failed_flowable_parents_running_and_failed_children_restarted(
+    failed: str, restarted_task: str, running_tasks: set[str], tmp_path: Path
+) -> None:
+    driver = Driver(load("restart-each.yaml"), tmp_path, inputs={"failed": failed})
+    execution = driver.run()
+    assert execution.state.current is State.FAILED
+    restart(driver.flow, execution, driver.now)
+    states = {(tr.task_id, tr.state.current) for tr in execution.task_run_list}
+    assert {task for task, state in states if state is State.RUNNING} == running_tasks
+    assert {task for task, state in states if state is State.RESTARTED} == {restarted_task}
+    assert [h.state for h in execution.state.histories][-2:] == [State.FAILED, State.RESTARTED]
+    assert len(execution.state.histories) == 4
+    # Continuing runs the restarted children again under their RUNNING parents.
+    assert driver.run().state.current is State.FAILED
+    assert all(len(tr.attempts) == 2 for tr in driver.task_runs(restarted_task))
+
+
+def test_restart_leaves_killed_task_runs_alone(tmp_path: Path) -> None:
+    flow = parse(
+        """
+id: k
+namespace: t
+tasks:
+  - id: par
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - {id: a, type: io.kestra.plugin.core.log.Log, message: a}
+      - {id: b, type: io.kestra.plugin.core.log.Log, message: b}
+"""
+    )
+    driver = Driver(flow, tmp_path, auto=False)
+    driver.run()
+    jobs = {job.task_run.task_id: job.task_run.id for job in driver.running.values()}
+    driver.finish(jobs["a"], State.FAILED)
+    driver.finish(jobs["b"], State.KILLED)
+    execution = driver.run(start=False)
+    assert execution.state.current.is_terminated
+    reset = restart(driver.flow, execution, driver.now)
+    assert sorted(tr.task_id for tr in reset) == ["a", "par"]
+    assert driver.state_of("b") is State.KILLED
+
+
+def test_replay_is_a_child_of_the_original_and_keeps_its_history(tmp_path: Path) -> None:
+    driver = Driver(load("restart-each.yaml"), tmp_path, inputs={"failed": "NO"})
+    execution = driver.run()
+    # The first Log inside the nested ForEach: three flowable ancestors.
+    index = next(i for i, tr in enumerate(execution.task_run_list) if tr.task_id == "2-1-2-1_t1")
+    target = execution.task_run_list[index]
+    counter = iter(range(1000))
+    replayed = replay(
+        execution, target.id, driver.now, new_id=lambda: f"n{next(counter)}", flow=driver.flow
+    )
+    assert replayed.parent_id == execution.id
+    assert replayed.original_id == execution.id
+    assert [h.state for h in replayed.state.histories] == [
+        *(h.state for h in execution.state.histories),
+        State.RESTARTED,
+    ]
+    assert replayed.task_run_list[index].state.current is State.RESTARTED
+    # Its flowable ancestors plan their children again: RUNNING, as Kestra leaves them.
+    by_id = {tr.id: tr for tr in replayed.task_run_list}
+    parent = by_id.get(replayed.task_run_list[index].parent_task_run_id or "")
+    ancestors = []
+    while parent is not None:
+        ancestors.append((parent.task_id, parent.state.current))
+        parent = by_id.get(parent.parent_task_run_id or "")
+    assert ancestors == [
+        ("2-1-2_t2", State.RUNNING),
+        ("2-1_seq", State.RUNNING),
+        ("1_each", State.RUNNING),
+    ]
+    follow = Driver(driver.flow, tmp_path)
+    follow.execution = replayed
+    assert follow.run().state.current is State.SUCCESS
+
+
+def test_flowable_errors_start_at_the_first_failure_and_finally_waits_for_all(
+    tmp_path: Path,
+) -> None:
+    flow = parse(
+        """
+id: e
+namespace: t
+tasks:
+  - id: par
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - {id: a, type: io.kestra.plugin.core.log.Log, message: a}
+      - {id: b, type: io.kestra.plugin.core.log.Log, message: b}
+    errors:
+      - {id: err, type: io.kestra.plugin.core.log.Log, message: e}
+    finally:
+      - {id: fin, type: io.kestra.plugin.core.log.Log, message: f}
+"""
+    )
+    driver = Driver(flow, tmp_path, auto=False)
+    driver.run()
+    jobs = {job.task_run.task_id: job.task_run.id for job in driver.running.values()}
+    driver.finish(jobs["a"], State.FAILED)
+    driver.run(start=False)
+    # `b` still runs, and the errors branch has already started.
+    assert not driver.state_of("b").is_terminated
+    assert [job.task_run.task_id for job in driver.running.values()] == ["b", "err"]
+    err = next(job.task_run.id for job in driver.running.values() if job.task_run.task_id == "err")
+    driver.finish(err, State.SUCCESS)
+    driver.run(start=False)
+    assert not driver.task_runs("fin")  # finally waits for `b`
+    driver.finish(jobs["b"], State.SUCCESS)
+    driver.run(start=False)
+    (fin,) = driver.running.values()
+    driver.finish(fin.task_run.id, State.SUCCESS)
+    execution = driver.run(start=False)
+    assert execution.state.current is State.FAILED
+    assert [tr.task_id for tr in execution.task_run_list] == ["par", "a", "b", "err", "fin"]

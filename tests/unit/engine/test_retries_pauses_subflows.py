@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from engine_driver import Driver, load, run_flow
+from engine_driver import Driver, load, parse, run_flow
 
 from tercel.engine.api import Resume, RetryExecution, ScheduleTimer, Start, StartSubflow
 from tercel.engine.state import State
@@ -343,3 +343,76 @@ def test_for_each_item_counts_survive_a_reload(tmp_path: Path) -> None:
     assert execution.state.current is State.SUCCESS
     items = driver.task_runs("each_items")[0].outputs
     assert items["iterations"] == {"CREATED": 0, "RUNNING": 0, "SUCCESS": 26}
+
+
+def test_execution_is_retrying_while_an_attempt_waits_for_its_delay(tmp_path: Path) -> None:
+    flow = parse(
+        """
+id: r
+namespace: t
+tasks:
+  - id: flaky
+    type: io.kestra.plugin.core.log.Log
+    message: x
+    retry: {type: constant, interval: PT1M, maxAttempt: 2}
+"""
+    )
+    driver = Driver(flow, tmp_path, auto=False)
+    driver.run()
+    (job,) = driver.running.values()
+    driver.finish(job.task_run.id, State.FAILED)
+    assert driver.state_of("flaky") is State.RETRYING
+    assert driver.execution.state.current is State.RETRYING
+    assert driver.step()  # the retry delay is over
+    assert driver.execution.state.current is State.RUNNING
+    (job,) = driver.running.values()
+    driver.finish(job.task_run.id, State.SUCCESS)
+    execution = driver.run(start=False)
+    assert [h.state for h in execution.state.histories] == [
+        State.CREATED,
+        State.RUNNING,
+        State.RETRYING,
+        State.RUNNING,
+        State.SUCCESS,
+    ]
+
+
+def test_working_directory_children_carry_the_retry_that_applies_to_them(
+    tmp_path: Path,
+) -> None:
+    from tercel.engine.api import RunWorkingDirectory, TaskRunResult, TaskRunStarted
+
+    flow = parse(
+        """
+id: w
+namespace: t
+retry: {type: constant, interval: PT1S, maxAttempt: 5}
+tasks:
+  - id: wd
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: own
+        type: io.kestra.plugin.core.log.Log
+        message: x
+        retry: {type: constant, interval: PT2S, maxAttempt: 2}
+      - {id: inherited, type: io.kestra.plugin.core.log.Log, message: y}
+"""
+    )
+    driver = Driver(flow, tmp_path, auto=False)
+    driver.send(Start())
+    (effect,) = [e for e in driver.effects if isinstance(e, RunWorkingDirectory)]
+    own, inherited = effect.children
+    assert own.retry is not None
+    assert own.retry.interval == "PT2S"
+    assert inherited.retry is flow.retry
+    # The worker reports a failed attempt it will retry: RETRYING, then a second attempt.
+    driver.send(TaskRunStarted(own.task_run_id, 1))
+    driver.send(TaskRunResult(own.task_run_id, State.FAILED, attempt_number=1, retrying=True))
+    assert driver.state_of("own") is State.RETRYING
+    assert driver.execution.state.current is State.RETRYING
+    driver.send(TaskRunStarted(own.task_run_id, 2))
+    assert driver.execution.state.current is State.RUNNING
+    driver.send(TaskRunResult(own.task_run_id, State.SUCCESS, attempt_number=2))
+    run = driver.task_runs("own")[0]
+    assert [a.state.current for a in run.attempts] == [State.FAILED, State.SUCCESS]
+    assert run.state.current is State.SUCCESS
