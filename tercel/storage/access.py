@@ -4,7 +4,7 @@ Templates (`read()`, `fileSize()`, `fileExists()`, `isFileEmpty()`), storage tas
 `inputFiles` and ``kestra://`` URIs in commands all ask `ExecutionScope`; the URI is parsed
 by `tercel.storage.uri.parse` first, so an encoded form (``%65xecutions``, ``%2F``) is judged
 exactly like the plain one. The rule, and how it compares with Kestra, is in
-docs/architecture.md ("Internal storage: who may read and delete what").
+docs/architecture.md §4.6 ("Who may read and delete what").
 """
 
 from __future__ import annotations

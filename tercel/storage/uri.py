@@ -7,8 +7,7 @@ the same here.
 Every URI that reaches a storage backend or an access check is parsed once, by `parse`, into
 its decoded path segments. Checks then compare segments, never raw strings, so that
 ``%65xecutions`` and ``executions`` are the same word and ``executions%2Fx`` is refused
-instead of being one segment here and two on disk (see docs/architecture.md, "Internal
-storage").
+instead of being one segment here and two on disk (see docs/architecture.md §4.6).
 """
 
 from __future__ import annotations
