@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "execution",
     "logs",
     "blueprint",
+    "ascode",
 )
 
 app = typer.Typer(
