@@ -99,8 +99,16 @@ class NamespaceFiles:
         return self.storage.get(uri) if self.storage.exists(uri) else None
 
     def remove_quietly(self, namespace: str, path: str) -> None:
-        """Delete a file if it exists (undoing a write that created it)."""
-        self.storage.delete(namespace_file(namespace, clean_path(path)))
+        """Delete a file if it exists, and the directories its write created (undo)."""
+        target = clean_path(path)
+        self.storage.delete(namespace_file(namespace, target))
+        parent = posixpath.dirname(target)
+        while parent:
+            disk = self._disk(namespace, parent)
+            if disk is None or not disk.is_dir() or any(disk.iterdir()):
+                break
+            disk.rmdir()
+            parent = posixpath.dirname(parent)
 
     def write(self, namespace: str, path: str, content: bytes) -> str:
         """Create or replace a file; its path."""

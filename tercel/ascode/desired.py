@@ -1,9 +1,10 @@
 """What one environment wants on its server: the folder with the environment's overrides.
 
 `desired_state(folder, environment)` gives one `DesiredNamespace` per namespace the folder
-(or the environment) names. An environment that lists `managedNamespaces` deploys only
-those (and their children); the others are skipped with a note, so one folder can serve a
-dev server that runs everything and a prod server that runs a part.
+(or the environment) names. Everything in the folder is deployed; `managedNamespaces` says
+where the environment owns the server's content, i.e. where `--prune` may delete what the
+folder does not have (a namespace and its children). Without the list, every namespace the
+folder names is managed.
 """
 
 from __future__ import annotations
@@ -43,20 +44,16 @@ def merge_defaults(
 def desired_state(
     folder: Folder, environment: Environment
 ) -> tuple[list[DesiredNamespace], list[str]]:
-    """The namespaces to compare, sorted, and notes on what this environment skips."""
+    """The namespaces to compare, sorted, and notes for the plan's header."""
     names = set(folder.namespace_names()) | set(environment.overrides)
     if environment.managed is not None:
         names |= set(environment.managed)
     notes: list[str] = []
+    if environment.managed is not None:
+        notes.append("--prune deletes only in: " + ", ".join(environment.managed))
     wanted: list[DesiredNamespace] = []
     for namespace in sorted(names):
-        if not environment.manages(namespace):
-            notes.append(
-                f"namespace `{namespace}` skipped: environment `{environment.name}` does not "
-                "manage it (managedNamespaces)"
-            )
-            continue
-        desired = DesiredNamespace(namespace)
+        desired = DesiredNamespace(namespace, managed=environment.manages(namespace))
         desired.flows = {f.id: f for f in folder.flows if f.namespace == namespace}
         desired.files = dict(folder.files.get(namespace, {}))
         spec = folder.namespaces.get(namespace)

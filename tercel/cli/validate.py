@@ -139,7 +139,9 @@ def validate(
     )
     # Like eslint (not ruff), a path with nothing to validate fails: in CI a typo in the
     # path must not pass as "all flows valid".
-    raise typer.Exit(1 if errors or unusable or not results else 0)
+    # A flows-as-code folder may hold only namespaces or environments, and still be valid.
+    empty = not results and not any(_is_project(path) for path in paths)
+    raise typer.Exit(1 if errors or unusable or empty else 0)
 
 
 def _problem_json(problem: Problem) -> dict[str, object]:
