@@ -13,7 +13,7 @@ bad input. Secret *values* never live here: a secret names where its value comes
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from tercel.model.flow import NAMESPACE_PATTERN
 from tercel.model.loader import FLOW_SUFFIXES, FlowResult, validate_file
 from tercel.model.yaml_source import PositionMap, parse_documents
 from tercel.store.kvtypes import KEY_PATTERN
+from tercel.templating.references import check_flow_source
 
 FLOWS_DIR = "flows"
 NAMESPACES_DIR = "namespaces"
@@ -168,13 +169,20 @@ def load_folder(root: Path) -> Folder:
     return folder
 
 
-def _load_flows(folder: Folder) -> None:
-    from tercel.cli.validate import reference_problems
+def _references(result: FlowResult) -> list[Problem]:
+    """The static template-reference problems of a valid flow, at file lines (as `validate`)."""
+    if result.flow is None or not result.ok:
+        return []
+    found = check_flow_source(result.flow, result.source, result.path)
+    shift = result.source_offset
+    return [replace(p, line=p.line + shift) if p.line else p for p in found]
 
+
+def _load_flows(folder: Folder) -> None:
     results: list[FlowResult] = []
     for path in _yaml_files(folder.root / FLOWS_DIR):
         for result in validate_file(path):
-            result.problems.extend(reference_problems(result))
+            result.problems.extend(_references(result))
             results.append(result)
     flag_duplicate_flows(results)
     folder.flow_results = results

@@ -125,7 +125,8 @@ def to_yaml(value: Any) -> str:
     """A value as block YAML, keys in their order (the form diffs are shown in)."""
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
+    # Keys keep the folder's order (variables before pluginDefaults), as the user wrote them.
+    setattr(yaml, "sort_base_mapping_type_on_output", False)  # noqa: B010 - untyped option
     buffer = io.StringIO()
     yaml.dump(value, buffer)
     return buffer.getvalue()
@@ -300,7 +301,7 @@ def _compare(desired: DesiredNamespace, state: Mapping[str, Any], *, prune: bool
                 Change("file", "create", path, None, encoded, file_diff(None, content, path))
             )
         elif current["fingerprint"] != fingerprint:
-            before = base64.b64decode(current["content"])
+            stored = base64.b64decode(current["content"])
             plan.changes.append(
                 Change(
                     "file",
@@ -308,7 +309,7 @@ def _compare(desired: DesiredNamespace, state: Mapping[str, Any], *, prune: bool
                     path,
                     current["fingerprint"],
                     encoded,
-                    file_diff(before, content, path),
+                    file_diff(stored, content, path),
                 )
             )
     for path, current in sorted(server_files.items()):

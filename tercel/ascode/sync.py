@@ -32,6 +32,7 @@ from tercel.errors import (
     FlowValidationError,
     InvalidNameError,
     Problem,
+    SecretError,
     StaleStateError,
 )
 from tercel.model.loader import validate_source
@@ -110,9 +111,9 @@ class NamespaceSync:
         for entry in self.store.kv.list(namespace, tenant=tenant):
             found[("kv", entry.key)] = kv_fingerprint(entry.value, entry.type)
         for name in self.store.secrets.names(namespace, tenant=tenant):
-            record = self.store.secrets.find(namespace, name, tenant=tenant)
-            if record is not None:
-                found[("secret", name)] = record.updated.isoformat()
+            secret = self.store.secrets.find(namespace, name, tenant=tenant)
+            if secret is not None:
+                found[("secret", name)] = secret.updated.isoformat()
         return found
 
     def _files(self, namespace: str) -> dict[str, bytes]:
@@ -195,28 +196,41 @@ class NamespaceSync:
         if any(op.kind == "secret" and op.action != "delete" for op in operations) and (
             self.secrets is None or not self.secrets.enabled
         ):
-            from tercel.errors import SecretError
-
             raise SecretError(
                 "secrets cannot be stored without an encryption key on the server "
                 "(TERCEL_ENCRYPTION_KEY)"
             )
         undo: list[Callable[[], None]] = []
         results: list[dict[str, Any]] = []
+        # Two applies to one namespace take turns (an advisory lock on PostgreSQL, across
+        # processes): otherwise both could pass the fingerprint check before either commits.
+        with self.store.execution_lock(f"namespace-sync/{tenant}/{namespace}"):
+            self._apply_all(tenant, namespace, operations, sources=sources, undo=undo, out=results)
+        return results
+
+    def _apply_all(
+        self,
+        tenant: str,
+        namespace: str,
+        operations: Sequence[Operation],
+        *,
+        sources: dict[int, Any],
+        undo: list[Callable[[], None]],
+        out: list[dict[str, Any]],
+    ) -> None:
         try:
             with self.store.transaction():
                 self._check_expected(tenant, namespace, operations)
                 for index, op in enumerate(operations):
                     if op.kind != "file":
-                        results.append(self._apply_one(tenant, namespace, op, sources.get(index)))
+                        out.append(self._apply_one(tenant, namespace, op, sources.get(index)))
                 for op in operations:
                     if op.kind == "file":
-                        results.append(self._apply_file(namespace, op, undo))
+                        out.append(self._apply_file(namespace, op, undo))
         except BaseException:
             for step in reversed(undo):
                 step()
             raise
-        return results
 
     def _check_flows(self, namespace: str, operations: Sequence[Operation]) -> dict[int, Any]:
         """Every flow to write is valid and in this namespace (all problems at once)."""
@@ -251,7 +265,7 @@ class NamespaceSync:
 
     def _check_expected(self, tenant: str, namespace: str, operations: Sequence[Operation]) -> None:
         current = self.fingerprints(tenant, namespace)
-        moved = []
+        moved: list[dict[str, object]] = []
         for op in operations:
             actual = current.get((op.kind, op.name))
             if actual != op.expected:
@@ -318,10 +332,14 @@ class NamespaceSync:
         assert self.files is not None
         files = self.files
         previous = files.find(namespace, op.name)
-        if previous is None:
-            undo.append(lambda: files.remove_quietly(namespace, op.name))
-        else:
-            undo.append(lambda: files.write(namespace, op.name, previous))
+
+        def restore() -> None:
+            if previous is None:
+                files.remove_quietly(namespace, op.name)
+            else:
+                files.write(namespace, op.name, previous)
+
+        undo.append(restore)
         if op.action == "delete":
             files.delete(namespace, op.name)
         else:

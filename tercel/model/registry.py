@@ -9,6 +9,7 @@ the first time the registry is used.
 from __future__ import annotations
 
 import importlib.metadata
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -45,6 +46,10 @@ class Registry:
     _by_name: dict[str, PluginInfo] = field(default_factory=dict)
     _canonical: dict[str, PluginInfo] = field(default_factory=dict)
     _loaded: bool = False
+    _loading: bool = False
+    # Threads of a server validate flows concurrently from the start: one loads the plugins,
+    # the others wait (they would see a half-filled registry and call a type unknown).
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def register(self, info: PluginInfo) -> None:
         """Register a type under its canonical name and every alias."""
@@ -55,15 +60,22 @@ class Registry:
     def _ensure_loaded(self) -> None:
         if self._loaded:
             return
-        self._loaded = True
-        for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-            register = entry_point.load()
-            register()
-        # The core plugins are always there, even when the package is not installed
-        # (e.g. running from a source checkout without `pip install -e .`).
-        from tercel.plugins import core
+        with self._lock:
+            if self._loaded or self._loading:  # done, or this thread is loading (re-entry)
+                return
+            self._loading = True
+            try:
+                for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+                    register = entry_point.load()
+                    register()
+                # The core plugins are always there, even when the package is not installed
+                # (e.g. running from a source checkout without `pip install -e .`).
+                from tercel.plugins import core
 
-        core.register()
+                core.register()
+            finally:
+                self._loading = False
+                self._loaded = True
 
     def get(self, type_name: str) -> PluginInfo | None:
         """Return the type registered under `type_name` (canonical or alias), if any."""

@@ -100,8 +100,8 @@ class SyncFlows(GitRemoteTask):
                 note = f"skipped: {problem}"
                 ctx.logger.warning(note)
             if delete and children:
-                for record in store.flows.list(target, tenant=ctx.tenant_id):
-                    wanted.setdefault(record.namespace, {})
+                for child in store.flows.list(target, tenant=ctx.tenant_id):
+                    wanted.setdefault(child.namespace, {})
             for namespace, flows in sorted(wanted.items()):
                 operations = []
                 current = {
@@ -135,7 +135,7 @@ class SyncFlows(GitRemoteTask):
                                 source,
                             )
                         )
-                for flow_id, record in sorted(current.items()):
+                for flow_id, stale in sorted(current.items()):
                     if flow_id in flows or not delete:
                         continue
                     rows.append(
@@ -144,10 +144,10 @@ class SyncFlows(GitRemoteTask):
                             "syncState": "DELETED",
                             "flowId": flow_id,
                             "namespace": namespace,
-                            "revision": record.revision,
+                            "revision": stale.revision,
                         }
                     )
-                    operations.append(Operation("flow", "delete", flow_id, record.revision))
+                    operations.append(Operation("flow", "delete", flow_id, stale.revision))
                 if not dry_run:
                     _apply(sync, ctx, namespace, operations)
         changed = sum(1 for row in rows if row["syncState"] != "UNCHANGED")

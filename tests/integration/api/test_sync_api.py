@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import base64
 import secrets
+import threading
+from pathlib import Path
 
+from tercel.api.files_service import NamespaceFiles
 from tercel.ascode.fingerprint import secret_digest
+from tercel.ascode.sync import NamespaceSync, Operation
+from tercel.errors import StaleStateError
+from tercel.storage.local import LocalStorage
+from tercel.store.sql import SqlStore
 from tests.integration.api.conftest import HELLO, TestClient
 
 STATE = "/api/v1/main/namespaces/company.team/sync/state"
@@ -100,3 +107,27 @@ def test_malformed_operations_are_422_naming_the_field(client: TestClient) -> No
     assert "operations[0].name" in response.json()["message"]
     response = client.post(APPLY, json={"operations": [op("job", "x")]})
     assert "operations[0].kind" in response.json()["message"]
+
+
+def test_two_applies_racing_on_one_namespace_take_turns(store: SqlStore, tmp_path: Path) -> None:
+    sync = NamespaceSync(store, NamespaceFiles(LocalStorage(tmp_path / "files")), None)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def apply(message: str) -> None:
+        source = HELLO.replace("Says hello", message)
+        operation = Operation("flow", "create", "hello", None, source)
+        barrier.wait()
+        try:
+            sync.apply("main", "company.team", [operation])
+            outcomes.append("applied")
+        except StaleStateError as error:
+            outcomes.append(f"refused: {error.moved[0]['actual']}")
+
+    threads = [threading.Thread(target=apply, args=(m,)) for m in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["applied", "refused: 1"]
+    assert [r.revision for r in store.flows.revisions("company.team", "hello")] == [1]
