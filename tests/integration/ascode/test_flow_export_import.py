@@ -19,9 +19,7 @@ tasks:
 
 def test_export_to_a_zip_and_import_it_back(server: Server, tmp_path: Path) -> None:
     for source in (HELLO, HELLO.replace("id: hello", "id: second")):
-        server.api(
-            "POST", "/flows", content=source, headers={"Content-Type": "application/x-yaml"}
-        )
+        server.api("POST", "/flows", content=source, headers={"Content-Type": "application/x-yaml"})
     archive = tmp_path / "flows.zip"
     exported = tercel("flow", "export", "-o", str(archive), "--server", server.url)
     assert exported.returncode == 0, exported.stderr
