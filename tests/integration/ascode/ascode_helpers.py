@@ -28,19 +28,19 @@ def free_port() -> int:
 class Server:
     """A server process on 127.0.0.1 with secrets enabled, and an HTTP client of it."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, env: Mapping[str, str] | None = None) -> None:
         self.home = home
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = home / "server.log"
         home.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "TERCEL_ENCRYPTION_KEY": KEY}
+        environ = {**os.environ, "TERCEL_ENCRYPTION_KEY": KEY, **(env or {})}
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [TERCEL, "server", "local", "--port", str(self.port), "--home", str(home)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env=env,
+                env=environ,
             )
         self.http = httpx.Client(base_url=self.url, timeout=30)
         deadline = time.monotonic() + 40

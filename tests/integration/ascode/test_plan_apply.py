@@ -420,3 +420,20 @@ def test_a_saved_plan_is_refused_when_the_server_moved_and_nothing_is_applied(
     assert flow["source"] == edited
     variables = server.api("GET", "/namespaces/company.team").json()["variables"]
     assert variables == {"greeting": "from-the-folder"}  # the settings change waited too
+
+
+def test_plan_and_apply_authenticate_with_the_api_token_of_the_environment(
+    project: Project, tmp_path: Path
+) -> None:
+    guarded = Server(tmp_path / "guarded", env={"TERCEL_API_TOKENS": "ci-token-123"})
+    try:
+        base_folder(project, guarded)
+        refused = tercel("plan", str(project.root), env={"TERCEL_API_TOKEN": ""})
+        assert refused.returncode == 1
+        assert "401" in refused.stderr
+        token = {"TERCEL_API_TOKEN": "ci-token-123"}
+        assert tercel("plan", str(project.root), env=token).returncode == 2
+        assert tercel("apply", str(project.root), "--yes", env=token).returncode == 0
+        assert tercel("plan", str(project.root), env=token).returncode == 0
+    finally:
+        guarded.stop()
