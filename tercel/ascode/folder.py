@@ -116,10 +116,14 @@ class Folder:
         return sorted(names)
 
     def environment(self, name: str | None) -> Environment:
-        """The named environment; without a name, the only one, or a default one."""
+        """The named environment; without a name, the only one, or a default one when the
+        folder has none (KeyError when it has several: guessing could deploy to prod)."""
         if name is None:
             if len(self.environments) == 1:
                 return next(iter(self.environments.values()))
+            if self.environments:
+                known = ", ".join(sorted(self.environments))
+                raise KeyError(f"the folder has several environments ({known}): choose with --env")
             return Environment("default", "")
         try:
             return self.environments[name]

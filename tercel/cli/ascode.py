@@ -9,6 +9,7 @@ The server and tenant come from the environment file (``--env``), else ``--serve
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -63,8 +64,6 @@ def compute_plan(
     except KeyError as error:
         raise _fail(str(error.args[0])) from None
     wanted, notes = desired_state(folder, environment)
-    import os
-
     url = server or environment.server or os.environ.get("TERCEL_SERVER") or DEFAULT_SERVER
     client = ServerClient.from_env(url, tenant=environment.tenant)
     try:
