@@ -19,6 +19,7 @@ Code raises the most specific class; callers catch the broadest one they can han
     │   └── EngineStepError        the executor could not apply an event (names the task run)
     ├── NotFoundError              a flow, execution, file or key does not exist
     ├── ConflictError              it already exists, or the state forbids the change
+    │   └── StaleStateError        a plan's objects moved on the server since it was made
     ├── StoreError                 the database or the internal storage failed
     ├── SecretError                a secret is missing, or cannot be stored safely
     └── InvalidNameError           a key, namespace, secret name or URI is not allowed
@@ -135,6 +136,17 @@ class NotFoundError(TercelError):
 
 class ConflictError(TercelError):
     """The object already exists, or its current state forbids the change."""
+
+
+class StaleStateError(ConflictError):
+    """Objects a plan would change moved since it was made; `moved` says which and how.
+
+    Each entry is ``{"kind", "name", "expected", "actual"}`` (fingerprints, None = absent).
+    """
+
+    def __init__(self, message: str, moved: list[dict[str, object]]) -> None:
+        super().__init__(message)
+        self.moved = moved
 
 
 class StoreError(TercelError):

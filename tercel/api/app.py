@@ -13,12 +13,14 @@ from fastapi import Depends, FastAPI
 from tercel import __version__
 from tercel.api import (
     executions,
+    flow_archive,
     flows,
     health,
     kv,
     logs,
     namespaces,
     secrets,
+    sync,
     triggers,
     webhooks,
 )
@@ -36,8 +38,21 @@ if TYPE_CHECKING:
     from tercel.storage.api import InternalStorage
     from tercel.store.api import Store
 
-# The webhook router comes before executions: its paths would match executions' routes.
-ROUTERS = (health, flows, webhooks, executions, logs, namespaces, kv, secrets, triggers)
+# The webhook router comes before executions (and the flow archive before flows): their
+# paths would match the later router's routes.
+ROUTERS = (
+    health,
+    flow_archive,
+    flows,
+    webhooks,
+    executions,
+    logs,
+    namespaces,
+    kv,
+    secrets,
+    sync,
+    triggers,
+)
 
 
 def create_app(

@@ -22,6 +22,7 @@ from tercel.errors import (
     NotFoundError,
     Problem,
     SecretError,
+    StaleStateError,
     StorageAccessError,
     StorageUnavailableError,
     TemplateError,
@@ -77,6 +78,8 @@ def error_body(error: TercelError) -> dict[str, Any]:
         if len(errors) > 1:
             summary += f" (and {len(errors) - 1} more problem(s))"
         return {"message": summary, "problems": [problem_to_wire(p) for p in error.problems]}
+    if isinstance(error, StaleStateError):
+        return {"message": str(error), "moved": error.moved}
     return {"message": str(error)}
 
 

@@ -85,6 +85,31 @@ class NamespaceFiles:
             raise NotFoundError(f"namespace `{namespace}` has no file `/{clean_path(path)}`")
         return self.storage.get(uri)
 
+    def all_files(self, namespace: str) -> dict[str, bytes]:
+        """Every file of the namespace by path (directory markers left out)."""
+        return {
+            name: self.storage.get(namespace_file(namespace, name))
+            for name in self._all(namespace)
+            if posixpath.basename(name) != DIR_MARKER
+        }
+
+    def find(self, namespace: str, path: str) -> bytes | None:
+        """A file's bytes, None when absent."""
+        uri = namespace_file(namespace, clean_path(path))
+        return self.storage.get(uri) if self.storage.exists(uri) else None
+
+    def remove_quietly(self, namespace: str, path: str) -> None:
+        """Delete a file if it exists, and the directories its write created (undo)."""
+        target = clean_path(path)
+        self.storage.delete(namespace_file(namespace, target))
+        parent = posixpath.dirname(target)
+        while parent:
+            disk = self._disk(namespace, parent)
+            if disk is None or not disk.is_dir() or any(disk.iterdir()):
+                break
+            disk.rmdir()
+            parent = posixpath.dirname(parent)
+
     def write(self, namespace: str, path: str, content: bytes | BinaryIO) -> str:
         """Create or replace a file (bytes, or copied from an open file); its path."""
         target = clean_path(path)

@@ -143,6 +143,25 @@ def list_flows(*, tenant: str, namespace: str, ctx: Ctx) -> list[dict[str, Any]]
     return [flow_json(parse_record(r), r) for r in records if r.namespace == namespace]
 
 
+@router.post("/bulk", openapi_extra=YAML_BODY, summary="Create or update flows from YAML sources")
+async def bulk_flows(
+    *,
+    tenant: str,
+    request: Request,
+    namespace: Annotated[str | None, Query(description="the namespace to update")] = None,
+    delete: Annotated[bool, Query(description="delete flows missing from the body")] = True,
+    allow_namespace_child: Annotated[
+        bool, Query(alias="allowNamespaceChild", description="flows may be in child namespaces")
+    ] = False,
+    ctx: Ctx,
+) -> list[dict[str, Any]]:
+    """Kestra's bulk update: upsert every flow of a multi-document body in one transaction;
+    with `delete`, flows of the namespace (of the body's namespaces without one) that the
+    body does not have are deleted."""
+    source = await read_yaml(request)
+    return save_many(ctx, tenant, source, namespace, delete=delete, children=allow_namespace_child)
+
+
 @router.post("/{namespace}", openapi_extra=YAML_BODY, summary="Create or update many flows")
 async def bulk_update(
     *,
@@ -154,16 +173,38 @@ async def bulk_update(
 ) -> list[dict[str, Any]]:
     """Upsert every flow of a multi-document YAML body; all must be in `namespace`."""
     source = await read_yaml(request)
+    return save_many(ctx, tenant, source, namespace, delete=delete, children=False)
+
+
+def _inside(namespace: str, scope: str, children: bool) -> bool:
+    return namespace == scope or (children and namespace.startswith(scope + "."))
+
+
+def save_many(
+    ctx: ApiContext,
+    tenant: str,
+    source: str,
+    namespace: str | None,
+    *,
+    delete: bool,
+    children: bool,
+) -> list[dict[str, Any]]:
+    """Validate every document, then save all (and delete the missing ones) in one
+    transaction; nothing is saved when any document is invalid."""
     results = validate_source(source, BODY_PATH)
     # Two documents with the same id would make the second silently replace the first.
     flag_duplicate_flows(results)
     problems: list[Problem] = [p for r in results for p in r.problems if p.severity == "error"]
     for result in results:
-        if result.flow is not None and result.flow.namespace != namespace:
+        flow = result.flow
+        if (
+            flow is not None
+            and namespace is not None
+            and not _inside(flow.namespace, namespace, children)
+        ):
             problems.append(
                 Problem(
-                    f"flow `{result.flow.id}` is in namespace `{result.flow.namespace}`, "
-                    f"not `{namespace}`",
+                    f"flow `{flow.id}` is in namespace `{flow.namespace}`, not `{namespace}`",
                     BODY_PATH,
                     result.start_line,
                     1,
@@ -172,18 +213,22 @@ async def bulk_update(
             )
     if problems:
         raise FlowValidationError(problems)
+    flows = [result.flow for result in results if result.flow is not None]
+    scopes = [namespace] if namespace is not None else sorted({f.namespace for f in flows})
     saved = []
     with ctx.store.transaction():
         kept = set()
         for result in results:
             assert result.flow is not None
             record = ctx.store.flows.save(result.source, result.flow, tenant=tenant)
-            kept.add(result.flow.id)
+            kept.add((result.flow.namespace, result.flow.id))
             saved.append(flow_json(result.flow, record))
         if delete:
-            for record in ctx.store.flows.list(namespace, tenant=tenant):
-                if record.namespace == namespace and record.id not in kept:
-                    ctx.store.flows.delete(record.namespace, record.id, tenant=tenant)
+            for scope in scopes:
+                for record in ctx.store.flows.list(scope, tenant=tenant):
+                    inside = _inside(record.namespace, scope, children)
+                    if inside and (record.namespace, record.id) not in kept:
+                        ctx.store.flows.delete(record.namespace, record.id, tenant=tenant)
     ctx.flows_changed()
     return saved
 

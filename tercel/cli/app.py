@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "execution": "execution",
     "logs": "logs",
     "blueprint": "blueprint",
+    "plan": "ascode",
+    "apply": "ascode",
 }
 
 

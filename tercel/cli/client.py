@@ -56,13 +56,18 @@ class ServerClient:
 
     @classmethod
     def from_env(
-        cls, server: str | None = None, environ: Mapping[str, str] | None = None
+        cls,
+        server: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        *,
+        tenant: str = "main",
     ) -> ServerClient:
         """A client of `server` (else ``TERCEL_SERVER``, else the local default)."""
         env = os.environ if environ is None else environ
         user, password = env.get("TERCEL_USER"), env.get("TERCEL_PASSWORD")
         return cls(
             server or env.get("TERCEL_SERVER") or DEFAULT_SERVER,
+            tenant=tenant,
             token=env.get("TERCEL_API_TOKEN") or None,
             auth=(user, password) if user and password else None,
         )
@@ -129,6 +134,39 @@ class ServerClient:
             if len(flows) >= body["total"] or not body["results"]:
                 return flows
             page += 1
+
+    def export_flows(self, namespace: str | None = None) -> bytes:
+        """A zip of the current flows' YAML (under a namespace prefix)."""
+        params = {"namespace": namespace} if namespace else {}
+        return self.request("GET", self._api("/flows/export/by-query"), params=params).content
+
+    def import_flows(self, archive: bytes, filename: str = "flows.zip") -> list[str]:
+        """Create or update the flows of a zip (or YAML); the names of those refused."""
+        body: list[str] = self.request(
+            "POST", self._api("/flows/import"), files={"fileUpload": (filename, archive)}
+        ).json()
+        return body
+
+    # -- flows as code -------------------------------------------------------------------
+    def namespace_state(
+        self, namespace: str, nonce: str, digests: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """What the server holds in a namespace (secret values compared by digest only)."""
+        body: dict[str, Any] = self.request(
+            "POST",
+            self._api(f"/namespaces/{namespace}/sync/state"),
+            json={"nonce": nonce, "secretDigests": dict(digests)},
+        ).json()
+        return body
+
+    def apply_namespace(self, namespace: str, operations: list[dict[str, Any]]) -> dict[str, Any]:
+        """Apply one namespace's operations in one transaction (409 when the server moved)."""
+        body: dict[str, Any] = self.request(
+            "POST",
+            self._api(f"/namespaces/{namespace}/sync/apply"),
+            json={"operations": operations},
+        ).json()
+        return body
 
     # -- executions ----------------------------------------------------------------------
     def start_execution(

@@ -1,4 +1,4 @@
-"""`tercel flow push FILE...` and `tercel flow list` against a server."""
+"""`tercel flow push FILE...`, `list`, `export` and `import` against a server."""
 
 from __future__ import annotations
 
@@ -66,6 +66,53 @@ def list_flows(
         client.close()
     for flow in flows:
         typer.echo(f"{flow['namespace']}\t{flow['id']}\t{flow['revision']}")
+
+
+@flow_app.command("export")
+def export_flows(
+    out: Annotated[Path, typer.Option("--out", "-o", help="The zip file to write.")],
+    namespace: Annotated[
+        str | None, typer.Option("--namespace", "-n", help="Namespace prefix.")
+    ] = None,
+    server: ServerOption = None,
+) -> None:
+    """Save the server's flows as a zip of YAML files (one per flow)."""
+    client = ServerClient.from_env(server)
+    try:
+        archive = client.export_flows(namespace)
+    except ServerError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    finally:
+        client.close()
+    out.write_bytes(archive)
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(archive)) as bundle:
+        count = len(bundle.namelist())
+    typer.echo(f"{count} flow(s) exported to {out}")
+
+
+@flow_app.command("import")
+def import_flows(
+    archive: Annotated[Path, typer.Argument(help="A zip of YAML flows, or a YAML file.")],
+    server: ServerOption = None,
+) -> None:
+    """Create or update the flows of a zip (or multi-document YAML) on the server."""
+    client = ServerClient.from_env(server)
+    try:
+        refused = client.import_flows(archive.read_bytes(), archive.name)
+    except (OSError, ServerError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    finally:
+        client.close()
+    for name in refused:
+        typer.echo(f"not imported (invalid): {name}", err=True)
+    typer.echo(f"imported {archive}" + (f", {len(refused)} refused" if refused else ""))
+    if refused:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

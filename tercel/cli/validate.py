@@ -72,25 +72,42 @@ def unusable_paths(paths: list[Path]) -> list[str]:
     for path in paths:
         if not path.exists():
             reasons.append(f"{path}: no such file or directory")
-        elif path.is_dir() and not flow_files([path]):
+        elif path.is_dir() and not flow_files([path]) and not _is_project(path):
             reasons.append(f"no flow files (*.yml, *.yaml) found under {path}")
     return reasons
 
 
+def _is_project(path: Path) -> bool:
+    from tercel.ascode.folder import is_project
+
+    return is_project(path)
+
+
 def validate_paths(paths: list[Path]) -> tuple[list[FlowResult], list[Problem]]:
-    """Validate every flow file under `paths`; return the results and all problems."""
+    """Validate every flow file under `paths`; return the results and all problems.
+
+    A flows-as-code folder (with ``flows/``, ``namespaces/`` or ``environments/``) is
+    checked whole: its namespace and environment files too, which are not flows.
+    """
+    from tercel.ascode.folder import is_project, load_folder
     from tercel.model.duplicates import flag_duplicate_flows
     from tercel.model.loader import flow_files, validate_file
 
     check = _reference_check()
     results: list[FlowResult] = []
     problems: list[Problem] = []
-    for file in flow_files(path for path in paths if path.exists()):
+    for project in [path for path in paths if is_project(path)]:
+        folder = load_folder(project)  # flows checked as below, plus the other files
+        results.extend(folder.flow_results)
+        problems.extend(folder.problems)
+    loose: list[FlowResult] = []
+    for file in flow_files(path for path in paths if path.exists() and not is_project(path)):
         for result in validate_file(file):
             result.problems.extend(_check_references(check, result))
-            results.append(result)
-    flag_duplicate_flows(results)
-    problems.extend(problem for result in results for problem in result.problems)
+            loose.append(result)
+    flag_duplicate_flows(loose)
+    results.extend(loose)
+    problems.extend(problem for result in loose for problem in result.problems)
     return results, problems
 
 
@@ -130,7 +147,9 @@ def validate(
     )
     # Like eslint (not ruff), a path with nothing to validate fails: in CI a typo in the
     # path must not pass as "all flows valid".
-    raise typer.Exit(1 if errors or unusable or not results else 0)
+    # A flows-as-code folder may hold only namespaces or environments, and still be valid.
+    empty = not results and not any(_is_project(path) for path in paths)
+    raise typer.Exit(1 if errors or unusable or empty else 0)
 
 
 def _problem_json(problem: Problem) -> dict[str, object]:

@@ -30,10 +30,17 @@ def namespace_problem(name: str) -> str | None:
         return "a namespace is required"
     if len(name) > MAX_NAMESPACE_LENGTH:
         return f"a namespace is at most {MAX_NAMESPACE_LENGTH} characters long"
+    parts = name.split(".")
+    if "" in parts:
+        return f"{name!r} has an empty segment: no leading, trailing or doubled dots"
+    if any(part.startswith(("_", "-")) for part in parts):
+        # Internal storage keeps its own folders (`_files`...) under a namespace's folder.
+        return f"{name!r} has a segment starting with `_` or `-`, which storage reserves"
+    if "executions" in parts:
+        # ... and each execution's files under `<flow>/executions/`.
+        return f"{name!r} has a segment `executions`, which storage reserves"
     if _NAMESPACE.match(name):
         return None
-    if "" in name.split("."):
-        return f"{name!r} has an empty segment: no leading, trailing or doubled dots"
     return (
         f"{name!r} is not a valid namespace: lower-case letters, digits, '_' and '-', "
         "in segments separated by single dots, starting with a letter or a digit"

@@ -9,6 +9,7 @@ the first time the registry is used.
 from __future__ import annotations
 
 import importlib.metadata
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -51,8 +52,12 @@ class Registry:
     _by_name: dict[str, PluginInfo] = field(default_factory=dict)
     _canonical: dict[str, PluginInfo] = field(default_factory=dict)
     _loaded: bool = False
+    _loading: bool = False
     _index: plugin_index.Index | None = None
     _index_key: str | None = None
+    # Threads of a server validate flows concurrently from the start: one loads the plugins,
+    # the others wait (they would see a half-filled registry and call a type unknown).
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def register(self, info: PluginInfo) -> None:
         """Register a type under its canonical name and every alias."""
@@ -66,31 +71,43 @@ class Registry:
     def _ensure_loaded(self) -> None:
         if self._loaded:
             return
-        self._loaded = True
-        entry_points = self._entry_points()
-        for entry_point in entry_points:
-            register = entry_point.load()
-            register()
-        # The core plugins are always there, even when the package is not installed
-        # (e.g. running from a source checkout without `pip install -e .`).
-        from tercel.plugins import core
+        with self._lock:
+            if self._loaded or self._loading:  # done, or this thread is loading (re-entry)
+                return
+            self._loading = True
+            try:
+                entry_points = self._entry_points()
+                for entry_point in entry_points:
+                    register = entry_point.load()
+                    register()
+                # The core plugins are always there, even when the package is not installed
+                # (e.g. running from a source checkout without `pip install -e .`).
+                from tercel.plugins import core
 
-        core.register()
-        key = self._index_key or plugin_index.fingerprint(entry_points)
-        covered = plugin_index.packages(entry_points)
-        index = {
-            name: info.cls.__module__
-            for name, info in self._by_name.items()
-            if plugin_index.covers(info.cls.__module__, covered)
-        }
-        plugin_index.save(key, index)
+                core.register()
+            finally:
+                self._loading = False
+                self._loaded = True
+            key = self._index_key or plugin_index.fingerprint(entry_points)
+            covered = plugin_index.packages(entry_points)
+            index = {
+                name: info.cls.__module__
+                for name, info in self._by_name.items()
+                if plugin_index.covers(info.cls.__module__, covered)
+            }
+            plugin_index.save(key, index)
 
     def _lookup_lazily(self, type_name: str) -> PluginInfo | None:
-        """Import just the module the index names for `type_name`; None if it cannot."""
-        if self._index is None:
-            self._index_key = plugin_index.fingerprint(self._entry_points())
-            self._index = plugin_index.load(self._index_key) or {}
-        module = self._index.get(type_name)
+        """Import just the module the index names for `type_name`; None if it cannot.
+
+        Python's import lock makes a thread that imports a module another thread is
+        importing wait for it, so the module's types are registered when this returns.
+        """
+        with self._lock:
+            if self._index is None:
+                self._index_key = plugin_index.fingerprint(self._entry_points())
+                self._index = plugin_index.load(self._index_key) or {}
+            module = self._index.get(type_name)
         if module is None:
             return None
         try:

@@ -23,8 +23,8 @@ class FlowResolver(Protocol):
         """The flow, or NotFoundError naming what is missing."""
 
 
-#: Top-level folders of a flows folder that hold no flows (namespace settings and files).
-NOT_FLOWS = frozenset({"namespaces", "files"})
+#: Top-level folders of a flows-as-code folder that hold no flows (docs/flows-as-code.md).
+NOT_FLOWS = frozenset({"namespaces", "files", "environments"})
 
 
 def _not_found(namespace: str, flow_id: str) -> NotFoundError:

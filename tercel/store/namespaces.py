@@ -8,11 +8,12 @@ from typing import Any
 from tercel.store.records import NamespaceRecord
 
 
-def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `override` merged in, maps merged key by key (override wins)."""
     merged = dict(base)
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
+            merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = value
     return merged
@@ -33,7 +34,7 @@ def merge_hierarchy(
     for record in chain:
         if record is None:
             continue
-        variables = _deep_merge(variables, record.variables)
+        variables = deep_merge(variables, record.variables)
         defaults = list(record.plugin_defaults) + defaults
         if record.id == namespace:
             description = record.description

@@ -1,10 +1,11 @@
-"""Git: `io.kestra.plugin.git.Clone` (the git command line into the working directory)."""
+"""Git: `Clone`, `SyncFlows`, `SyncNamespaceFiles`, `PushFlows`, `PushNamespaceFiles` (the git
+command line; sync and push through the flows-as-code service)."""
 
 from __future__ import annotations
 
 import importlib
 
-_MODULES: tuple[str, ...] = ("clone",)
+_MODULES: tuple[str, ...] = ("clone", "sync", "push")
 _registered = False
 
 
