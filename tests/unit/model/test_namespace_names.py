@@ -11,7 +11,7 @@ from tercel.model.names import check_namespace, namespace_problem
 FLOW = "id: f\nnamespace: {ns}\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
 
 
-@pytest.mark.parametrize("name", ["a", "company.team", "a.b-c.d_e", "0.x", "a._files", "a.-b"])
+@pytest.mark.parametrize("name", ["a", "company.team", "a.b-c.d_e", "0.x", "a.b_", "a.b-"])
 def test_dotted_names_are_namespaces(name: str) -> None:
     assert namespace_problem(name) is None
     assert check_namespace(name) == name
@@ -28,7 +28,11 @@ def test_dotted_names_are_namespaces(name: str) -> None:
         ("A.b", "not a valid namespace"),
         ("a/b", "not a valid namespace"),
         ("a b", "not a valid namespace"),
-        ("_a", "not a valid namespace"),
+        ("_a", "starting with `_` or `-`"),
+        # Names the internal storage reserves: they would alias another namespace's files.
+        ("a._files", "starting with `_` or `-`"),
+        ("a.-b", "starting with `_` or `-`"),
+        ("a.flow.executions", "segment `executions`"),
         ("a" * 151, "at most 150"),
     ],
 )
