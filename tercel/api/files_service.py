@@ -12,7 +12,7 @@ import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from tercel.errors import ConflictError, InvalidNameError, NotFoundError
 from tercel.plugins.context import InternalStorage
@@ -85,7 +85,7 @@ class NamespaceFiles:
             raise NotFoundError(f"namespace `{namespace}` has no file `/{clean_path(path)}`")
         return self.storage.get(uri)
 
-    def write(self, namespace: str, path: str, content: bytes | BinaryIO) -> str:
+    def write(self, namespace: str, path: str, content: bytes | IO[bytes]) -> str:
         """Create or replace a file (bytes, or copied from an open file); its path."""
         target = clean_path(path)
         if self.is_dir(namespace, target):
@@ -102,7 +102,7 @@ class NamespaceFiles:
             self.storage.delete(namespace_file(namespace, f"{parent}/{DIR_MARKER}"))
             parent = posixpath.dirname(parent)
 
-    def extract_zip(self, namespace: str, directory: str, archive: bytes | BinaryIO) -> list[str]:
+    def extract_zip(self, namespace: str, directory: str, archive: bytes | IO[bytes]) -> list[str]:
         """Unpack a zip (bytes, or an open file) under `directory`; the paths written.
 
         Members are copied out one chunk at a time, never read into memory whole.

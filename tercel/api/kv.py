@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 
 from tercel.api.context import Ctx
-from tercel.api.namespaces import check_namespace
 from tercel.api.wire import instant
 from tercel.errors import InputError, NotFoundError
 from tercel.model.durations import parse_duration
+from tercel.model.names import check_namespace
 from tercel.store.kvtypes import KV_TYPES, validate_key
 from tercel.store.records import KVEntry
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from tercel.api.context import ApiContext, Ctx
-from tercel.api.namespaces import check_namespace
 from tercel.errors import InvalidNameError, NotFoundError, SecretError
+from tercel.model.names import check_namespace
 
 router = APIRouter(prefix="/api/v1/{tenant}/namespaces/{namespace}/secrets", tags=["Secrets"])
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Protocol
+from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol
 
 from tercel.model.task import Task
 
@@ -57,7 +57,7 @@ class KVStore(Protocol):
 class InternalStorage(Protocol):
     """Files addressed by ``kestra:///...`` URIs (Kestra §10.1)."""
 
-    def put(self, uri: str, source: Path | bytes | BinaryIO) -> str:
+    def put(self, uri: str, source: Path | bytes | IO[bytes]) -> str:
         """Store bytes (or a local file's, or an open binary file's content) at `uri`."""
 
     def get(self, uri: str) -> bytes:

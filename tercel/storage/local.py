@@ -6,7 +6,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from tercel.errors import NotFoundError
 from tercel.storage.uri import from_path, to_path
@@ -33,7 +33,7 @@ class LocalStorage:
             raise NotFoundError(f"file `{uri}` does not exist in internal storage")
         return path
 
-    def put(self, uri: str, source: Path | bytes | BinaryIO) -> str:
+    def put(self, uri: str, source: Path | bytes | IO[bytes]) -> str:
         """Store bytes (or a local file's, or an open binary file's content) at `uri`.
 
         A file is copied in chunks from where it is: an upload is never held whole in memory.
