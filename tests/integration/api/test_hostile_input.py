@@ -75,6 +75,7 @@ class Watch:
         self.slowest_health = 0.0
         self.failures: list[str] = []
         self.peak_rss_mb = 0
+        self.baseline_mb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -120,7 +121,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 def watch(server: RunningServer) -> Iterator[Watch]:
     """One watcher for the module; its findings are checked by the last test."""
     with Watch(server) as watching:
-        watching.baseline_mb = watching.rss_mb()  # type: ignore[attr-defined]
+        watching.baseline_mb = watching.rss_mb()
         yield watching
 
 
@@ -323,5 +324,9 @@ def test_zz_health_answered_throughout_and_memory_stayed_bounded(watch: Watch) -
     time.sleep(0.3)  # at least one more sample after the last hostile request
     assert watch.failures == []
     assert watch.slowest_health < 3.0
-    baseline = watch.baseline_mb  # type: ignore[attr-defined]
+    baseline = watch.baseline_mb
+    print(
+        f"server RSS {baseline} MB at start, peak {watch.peak_rss_mb} MB; "
+        f"slowest /health {watch.slowest_health * 1000:.0f} ms"
+    )
     assert watch.peak_rss_mb - baseline < MEMORY_BUDGET_MB, (baseline, watch.peak_rss_mb)
