@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from tercel.api.context import ApiContext, Ctx
@@ -116,7 +117,9 @@ async def read_inputs(
                             namespace, flow_id, execution_id, key, value.filename or key
                         )
                         await value.seek(0)
-                        stored.append(ctx.require_storage().put(uri, value.file))
+                        # A copy of up to the upload limit: off the event loop.
+                        put = ctx.require_storage().put
+                        stored.append(await run_in_threadpool(put, uri, value.file))
                         converted.append(uri)
                     else:
                         converted.append(value)

@@ -37,6 +37,20 @@ triggers:
     key: the-key
 """
 
+UPLOAD_FLOW = """\
+id: upload
+namespace: company.team
+inputs:
+  - id: data
+    type: FILE
+  - id: who
+    type: STRING
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.who }}"
+"""
+
 #: Path segments a caller could use to reach outside what a parameter names.
 TRAVERSALS = [
     "..",
@@ -76,6 +90,9 @@ class Watch:
         self.failures: list[str] = []
         self.peak_rss_mb = 0
         self.baseline_mb = 0
+        #: Peak since `start_window()`: what one request cost.
+        self.window_peak_mb = 0
+        self._window_start = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -95,8 +112,19 @@ class Watch:
                 except httpx.HTTPError as error:
                     self.failures.append(f"/health failed: {error!r}")
                 self.slowest_health = max(self.slowest_health, time.monotonic() - started)
-                self.peak_rss_mb = max(self.peak_rss_mb, self.rss_mb())
+                rss = self.rss_mb()
+                self.peak_rss_mb = max(self.peak_rss_mb, rss)
+                self.window_peak_mb = max(self.window_peak_mb, rss)
                 self._stop.wait(0.1)
+
+    def start_window(self) -> None:
+        """Start measuring what the next requests cost in memory."""
+        self._window_start = self.window_peak_mb = self.rss_mb()
+
+    def window_growth_mb(self) -> int:
+        """How far the resident memory rose (sampled every 0.1 s) since `start_window`."""
+        self.window_peak_mb = max(self.window_peak_mb, self.rss_mb())
+        return self.window_peak_mb - self._window_start
 
     def __enter__(self) -> Watch:
         self._thread.start()
@@ -112,7 +140,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     home = tmp_path_factory.mktemp("hostile")
     running = RunningServer(home, free_port())
     running.start()
-    httpx.post(f"{running.url}{MAIN}/flows", content=HOOK_FLOW, headers=YAML).raise_for_status()
+    for flow in (HOOK_FLOW, UPLOAD_FLOW):
+        httpx.post(f"{running.url}{MAIN}/flows", content=flow, headers=YAML).raise_for_status()
     yield running
     running.stop()
 
@@ -191,12 +220,12 @@ def test_deeply_nested_json_is_refused(client: httpx.Client, method: str, path: 
 
 
 def test_a_50mb_flow_is_refused_without_reading_it(client: httpx.Client, watch: Watch) -> None:
-    before = watch.rss_mb()
+    watch.start_window()
     body = b"id: big\nnamespace: n\ntasks: []\n# " + b"x" * (50 * 1024 * 1024) + b"\n"
     response = client.post(f"{MAIN}/flows", content=body, headers=YAML)
     assert response.status_code == 413
     assert "TERCEL_MAX_FLOW_SIZE" in response.json()["message"]
-    assert watch.rss_mb() - before < 50
+    assert watch.window_growth_mb() < 50
 
 
 def test_a_20mb_webhook_body_and_a_streamed_one_are_refused(client: httpx.Client) -> None:
@@ -211,6 +240,25 @@ def test_a_20mb_webhook_body_and_a_streamed_one_are_refused(client: httpx.Client
     response = client.post(url, content=chunks())
     assert response.status_code == 413
     assert "TERCEL_MAX_WEBHOOK_SIZE" in response.json()["message"]
+
+
+def test_a_200mb_upload_refused_for_a_missing_input_leaves_nothing_and_no_memory(
+    client: httpx.Client, server: RunningServer, watch: Watch, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.bin"
+    with big.open("wb") as handle:
+        handle.truncate(200 * 1024 * 1024)  # sparse: 200 MB of zeros, sent from disk
+    watch.start_window()
+    with big.open("rb") as handle:
+        response = client.post(
+            f"{MAIN}/executions/company.team/upload",
+            files={"data": ("big.bin", handle), "stowaway": ("x.bin", b"x" * 1000)},
+        )
+    assert response.status_code == 422  # `who` is required
+    assert "who" in response.json()["message"]
+    assert watch.window_growth_mb() < 50
+    storage = server.home / "storage" / "company" / "team" / "upload"
+    assert not [p for p in storage.rglob("*") if p.is_file()]
 
 
 def test_invalid_utf8_bodies_are_4xx(client: httpx.Client) -> None:
