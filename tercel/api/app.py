@@ -28,7 +28,7 @@ from tercel.api.auth import AuthMiddleware
 from tercel.api.context import ApiContext, ExecutionRuntime
 from tercel.api.errors import install_error_handlers
 from tercel.api.limits import BodyLimitMiddleware
-from tercel.api.params import check_path_names
+from tercel.api.params import check_path_names, document_path_names
 from tercel.api.ratelimit import FailureLimiter
 from tercel.config import Settings
 from tercel.secrets.store import EncryptedSecrets
@@ -87,5 +87,6 @@ def create_app(
         app.include_router(module.router, dependencies=[Depends(check_path_names)])
     app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(AuthMiddleware, settings=settings)  # outermost: 401 before anything
+    document_path_names(app)
     install_ui(app)  # web UI at /ui; added last so its files are served outside auth
     return app

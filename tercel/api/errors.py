@@ -118,6 +118,12 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=getattr(error, "headers", None),
         )
 
+    @app.exception_handler(RecursionError)
+    async def _too_deep(_: Request, error: RecursionError) -> JSONResponse:
+        # Only a caller's value nests deeply enough for this (JSON of 100k brackets...).
+        del error
+        return JSONResponse({"message": "body: the value is nested too deeply"}, status_code=422)
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:
         # A bug, not bad input: log it with its traceback, answer without leaking details.

@@ -12,7 +12,7 @@ import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import IO, Any, BinaryIO, cast
 
 from tercel.errors import ConflictError, InvalidNameError, NotFoundError
 from tercel.storage.api import InternalStorage
@@ -127,7 +127,7 @@ class NamespaceFiles:
             self.storage.delete(namespace_file(namespace, f"{parent}/{DIR_MARKER}"))
             parent = posixpath.dirname(parent)
 
-    def extract_zip(self, namespace: str, directory: str, archive: bytes | BinaryIO) -> list[str]:
+    def extract_zip(self, namespace: str, directory: str, archive: bytes | IO[bytes]) -> list[str]:
         """Unpack a zip (bytes, or an open file) under `directory`; the paths written.
 
         Members are copied out one chunk at a time, never read into memory whole.

@@ -65,7 +65,7 @@ class BodyLimitMiddleware:
         content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
         limit = limit_for(self.settings, scope.get("path", ""), content_type)
         declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit.size):
+        if declared is not None and declared.isdigit() and int(declared) > limit.size:
             await _refuse(send, limit)
             return
         received = 0

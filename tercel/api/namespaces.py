@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from tercel.api.context import ApiContext, Ctx
 from tercel.api.files_service import NamespaceFiles, clean_path
@@ -173,11 +174,12 @@ async def upload_file(
         directory = target
         if target.lower().endswith(".zip") or (target and not service.is_dir(namespace, target)):
             directory = posixpath.dirname(target)
-        service.extract_zip(namespace, directory, content)
+        # Copies of up to the upload limit: off the event loop.
+        await run_in_threadpool(service.extract_zip, namespace, directory, content)
     else:
         if not target:
             raise InvalidNameError("path: a file path is required, e.g. ?path=/scripts/main.py")
-        service.write(namespace, target, content)
+        await run_in_threadpool(service.write, namespace, target, content)
     return Response(status_code=204)
 
 

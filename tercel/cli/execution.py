@@ -15,6 +15,7 @@ import typer
 from tercel.cli.client import ServerClient, ServerError
 from tercel.cli.flow import ServerOption
 from tercel.cli.logs import print_logs
+from tercel.model.names import namespace_problem
 
 execution_app = typer.Typer(
     name="execution", help="Start and inspect executions on a server.", no_args_is_help=True
@@ -60,6 +61,10 @@ def start(  # noqa: PLR0917 - Typer maps each parameter to an option
     server: ServerOption = None,
 ) -> None:
     """Start an execution of NAMESPACE FLOW on the server."""
+    problem = namespace_problem(namespace)
+    if problem is not None:
+        typer.echo(f"error: NAMESPACE: {problem}", err=True)
+        raise typer.Exit(2)
     fields, files = split_inputs(input_ or [])
     client = ServerClient.from_env(server)
     try:

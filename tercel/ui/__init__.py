@@ -89,8 +89,11 @@ class UiMiddleware:
 
 def install(app: FastAPI) -> None:
     """Serve the UI and its support endpoints on a FastAPI `app` (after its auth middleware)."""
-    from tercel.api import ui_support
+    from fastapi import Depends
 
-    app.include_router(ui_support.router)
+    from tercel.api import ui_support
+    from tercel.api.params import check_path_names
+
+    app.include_router(ui_support.router, dependencies=[Depends(check_path_names)])
     # Added last, so outermost: UI files never reach the authentication middleware.
     app.add_middleware(UiMiddleware)

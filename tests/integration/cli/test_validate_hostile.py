@@ -1,4 +1,4 @@
-"""`tercel validate` on hostile YAML, as a subprocess: it answers at once with a position."""
+"""`tercel validate` and `tercel execution start` on hostile input, as subprocesses."""
 
 from __future__ import annotations
 
@@ -32,3 +32,16 @@ def test_deep_nesting_is_a_positioned_problem_not_a_crash(tmp_path: Path) -> Non
     assert result.returncode == 1, result.stderr
     assert f"{deep}:3:" in result.stdout
     assert "nested more than" in result.stdout
+
+
+def test_execution_start_refuses_a_namespace_with_an_empty_segment() -> None:
+    # Port 9 (discard) is closed here: the refusal must come before any connection.
+    result = subprocess.run(
+        [TERCEL, "execution", "start", "company..team", "hello", "--server", "http://127.0.0.1:9"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "NAMESPACE: 'company..team' has an empty segment" in result.stderr

@@ -41,3 +41,25 @@ def test_storage_url_or_directory_but_not_both(tmp_path: Path) -> None:
     assert Settings.from_env({"TERCEL_STORAGE_URL": s3}).effective_storage_url == s3
     with pytest.raises(ConfigError, match="TERCEL_STORAGE_URL or TERCEL_STORAGE_DIR"):
         Settings.from_env({"TERCEL_STORAGE_URL": s3, "TERCEL_STORAGE_DIR": str(tmp_path)})
+
+
+def test_size_limits_read_units_and_refuse_nonsense() -> None:
+    settings = Settings.from_env(
+        {
+            "TERCEL_MAX_FLOW_SIZE": "512KB",
+            "TERCEL_MAX_BODY_SIZE": "2mb",
+            "TERCEL_MAX_WEBHOOK_SIZE": "1024",
+            "TERCEL_MAX_UPLOAD_SIZE": "2GB",
+            "TERCEL_WEBHOOK_FAILURES": "3",
+        }
+    )
+    assert settings.max_flow_size == 512 * 1024
+    assert settings.max_body_size == 2 * 1024 * 1024
+    assert settings.max_webhook_size == 1024
+    assert settings.max_upload_size == 2 * 1024**3
+    assert settings.webhook_failures == 3
+    defaults = Settings()
+    assert (defaults.max_flow_size, defaults.max_upload_size) == (3 * 1024**2, 1024**3)
+    for bad in ("1TB", "lots", "-5MB", "0"):
+        with pytest.raises(ConfigError, match="TERCEL_MAX_FLOW_SIZE"):
+            Settings.from_env({"TERCEL_MAX_FLOW_SIZE": bad})

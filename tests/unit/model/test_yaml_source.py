@@ -110,7 +110,7 @@ def test_aliases_that_expand_beyond_the_limit_are_one_problem_at_the_alias() -> 
     assert len(documents) == 1
     assert documents[0].data is None
     [problem] = documents[0].problems
-    # Before l5: 12_349 values; each `*l4` adds 11_111, so the 8th passes 100_000.
+    # Aliases before l5 stand for 12_330 values; each `*l4` adds 11_111: the 8th passes 100_000.
     assert (problem.line, problem.column) == (5, 10 + 7 * 5)
     assert "aliases expand" in problem.message
     assert "`*l4`" in problem.message
@@ -121,6 +121,13 @@ def test_too_many_aliases_are_refused_even_when_each_is_small() -> None:
     [document] = parse_documents(source)
     assert document.data is None
     assert "aliases" in document.problems[0].message
+
+
+def test_values_written_out_are_not_limited_only_aliased_ones() -> None:
+    source = "values: [" + ", ".join(["1"] * (yaml_source.MAX_VALUES + 10)) + "]\n"
+    [document] = parse_documents(source)
+    assert document.problems == []
+    assert len(document.data["values"]) == yaml_source.MAX_VALUES + 10
 
 
 def test_aliases_within_the_limits_still_expand() -> None:
