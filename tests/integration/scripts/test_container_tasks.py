@@ -114,3 +114,21 @@ async def test_python_dependencies_are_installed_inside_the_container(tmp_path: 
         )
     assert "never" not in ctx.messages()
     assert any("No module named pip" in line for line in ctx.messages("ERROR"))
+
+
+async def test_python_in_a_container_imports_kestra_and_reads_the_context(tmp_path: Path) -> None:
+    ctx = FakeTaskContext(tmp_path, variables={"flow": {"id": "etl", "namespace": "company"}})
+    result = await run_task(
+        {
+            "id": "k",
+            "type": "io.kestra.plugin.scripts.python.Script",
+            "containerImage": PYTHON,
+            "taskRunner": {**DOCKER, "pullPolicy": "NEVER"},
+            "executionContext": True,
+            "script": "from kestra import Kestra, context\n"
+            "Kestra.outputs({'flow': context.flow.id})\n",
+        },
+        ctx,
+    )
+    assert result.outputs is not None
+    assert result.outputs["vars"] == {"flow": "etl"}
