@@ -12,16 +12,18 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tercel.ascode.apply import apply_plan, moved_lines
-from tercel.ascode.desired import desired_state
-from tercel.ascode.folder import is_project, load_folder
-from tercel.ascode.plan import Plan, make_plan, render
 from tercel.cli.client import DEFAULT_SERVER, ServerClient, ServerError
 from tercel.errors import SecretError, StaleStateError, TercelError
+
+if TYPE_CHECKING:
+    from tercel.ascode.plan import Plan
+
+# `tercel.ascode` (the model, templating, diffs) is imported by the commands when they run,
+# so that `tercel --help` lists them without loading it.
 
 EnvOption = Annotated[
     str | None,
@@ -48,6 +50,10 @@ def compute_plan(
     directory: Path, env_name: str | None, server: str | None, prune: bool
 ) -> tuple[Plan, ServerClient]:
     """Check the folder, read the server, and compare; typer.Exit(1) on any error."""
+    from tercel.ascode.desired import desired_state
+    from tercel.ascode.folder import is_project, load_folder
+    from tercel.ascode.plan import Plan, make_plan
+
     if not is_project(directory):
         raise _fail(
             f"{directory} is not a flows-as-code folder (it needs flows/, namespaces/ or "
@@ -98,6 +104,8 @@ def plan_command(
     server: ServerOption = None,
 ) -> None:
     """Show what `apply` would create, update and delete; exit 0 none, 2 changes, 1 error."""
+    from tercel.ascode.plan import render
+
     plan, client = compute_plan(directory, env, server, prune)
     client.close()
     typer.echo(render(plan))
@@ -118,6 +126,9 @@ def apply_command(
 
     A folder is planned first and confirmed (or `--yes`); a saved plan is applied as it is,
     refused when the server moved since it was made."""
+    from tercel.ascode.apply import apply_plan, moved_lines
+    from tercel.ascode.plan import Plan, render
+
     saved = target.is_file()
     if saved:
         try:
