@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,7 +76,7 @@ def is_test_file(file: Path) -> bool:
         return False
 
 
-def test_files(paths: Iterable[str | Path]) -> list[Path]:
+def find_test_files(paths: Iterable[str | Path]) -> list[Path]:
     """The test files among `paths` (folders searched recursively, ``*.yml``/``*.yaml``)."""
     from tercel.model.loader import flow_files
 
@@ -158,7 +158,11 @@ def _without_unknown_operators(data: dict[str, Any], result: SuiteResult) -> dic
                             format_path(where),
                         )
                     )
-            cleaned.append({k: v for k, v in assertion.items() if k in _KNOWN})
+            kept = {k: v for k, v in assertion.items() if k in _KNOWN}
+            if len(kept) < len(assertion) and not set(kept) - ASSERTION_KEYS:
+                # Its only operators were unknown (reported above): not "no operator" too.
+                kept["isNotNull"] = False
+            cleaned.append(kept)
         cleaned_cases.append({**case, "assertions": cleaned})
     return {**data, "testCases": cleaned_cases}
 
@@ -222,3 +226,49 @@ def mockable(task: Any) -> bool:
     from tercel.model.task import TaskKind
 
     return bool(task.kind is not TaskKind.FLOWABLE)
+
+
+@dataclass
+class Collection:
+    """The test suites found under some paths, checked against the flows they test."""
+
+    suites: list[SuiteResult]
+    #: Flows by (namespace, id): from `--flows`, else from the given folders.
+    flows: dict[tuple[str, str], Flow]
+    #: Problems of invalid flow files met while looking for flows (reported, not fatal).
+    flow_problems: list[Problem]
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every error of the test files."""
+        return [p for s in self.suites for p in s.problems if p.severity == "error"]
+
+    def find(self, namespace: str, flow_id: str) -> Flow:
+        """The tested flow (NotFoundError when it is not known)."""
+        found = self.flows.get((namespace, flow_id))
+        if found is None:
+            raise NotFoundError(f"flow `{namespace}.{flow_id}` not found")
+        return found
+
+
+def collect(paths: Sequence[Path], flows_dir: Path | None = None) -> Collection:
+    """Test files under `paths`, validated, and checked against the flows they name.
+
+    The flows come from `flows_dir` when given, else from the flow files under `paths`
+    (a flows-as-code folder holding its `tests/`).
+    """
+    from tercel.runtime.flows import load_flow_dir
+
+    flow_problems: list[Problem] = []
+    flows: dict[tuple[str, str], Flow] = {}
+    for source in [flows_dir] if flows_dir is not None else [p for p in paths if p.exists()]:
+        for flow in load_flow_dir(source, flow_problems.extend).all():
+            flows[(flow.namespace, flow.id)] = flow
+    suites: list[SuiteResult] = []
+    for file in find_test_files(p for p in paths if p.exists()):
+        suites.extend(validate_test_file(file))
+    collection = Collection(suites, flows, flow_problems)
+    for suite in suites:
+        suite.problems.extend(check_against_flows(suite, collection.find))
+        suite.problems.sort(key=lambda problem: (problem.line, problem.column))
+    return collection
