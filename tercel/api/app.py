@@ -19,6 +19,7 @@ from tercel.api import (
     logs,
     namespaces,
     secrets,
+    tests,
     triggers,
     webhooks,
 )
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from tercel.store.api import Store
 
 # The webhook router comes before executions: its paths would match executions' routes.
-ROUTERS = (health, flows, webhooks, executions, logs, namespaces, kv, secrets, triggers)
+ROUTERS = (health, flows, webhooks, executions, logs, namespaces, kv, secrets, triggers, tests)
 
 
 def create_app(

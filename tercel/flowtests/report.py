@@ -181,30 +181,35 @@ def _suite_name(outcome: CaseOutcome) -> str:
 
 def json_report(outcomes: Sequence[CaseOutcome], started: datetime, ended: datetime) -> str:
     """Kestra's `TestSuiteRunResult` objects, one per test suite, as a JSON list."""
-    from tercel.ids import short_id
-
     suites: dict[tuple[str, str], list[CaseOutcome]] = {}
     for outcome in outcomes:
         suites.setdefault((outcome.spec.suite_result.path, _suite_name(outcome)), []).append(
             outcome
         )
-    documents: list[dict[str, Any]] = []
-    for (path, _), group in suites.items():
-        suite = group[0].spec.suite
-        documents.append(
-            {
-                "id": short_id(),
-                "testSuiteId": suite.id,
-                "namespace": suite.namespace,
-                "flowId": suite.flow_id,
-                "state": suite_state([o.state for o in group]),
-                "startDate": _instant(started),
-                "endDate": _instant(ended),
-                "results": [o.to_wire() for o in group],
-                "path": path,
-            }
-        )
+    documents = [
+        {**suite_run_result(group, started, ended), "path": path}
+        for (path, _), group in suites.items()
+    ]
     return json.dumps(documents, indent=2, default=str) + "\n"
+
+
+def suite_run_result(
+    outcomes: Sequence[CaseOutcome], started: datetime, ended: datetime, run_id: str | None = None
+) -> dict[str, Any]:
+    """Kestra's `TestSuiteRunResult` of the cases of one suite."""
+    from tercel.ids import short_id
+
+    suite = outcomes[0].spec.suite
+    return {
+        "id": run_id or short_id(),
+        "testSuiteId": suite.id,
+        "namespace": suite.namespace,
+        "flowId": suite.flow_id,
+        "state": suite_state([o.state for o in outcomes]),
+        "startDate": _instant(started),
+        "endDate": _instant(ended),
+        "results": [o.to_wire() for o in outcomes],
+    }
 
 
 def suite_state(states: Sequence[str]) -> str:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from tercel.flowtests.loader import SuiteResult
     from tercel.flowtests.model import TestSuite, UnitTest
     from tercel.model.flow import Flow
+    from tercel.runtime.flows import FlowResolver
     from tercel.runtime.local import LocalRuntime
     from tercel.runtime.mocks import TaskMocks
     from tercel.runtime.tracked import Tracked
@@ -119,6 +120,8 @@ class RunOptions:
     #: Where namespace files come from (`files/` of a flows folder).
     files_root: Path | None = None
     environ: Mapping[str, str] | None = None
+    #: Where subflows not among the given flows are found (the server's stored flows).
+    resolver: FlowResolver | None = None
 
 
 async def run_cases(
@@ -162,6 +165,7 @@ async def _run(spec: CaseSpec, flow: Flow, flows: list[Flow], options: RunOption
         files_root=options.files_root,
         namespace_files=options.namespace_files,
         environ=options.environ,
+        flows=options.resolver,
     )
     try:
         runtime.add_flows(flows)

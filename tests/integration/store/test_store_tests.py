@@ -17,9 +17,16 @@ def _suite(namespace: str, suite_id: str, flow_id: str = "etl") -> TestSuiteReco
 def _run(run_id: str, suite_id: str, minutes: int, state: str = "SUCCESS") -> TestRunRecord:
     start = T0 + timedelta(minutes=minutes)
     return TestRunRecord(
-        "main", run_id, "company.team", suite_id, "etl", state, start, start,
+        "main",
+        run_id,
+        "company.team",
+        suite_id,
+        "etl",
+        state,
+        start,
+        start,
         {"id": run_id, "state": state, "results": [{"testId": "a"}]},
-    )  # fmt: skip
+    )
 
 
 def test_suites_are_replaced_found_listed_and_deleted(store: Store) -> None:
