@@ -86,6 +86,7 @@ def flowtest_command(  # noqa: PLR0917 - Typer maps each parameter to an option
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Cases run at once.")] = 4,
 ) -> None:
     """Run flow unit tests: each case a transient execution with its fixtures, then checks."""
+    from tercel.errors import InputError
     from tercel.flowtests.loader import collect
     from tercel.flowtests.report import json_report, text_report
     from tercel.flowtests.report import junit_xml as junit
@@ -108,10 +109,20 @@ def flowtest_command(  # noqa: PLR0917 - Typer maps each parameter to an option
     if not collection.suites:
         typer.echo("no test files (YAML with a top-level `testCases`) found", err=True)
         raise typer.Exit(EXIT_INVALID)
+    if not specs:
+        typer.echo(f"no test case matches -k {keyword!r}", err=True)
     options = RunOptions(timeout=timeout, jobs=jobs)
-    if flows is not None:
-        options.namespace_files = load_namespace_files(flows)
-        options.files_root = flows / "files" if (flows / "files").is_dir() else flows
+    # Namespace settings and files: of --flows, else of the one folder given (a
+    # flows-as-code folder holding its tests).
+    folders = [path for path in paths if path.is_dir()]
+    root = flows if flows is not None else (folders[0] if len(folders) == 1 else None)
+    if root is not None and root.is_dir():
+        try:
+            options.namespace_files = load_namespace_files(root)
+        except InputError as error:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(EXIT_INVALID) from None
+        options.files_root = root / "files" if (root / "files").is_dir() else root
     started_at = datetime.now(UTC)
     started = time.monotonic()
     outcomes = asyncio.run(run_cases(specs, flows=collection.flows.values(), options=options))
