@@ -163,3 +163,19 @@ def test_the_demo_stack_tests_pass() -> None:
     assert "failing_dbt_reaches_the_errors_branch" in passed
     assert "data_failure_goes_to_data_alerts" in passed
     assert len(passed) == 7
+
+
+def test_a_test_of_an_invalid_flow_exits_2_showing_the_flow_problem(project: Path) -> None:
+    broken = FLOW.replace("type: io.kestra.plugin.core.debug.Return", "type: io.kestra.nope")
+    (project / "flows" / "greet.yml").write_text(broken, encoding="utf-8")
+    result = tercel("test", "tests", "--flows", "flows", cwd=project)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert any(line.startswith("flows/greet.yml:11:11: ") for line in lines), result.stderr
+    assert "tests/greet.yml:3:9: unknown flow `company.team.greet`" in result.stderr
+
+
+def test_flows_and_tests_in_one_folder_need_no_flows_option(project: Path) -> None:
+    result = tercel("test", ".", "-k", "*greets*", cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
