@@ -298,3 +298,44 @@ tasks:
     assert outcome.state == "ERROR"
     assert outcome.errors[0].message == "the execution did not end within 1s: killed"
     assert outcome.execution_state == "KILLED"
+
+
+async def test_a_task_inside_a_working_directory_can_be_mocked() -> None:
+    flow = load_flow("""id: wd
+namespace: company.team
+tasks:
+  - id: dir
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: script
+        type: io.kestra.plugin.scripts.shell.Commands
+        taskRunner:
+          type: io.kestra.plugin.core.runner.Process
+        commands:
+          - exit 3
+      - id: after
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{ outputs.script.exitCode }}"
+""")
+    cases = """  - id: script_mocked
+    type: io.kestra.core.tests.flow.UnitTest
+    fixtures:
+      tasks:
+        - id: script
+          outputs: {exitCode: 0}
+    assertions:
+      - value: "{{ outputs.after.value }}"
+        equalTo: 0
+      - value: "{{ execution.state }}"
+        equalTo: SUCCESS
+  - id: script_runs
+    type: io.kestra.core.tests.flow.UnitTest
+    assertions:
+      - value: "{{ execution.state }}"
+        equalTo: FAILED
+      - value: "{{ outputs.script.exitCode }}"
+        equalTo: 3
+"""
+    mocked, real = await _run(flow, cases)
+    assert mocked.state == "SUCCESS", _failures(mocked)
+    assert real.state == "SUCCESS", _failures(real)
