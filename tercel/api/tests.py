@@ -10,6 +10,7 @@ defaults; the server's stored secrets are not handed to test runs.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -228,6 +229,8 @@ async def run_test(
     if not specs:
         raise InputError(f"testCases: none of {sorted(wanted or [])} is a case of this test")
     options = RunOptions(
+        # The process's SECRET_* variables stay out of test runs: a result is an API answer.
+        environ={k: v for k, v in os.environ.items() if not k.startswith("SECRET_")},
         timeout=RUN_TIMEOUT,
         namespace_files={r.id: r for r in ctx.store.namespaces.list(tenant=tenant)},
         resolver=_TenantFlows(ctx, tenant),

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tercel.errors import TemplateError, UndefinedVariableError
+from tercel.errors import TercelError, UndefinedVariableError
 from tercel.flowtests.model import Assertion
 from tercel.templating.output import to_text
 
@@ -90,12 +90,12 @@ def evaluate(
         if not {name for name, _ in operators} <= NULL_OPERATORS:
             return [], [_cannot_evaluate(expression, error)]
         actual = MISSING
-    except TemplateError as error:
+    except TercelError as error:
         return [], [_cannot_evaluate(expression, error)]
     try:
         error_message = _optional_text(render, assertion.error_message)
         description = _optional_text(render, assertion.description)
-    except TemplateError as error:
+    except TercelError as error:
         return [], [_cannot_evaluate(expression, error)]
     shown = None if actual is MISSING else actual
     results: list[AssertionResult] = []
@@ -103,7 +103,7 @@ def evaluate(
         try:
             expected = render(raw)
             success = check(operator, expected, shown)
-        except TemplateError as error:
+        except TercelError as error:
             return results, [_cannot_evaluate(expression, error)]
         except ValueError as error:
             return results, [AssertionRunError(f"cannot evaluate `{expression}`", str(error))]

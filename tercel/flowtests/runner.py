@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from tercel.runtime.local import LocalRuntime
     from tercel.runtime.mocks import TaskMocks
     from tercel.runtime.tracked import Tracked
+    from tercel.secrets.masking import SecretMasker
     from tercel.store.records import NamespaceRecord
 
 #: Seconds a case may run before its execution is killed and the case is an ERROR.
@@ -191,6 +193,8 @@ async def _run(spec: CaseSpec, flow: Flow, flows: list[Flow], options: RunOption
         outcome.execution_state = execution.state.current.value
         if not outcome.errors:
             _check(outcome, tracked, execution, runtime.dispatcher.mocks)
+        # A secret an expression read is shown masked, as in logs.
+        _mask(outcome, runtime.masker)
         outcome.state = _state(outcome)
         return outcome
     finally:
@@ -256,6 +260,38 @@ def _check(
             results, errors = [], [AssertionRunError(str(error))]
         outcome.results.extend((index, result) for result in results)
         outcome.errors.extend(errors)
+
+
+def _mask(outcome: CaseOutcome, masker: SecretMasker) -> None:
+    if not len(masker):
+        return
+    outcome.results = [
+        (
+            index,
+            dataclasses.replace(
+                result,
+                expected=_masked(result.expected, masker),
+                actual=_masked(result.actual, masker),
+                error_message=_masked(result.error_message, masker),
+                expression=masker.mask(result.expression),
+            ),
+        )
+        for index, result in outcome.results
+    ]
+    outcome.errors = [
+        AssertionRunError(masker.mask(error.message), _masked(error.details, masker))
+        for error in outcome.errors
+    ]
+
+
+def _masked(value: Any, masker: SecretMasker) -> Any:
+    if isinstance(value, str):
+        return masker.mask(value)
+    if isinstance(value, list):
+        return [_masked(item, masker) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _masked(item, masker) for key, item in value.items()}
+    return value
 
 
 def _state(outcome: CaseOutcome) -> str:

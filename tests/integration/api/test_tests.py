@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+
+import pytest
+
 from tests.integration.api.conftest import TestClient
 
 FLOWS = "/api/v1/main/flows"
@@ -129,3 +133,22 @@ def test_a_test_is_read_updated_and_deleted(server_client: TestClient) -> None:
     assert server_client.delete(f"{TESTS}/company.team/etl_tests").status_code == 204
     assert server_client.get(f"{TESTS}/company.team/etl_tests").status_code == 404
     assert server_client.post(f"{TESTS}/company.team/etl_tests/run").status_code == 404
+
+
+def test_a_server_test_run_is_not_given_the_process_secrets(
+    server_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SECRET_API_TOKEN", base64.b64encode(b"server-only-token").decode())
+    flow = FLOW.replace(
+        "uri: http://127.0.0.1:9/unreachable",
+        "uri: \"http://127.0.0.1:9/{{ secret('API_TOKEN') }}\"",
+    )
+    assert server_client.post(FLOWS, content=flow, headers=YAML).status_code == 200
+    suite = SUITE.replace("{{ outputs.transform.value }}", "{{ secret('API_TOKEN') }}")
+    assert server_client.post(TESTS, content=suite, headers=YAML).status_code == 200
+    response = server_client.post(f"{TESTS}/company.team/etl_tests/run")
+    assert response.status_code == 200
+    assert "server-only-token" not in response.text
+    first = response.json()["results"][0]
+    assert first["state"] == "ERROR"
+    assert "API_TOKEN" in first["errors"][0]["details"]

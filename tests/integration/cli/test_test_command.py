@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -179,3 +180,25 @@ def test_flows_and_tests_in_one_folder_need_no_flows_option(project: Path) -> No
     result = tercel("test", ".", "-k", "*greets*", cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+
+
+def test_a_secret_read_by_an_assertion_is_masked_in_every_report(tmp_path: Path) -> None:
+    flow = FLOW.replace("{{ inputs.name }}", "{{ secret('API_TOKEN') }}")
+    (tmp_path / "greet.yml").write_text(flow, encoding="utf-8")
+    (tmp_path / "greet-tests.yml").write_text(TESTS, encoding="utf-8")
+    token = "s3cr3t-t0ken-value"
+    result = subprocess.run(
+        [TERCEL, "test", ".", "-k", "wrong", "--junit-xml", "out.xml", "--json"],
+        check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "SECRET_API_TOKEN": base64.b64encode(token.encode()).decode()},
+    )
+    assert result.returncode == 1, result.stderr
+    [suite] = json.loads(result.stdout)
+    actual = suite["results"][0]["assertionResults"][0]["actual"]
+    assert actual == "Hello ******, x"
+    assert token not in result.stdout + result.stderr
+    assert token not in (tmp_path / "out.xml").read_text(encoding="utf-8")
