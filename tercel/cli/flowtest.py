@@ -93,17 +93,17 @@ def flowtest_command(  # noqa: PLR0917 - Typer maps each parameter to an option
     from tercel.flowtests.runner import RunOptions, run_cases
     from tercel.runtime.namespaces import load_namespace_files
 
-    missing = [path for path in paths if not path.exists()]
+    missing = [path for path in [*paths, *([flows] if flows else [])] if not path.exists()]
     for path in missing:
         typer.echo(f"{path}: no such file or directory", err=True)
+    if missing:
+        raise typer.Exit(EXIT_INVALID)
     collection = collect(paths, flows)
     problems = collection.problems
     if problems:
         # Invalid flow files explain an "unknown flow": show them with the test's problems.
         for problem in [*collection.flow_problems, *problems]:
             typer.echo(problem.format(), err=True)
-        raise typer.Exit(EXIT_INVALID)
-    if missing:
         raise typer.Exit(EXIT_INVALID)
     specs = select(specs_of(collection), keyword)
     if not collection.suites:
