@@ -21,6 +21,7 @@ from tercel.api import (
     namespaces,
     secrets,
     sync,
+    tests,
     triggers,
     webhooks,
 )
@@ -52,6 +53,7 @@ ROUTERS = (
     secrets,
     sync,
     triggers,
+    tests,
 )
 
 

@@ -183,8 +183,12 @@ def _references(result: FlowResult) -> list[Problem]:
 
 
 def _load_flows(folder: Folder) -> None:
+    from tercel.flowtests.loader import is_test_file
+
     results: list[FlowResult] = []
     for path in _yaml_files(folder.root / FLOWS_DIR):
+        if is_test_file(path):  # `tercel test` files may sit beside their flows
+            continue
         for result in validate_file(path):
             result.problems.extend(_references(result))
             results.append(result)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 COMMANDS: dict[str, str] = {
     "run": "run",
     "validate": "validate",
+    "test": "flowtest",
     "schema": "schema",
     "server": "server",
     "flow": "flow",

@@ -23,12 +23,15 @@ def push(
     server: ServerOption = None,
 ) -> None:
     """Create or update flows on the server; invalid ones are reported with positions."""
+    from tercel.flowtests.loader import is_test_file
     from tercel.model.loader import flow_files, validate_file
 
     client = ServerClient.from_env(server)
     failed = 0
     try:
         for file in flow_files(paths):
+            if is_test_file(file):
+                continue  # a flow unit test beside the flows (`tercel test`)
             for result in validate_file(file):
                 if not result.ok:
                     failed += 1

@@ -24,10 +24,13 @@ server_app = typer.Typer(
 
 def load_flows_into(server: Server, flows_dir: Path) -> int:
     """Store every valid flow of a folder (invalid ones are reported and skipped)."""
+    from tercel.flowtests.loader import is_test_file
     from tercel.model.loader import flow_files, validate_file
 
     count = 0
     for file in flow_files([flows_dir]):
+        if is_test_file(file):
+            continue  # a flow unit test beside the flows (`tercel test`)
         for result in validate_file(file):
             if not result.ok or result.flow is None:
                 for problem in result.problems:

@@ -83,38 +83,80 @@ def _is_project(path: Path) -> bool:
     return is_project(path)
 
 
-def validate_paths(paths: list[Path]) -> tuple[list[FlowResult], list[Problem]]:
+def validate_paths(
+    paths: list[Path], flows_dir: Path | None = None
+) -> tuple[list[FlowResult], list[Problem]]:
     """Validate every flow file under `paths`; return the results and all problems.
 
     A flows-as-code folder (with ``flows/``, ``namespaces/`` or ``environments/``) is
-    checked whole: its namespace and environment files too, which are not flows.
+    checked whole: its namespace and environment files too, which are not flows. Test files
+    (`tercel test`) among them are checked as tests: against the valid flows found under
+    `paths` and in `flows_dir`.
     """
     from tercel.ascode.folder import is_project, load_folder
+    from tercel.flowtests.loader import is_test_file
     from tercel.model.duplicates import flag_duplicate_flows
     from tercel.model.loader import flow_files, validate_file
 
     check = _reference_check()
     results: list[FlowResult] = []
     problems: list[Problem] = []
-    for project in [path for path in paths if is_project(path)]:
+    projects = [path for path in paths if is_project(path)]
+    for project in projects:
         folder = load_folder(project)  # flows checked as below, plus the other files
         results.extend(folder.flow_results)
         problems.extend(folder.problems)
+    test_files = [file for file in flow_files(projects) if is_test_file(file)]
     loose: list[FlowResult] = []
     for file in flow_files(path for path in paths if path.exists() and not is_project(path)):
+        if is_test_file(file):
+            test_files.append(file)
+            continue
         for result in validate_file(file):
             result.problems.extend(_check_references(check, result))
             loose.append(result)
     flag_duplicate_flows(loose)
     results.extend(loose)
     problems.extend(problem for result in loose for problem in result.problems)
+    if test_files:
+        problems.extend(_test_problems(test_files, results, flows_dir))
     return results, problems
+
+
+def _test_problems(
+    files: list[Path], results: list[FlowResult], flows_dir: Path | None
+) -> list[Problem]:
+    from tercel.errors import NotFoundError
+    from tercel.flowtests.loader import check_against_flows, validate_test_file
+    from tercel.runtime.flows import load_flow_dir
+
+    flows = {(r.flow.namespace, r.flow.id): r.flow for r in results if r.ok and r.flow}
+    if flows_dir is not None and flows_dir.exists():
+        for flow in load_flow_dir(flows_dir).all():
+            flows.setdefault((flow.namespace, flow.id), flow)
+
+    def find(namespace: str, flow_id: str) -> Flow:
+        try:
+            return flows[(namespace, flow_id)]
+        except KeyError:
+            raise NotFoundError(f"flow `{namespace}.{flow_id}` not found") from None
+
+    problems: list[Problem] = []
+    for file in files:
+        for suite in validate_test_file(file):
+            suite.problems.extend(check_against_flows(suite, find))
+            problems.extend(sorted(suite.problems, key=lambda p: (p.line, p.column)))
+    return problems
 
 
 def validate(
     paths: Annotated[
         list[Path], typer.Argument(help="Flow files or folders (*.yml, *.yaml, recursively).")
     ],
+    flows: Annotated[
+        Path | None,
+        typer.Option("--flows", help="More flows that test files may name (not validated)."),
+    ] = None,
     output_format: Annotated[
         str,
         typer.Option(
@@ -128,7 +170,10 @@ def validate(
     unusable = unusable_paths(paths)
     for reason in unusable:
         typer.echo(reason, err=True)
-    results, problems = validate_paths(paths)
+    from tercel.flowtests.loader import is_test_file
+    from tercel.model.loader import flow_files
+
+    results, problems = validate_paths(paths, flows)
     if output_format == "json":
         typer.echo(json.dumps([_problem_json(problem) for problem in problems], indent=2))
     else:
@@ -148,7 +193,8 @@ def validate(
     # Like eslint (not ruff), a path with nothing to validate fails: in CI a typo in the
     # path must not pass as "all flows valid".
     # A flows-as-code folder may hold only namespaces or environments, and still be valid.
-    empty = not results and not any(_is_project(path) for path in paths)
+    tests = [f for f in flow_files(p for p in paths if p.exists()) if is_test_file(f)]
+    empty = not (results or tests) and not any(_is_project(path) for path in paths)
     raise typer.Exit(1 if errors or unusable or empty else 0)
 
 

@@ -36,6 +36,7 @@ from tercel.runtime.worker import Job, JobResult, WorkerPool
 if TYPE_CHECKING:
     from tercel.model.task import Task
     from tercel.plugins.context import KVStore
+    from tercel.runtime.mocks import TaskMock, TaskMocks
     from tercel.runtime.tracked import Tracked
     from tercel.storage.api import InternalStorage
     from tercel.store.api import Store
@@ -69,6 +70,8 @@ class Dispatcher:
         self._metrics: list[Any] = []
         #: Resumes a paused execution (set by the executor's owner).
         self.resume: Callable[[str, Mapping[str, Any] | None], None] | None = None
+        #: Tasks a flow unit test replaced (`tercel test`): they end as told, never run.
+        self.mocks: TaskMocks | None = None
 
     @property
     def kv(self) -> KVStore:
@@ -148,6 +151,14 @@ class Dispatcher:
             attempt_number=effect.attempt_number,
             variables=effect.context,
         )
+        mock = self.mock_of(tracked, effect.task.id, effect.task_run.value)
+        if mock is not None:
+            done(
+                execution_id,
+                task_run_id,
+                self.mocked_result(tracked, mock, ctx, effect.context, effect.attempt_number),
+            )
+            return
         try:
             if not isinstance(effect.task, RunnableTask):
                 raise TercelError(f"task type `{effect.task.type}` cannot be run by a worker")
@@ -167,6 +178,41 @@ class Dispatcher:
             return
         job = Job(execution_id, task_run_id, effect.attempt_number, effect.task, ctx, timeout)
         self.pool.submit(job, lambda result: done(execution_id, task_run_id, self._event(result)))
+
+    def mock_of(self, tracked: Tracked, task_id: str, value: str | None) -> TaskMock | None:
+        """The test fixture that replaces this task run, if any."""
+        if self.mocks is None:
+            return None
+        return self.mocks.find(tracked.execution.id, task_id, value)
+
+    def mocked_result(
+        self,
+        tracked: Tracked,
+        mock: TaskMock,
+        ctx: RuntimeTaskContext,
+        variables: Mapping[str, Any],
+        attempt_number: int,
+    ) -> TaskRunResult:
+        """The attempt result of a mocked task run: its fixture's state and rendered outputs."""
+        from tercel.engine.rendering import render_value
+        from tercel.runtime.mocks import mock_error
+
+        note = f"mocked by a test fixture: not run, ends {mock.state.value}"
+        ctx.logger.info(note)
+        state, error = mock.state, mock_error(mock)
+        outputs: dict[str, Any] | None = None
+        try:
+            if mock.outputs is not None:
+                extra = self.mocks.variables if self.mocks is not None else {}
+                context = {**variables, **extra}
+                outputs = dict(render_value(tracked.renderer, dict(mock.outputs), context))
+        except TercelError as failure:
+            state, error = State.FAILED, f"mocked outputs: {failure}"
+        if error is not None:
+            ctx.logger.error(error)
+        return TaskRunResult(
+            ctx.task_run_id, state, outputs=outputs, attempt_number=attempt_number, error=error
+        )
 
     def _event(self, result: JobResult) -> TaskRunResult:
         job = result.job
@@ -317,7 +363,19 @@ class Dispatcher:
             )
             outcome: asyncio.Future[JobResult] = asyncio.get_running_loop().create_future()
             job = Job(execution.id, planned.task_run_id, attempt, task, ctx)
-            self.pool.submit(job, outcome.set_result)
+            mock = self.mock_of(tracked, task.id, None)
+            if mock is not None:
+                mocked = self.mocked_result(tracked, mock, ctx, variables, attempt)
+                outcome.set_result(
+                    JobResult(
+                        job,
+                        mocked.state,
+                        outputs=dict(mocked.outputs or {}) or None,
+                        error=mocked.error,
+                    )
+                )
+            else:
+                self.pool.submit(job, outcome.set_result)
             result = await outcome
             at = None
             if result.state is State.FAILED and in_place and retry is not None:

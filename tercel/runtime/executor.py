@@ -400,6 +400,8 @@ class Executor:
 
     def _start_subflow(self, tracked: Tracked, effect: StartSubflow) -> None:
         parent = tracked.execution
+        if self.dispatcher.mocks is not None and self._mock_subflow(tracked, effect):
+            return
         link = ParentLink(parent.id, effect.task_run.id, effect.iteration, effect.wait)
         try:
             flow, child = self.factory.subflow_execution(parent, effect)
@@ -418,6 +420,30 @@ class Executor:
         if effect.wait:
             tracked.waiting_children.add(child.id)
         self.submit(flow, child, link)
+
+    def _mock_subflow(self, tracked: Tracked, effect: StartSubflow) -> bool:
+        """End a mocked Subflow task run as its test fixture says, creating no execution."""
+        from tercel.engine.context import execution_context
+
+        mock = self.dispatcher.mock_of(tracked, effect.task_run.task_id, effect.task_run.value)
+        if mock is None:
+            return False
+        if effect.wait:
+            variables = execution_context(
+                tracked.flow, tracked.execution, environment=tracked.environment
+            )
+            ctx = self.dispatcher.context(
+                tracked,
+                task=next(t for t in tracked.flow.all_tasks() if t.id == mock.task_id),
+                task_run_id=effect.task_run.id,
+                attempt_number=1,
+                variables=variables,
+            )
+            self.send(
+                tracked.execution.id,
+                self.dispatcher.mocked_result(tracked, mock, ctx, variables, 1),
+            )
+        return True
 
     def _notify_end(self, tracked: Tracked) -> None:
         execution = tracked.execution

@@ -62,6 +62,7 @@ class FlowSet:
 
 def load_flow_dir(path: Path, on_invalid: Callable[[list[Problem]], None] | None = None) -> FlowSet:
     """Every valid flow under `path`; invalid documents are reported and skipped."""
+    from tercel.flowtests.loader import is_test_source
     from tercel.model.loader import validate_source
 
     found = FlowSet()
@@ -83,6 +84,8 @@ def load_flow_dir(path: Path, on_invalid: Callable[[list[Problem]], None] | None
             source = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
+        if is_test_source(source):
+            continue  # a flow unit test (`tercel test`), not a flow
         for result in validate_source(source, str(file)):
             if result.ok and result.flow is not None:
                 found.add(result.flow)

@@ -27,6 +27,8 @@ from tercel.store.records import (
     NamespaceRecord,
     Page,
     SecretRecord,
+    TestRunRecord,
+    TestSuiteRecord,
     TriggerState,
 )
 from tercel.store.scheduling import DelayRepository, JobQueue, TriggerRepository
@@ -52,6 +54,9 @@ __all__ = [
     "SecretRecord",
     "SecretRepository",
     "Store",
+    "TestRunRecord",
+    "TestSuiteRecord",
+    "TestSuiteRepository",
     "TriggerRepository",
     "TriggerState",
     "iter_pages",
@@ -308,6 +313,47 @@ class SecretRepository(Protocol):
         """Delete; True when something was deleted."""
 
 
+class TestSuiteRepository(Protocol):
+    """Flow unit tests kept on the server, and the results of their runs."""
+
+    def put(self, record: TestSuiteRecord) -> TestSuiteRecord:
+        """Create or replace; returns the stored record (with `updated` set)."""
+
+    def find(
+        self, namespace: str, suite_id: str, *, tenant: str = DEFAULT_TENANT
+    ) -> TestSuiteRecord | None:
+        """The stored suite, None when absent."""
+
+    def list(
+        self,
+        *,
+        namespace: str | None = None,
+        flow_id: str | None = None,
+        tenant: str = DEFAULT_TENANT,
+    ) -> list[TestSuiteRecord]:
+        """Suites in a namespace (and its children) or of a flow, sorted by namespace, id."""
+
+    def delete(self, namespace: str, suite_id: str, *, tenant: str = DEFAULT_TENANT) -> bool:
+        """Delete a suite (its past results stay); True when something was deleted."""
+
+    def add_run(self, record: TestRunRecord) -> None:
+        """Keep the result of one run."""
+
+    def find_run(self, run_id: str, *, tenant: str = DEFAULT_TENANT) -> TestRunRecord | None:
+        """A run's result by its id."""
+
+    def runs(
+        self,
+        *,
+        namespace: str | None = None,
+        suite_id: str | None = None,
+        flow_id: str | None = None,
+        tenant: str = DEFAULT_TENANT,
+        limit: int = 100,
+    ) -> builtins.list[TestRunRecord]:
+        """Results of runs, newest first, filtered by exact namespace, suite and flow."""
+
+
 class Store(Protocol):
     """Every repository of one database (read-only attributes, so implementations may
     use their own repository classes)."""
@@ -338,6 +384,9 @@ class Store(Protocol):
 
     @property
     def jobs(self) -> JobQueue: ...
+
+    @property
+    def tests(self) -> TestSuiteRepository: ...
 
     @property
     def delays(self) -> DelayRepository: ...

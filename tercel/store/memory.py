@@ -23,6 +23,7 @@ from tercel.store.copying import copy_header, copy_task_run
 from tercel.store.memory_logs import MemoryLogs, MemoryMetrics
 from tercel.store.memory_queue import MemoryDelays, MemoryJobs, MemoryTriggers
 from tercel.store.memory_state import MemoryKV, MemoryNamespaces, MemorySecrets
+from tercel.store.memory_tests import MemoryTests
 from tercel.store.positions import PositionIndex
 from tercel.store.records import (
     DEFAULT_TENANT,
@@ -358,6 +359,7 @@ class MemoryStore:
         self.triggers = MemoryTriggers(self._lock, clock)
         self.jobs = MemoryJobs(self._lock, clock)
         self.delays = MemoryDelays(self._lock)
+        self.tests = MemoryTests(self._lock, clock)
         self.executions = MemoryExecutions(self._lock, self)
 
     @contextmanager

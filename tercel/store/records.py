@@ -209,3 +209,35 @@ def namespace_hierarchy(namespace: str) -> list[str]:
     """The namespace and its ancestors, root first: ``a.b.c`` → ``[a, a.b, a.b.c]``."""
     parts = namespace.split(".")
     return [".".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+@dataclass(frozen=True, slots=True)
+class TestSuiteRecord:
+    """A stored flow unit test (`tercel.flowtests`): its YAML source and what it names."""
+
+    __test__ = False  # not a pytest class, despite the name
+
+    tenant: str
+    namespace: str
+    id: str
+    flow_id: str
+    source: str
+    disabled: bool = False
+    updated: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TestRunRecord:
+    """One run of a stored test suite: Kestra's `TestSuiteRunResult` as `result`."""
+
+    __test__ = False
+
+    tenant: str
+    id: str
+    namespace: str
+    test_suite_id: str
+    flow_id: str
+    state: str
+    start_date: datetime
+    end_date: datetime
+    result: dict[str, Any] = field(default_factory=dict)

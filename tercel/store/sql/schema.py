@@ -17,7 +17,7 @@ from tercel.store.records import DEFAULT_TENANT
 
 #: The newest migration (`tercel/store/migrations/versions`): a database at this revision
 #: needs no migration, so opening it does not even import Alembic.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 metadata = sa.MetaData(
     naming_convention={
@@ -228,6 +228,36 @@ secrets = sa.Table(
     sa.Column("ciphertext", sa.LargeBinary, nullable=False),
     sa.Column("updated", UtcDateTime, nullable=False),
     sa.PrimaryKeyConstraint("tenant_id", "namespace", "name"),
+)
+
+test_suites = sa.Table(
+    "test_suites",
+    metadata,
+    _tenant(),
+    sa.Column("namespace", sa.String(150), nullable=False),
+    sa.Column("id", sa.String(100), nullable=False),
+    sa.Column("flow_id", sa.String(100), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("updated", UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("tenant_id", "namespace", "id"),
+)
+
+test_runs = sa.Table(
+    "test_runs",
+    metadata,
+    _tenant(),
+    sa.Column("id", sa.String(64), nullable=False),
+    sa.Column("namespace", sa.String(150), nullable=False),
+    sa.Column("test_suite_id", sa.String(100), nullable=False),
+    sa.Column("flow_id", sa.String(100), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("start_date", UtcDateTime, nullable=False),
+    sa.Column("end_date", UtcDateTime, nullable=False),
+    #: Kestra's `TestSuiteRunResult` as JSON.
+    sa.Column("result", Json),
+    sa.PrimaryKeyConstraint("tenant_id", "id"),
+    sa.Index(None, "tenant_id", "namespace", "test_suite_id", "start_date"),
 )
 
 triggers = sa.Table(

@@ -25,6 +25,7 @@ from tercel.store.sql.logs import SqlLogs, SqlMetrics
 from tercel.store.sql.queue import SqlDelays, SqlJobs
 from tercel.store.sql.schema import SCHEMA_REVISION, metadata
 from tercel.store.sql.state import SqlKV, SqlNamespaces, SqlSecrets
+from tercel.store.sql.tests import SqlTests
 from tercel.store.sql.triggers import SqlTriggers
 
 #: The database file under a home directory (`tercel server local --home DIR`).
@@ -82,6 +83,7 @@ class SqlStore:
         self.kv = SqlKV(self.db)
         self.namespaces = SqlNamespaces(self.db)
         self.secrets = SqlSecrets(self.db)
+        self.tests = SqlTests(self.db)
         self.triggers = SqlTriggers(self.db)
         self.jobs = SqlJobs(self.db)
         self.delays = SqlDelays(self.db)

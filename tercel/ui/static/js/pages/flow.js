@@ -1,6 +1,6 @@
-// A flow: topology, YAML source, revisions with diffs, executions, triggers; Run and Edit.
+// A flow: topology, YAML source, revisions with diffs, executions, triggers, unit tests; Run and Edit.
 import { api } from "../api.js";
-import { h, link, tabs, fmtDate, guard, toast } from "../util.js";
+import { h, link, tabs, fmtDate, guard, toast, badge } from "../util.js";
 import { topology } from "../topology.js";
 import { highlight } from "../yaml.js";
 import { diffView } from "../diff.js";
@@ -25,6 +25,7 @@ export async function render(main, [namespace, id], query) {
       { id: "revisions", title: "Revisions", render: (box) => revisions(box, namespace, id) },
       { id: "executions", title: "Executions", render: (box) => executionTable(box, new URLSearchParams({ namespace, flowId: id })) },
       { id: "triggers", title: "Triggers", render: (box) => triggers(box, flow) },
+      { id: "tests", title: "Tests", render: (box) => tests(box, namespace, id) },
     ], query.get("tab") || "topology")));
 }
 
@@ -51,4 +52,50 @@ async function triggers(box, flow) {
   const rows = flow.triggers.map((t) => ({ ...(byId[t.id] || { namespace: flow.namespace, flowId: flow.id, triggerId: t.id, disabled: !!t.disabled }), type: t.type }));
   box.append(await triggerRows(rows, () => { box.replaceChildren(); triggers(box, flow); }));
   void guard; void toast;
+}
+
+// Unit tests of this flow (Kestra's test suites): each one's last result, and a Run button
+// whose result lists every failing assertion with its expression, expected and actual value.
+async function tests(box, namespace, id) {
+  const found = await api(`tests/search?${new URLSearchParams({ namespace, flowId: id, size: 100 })}`);
+  const suites = found.results.filter((t) => t.namespace === namespace);
+  if (!suites.length) {
+    box.append(h("p", { class: "muted" }, "No tests for this flow. Create one with POST /api/v1/main/tests (YAML) or run test files with `tercel test`."));
+    return;
+  }
+  for (const suite of suites) {
+    const out = h("div", { class: "test-result" });
+    const runButton = h("button", { type: "button", class: "primary", "data-test": suite.id, onclick: async () => {
+      runButton.disabled = true;
+      try { out.replaceChildren(testResult(await api(`tests/${namespace}/${suite.id}/run`, { method: "POST" }))); }
+      catch (error) { toast(error.message, true); }
+      finally { runButton.disabled = false; }
+    } }, "Run tests");
+    const section = h("section", { class: "test-suite", "data-suite": suite.id },
+      h("div", { class: "row" }, h("h2", {}, suite.id), suite.lastRunState ? badge(suite.lastRunState) : h("span", { class: "muted" }, "never run"),
+        h("span", { class: "spacer" }), runButton),
+      suite.description ? h("p", { class: "muted" }, suite.description) : null, out);
+    box.append(section);
+    const last = await api(`tests/results/search?${new URLSearchParams({ namespace, testSuiteId: suite.id, size: 1 })}`);
+    if (last.results.length) out.append(testResult(last.results[0]));
+  }
+}
+
+function testResult(run) {
+  const rows = run.results.map((result) => {
+    const failures = result.assertionResults.filter((a) => !a.isSuccess).map((a) => h("li", { class: "assertion" },
+      h("code", {}, a.operator), " expected ", h("code", { class: "expected" }, show(a.expected)), " actual ", h("code", { class: "actual" }, show(a.actual)),
+      a.errorMessage ? h("div", { class: "muted" }, a.errorMessage) : null));
+    const errors = result.errors.map((e) => h("li", {}, e.message, e.details ? h("div", { class: "muted" }, e.details) : null));
+    return h("tr", { "data-case": result.testId },
+      h("td", {}, result.testId), h("td", {}, badge(result.state)),
+      h("td", {}, failures.length || errors.length ? h("ul", {}, ...failures, ...errors) : h("span", { class: "muted" }, `${result.assertionResults.length} assertion(s) passed`)));
+  });
+  return h("div", {},
+    h("p", { class: "muted" }, "Run ", badge(run.state), ` ${fmtDate(run.startDate)} (test executions are not kept)`),
+    h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "case"), h("th", {}, "state"), h("th", {}, "assertions"))), h("tbody", {}, ...rows)));
+}
+
+function show(value) {
+  return value === null || value === undefined ? "null" : typeof value === "string" ? value : JSON.stringify(value);
 }
