@@ -193,7 +193,7 @@ class Server:
     @classmethod
     def open(cls, settings: Settings) -> Server:
         """A server on the settings' database and storage (SQLite under `home` by default)."""
-        from tercel.runtime.local import LocalRuntime, open_store
+        from tercel.runtime.local import LEDGER_DIR, LocalRuntime, open_store
         from tercel.storage.local import LocalStorage
 
         settings.home.mkdir(parents=True, exist_ok=True)
@@ -202,6 +202,7 @@ class Server:
             store=store,
             storage=LocalStorage(settings.effective_storage_dir),
             concurrency=settings.workers,
+            ledger_dir=settings.home / LEDGER_DIR,
         )
         runtime._owned.append(store.close)
         return cls(settings, runtime)

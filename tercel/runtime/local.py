@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from tercel.engine.execution import Execution, ExecutionTrigger, Label, LogEntry
 from tercel.errors import ConflictError
+from tercel.runners.ledger import ProcessLedger
 from tercel.runtime.creation import ExecutionFactory, envs_from
 from tercel.runtime.dispatch import Dispatcher
 from tercel.runtime.executor import Executor
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
 DB_NAME = "tercel.db"
 STORAGE_DIR = "storage"
+#: Under the home: the process groups and containers running tasks started (`ProcessLedger`).
+LEDGER_DIR = "run/processes"
 
 
 class LocalRuntime:
@@ -58,6 +61,7 @@ class LocalRuntime:
         log_echo: Callable[[LogEntry], None] | None = None,
         secret_lookup: Callable[[str, str, str], str | None] | None = None,
         namespace_files: Mapping[str, NamespaceRecord] | None = None,
+        ledger_dir: Path | None = None,
     ) -> None:
         self.store = store
         self.storage = storage
@@ -67,7 +71,9 @@ class LocalRuntime:
         # `secret_lookup(tenant, namespace, NAME)`: stored secrets, before SECRET_* variables.
         self.secrets = SecretSource(secrets_from_env(environ), secret_lookup)
         self.logs = LogWriter(store.logs, self.masker, echo=log_echo)
-        self.pool = WorkerPool(concurrency)
+        # Scripts' process groups are recorded there, so a restart after a crash stops them.
+        ledger = ProcessLedger(ledger_dir) if ledger_dir is not None else None
+        self.pool = WorkerPool(concurrency, ledger)
         self.factory = ExecutionFactory(
             store=store,
             storage=storage,
@@ -120,6 +126,8 @@ class LocalRuntime:
             home = Path(owned_tmp.name)
         home.mkdir(parents=True, exist_ok=True)
         store = open_store(database_url or f"sqlite:///{home / DB_NAME}")
+        if owned_tmp is None:
+            options.setdefault("ledger_dir", home / LEDGER_DIR)
         runtime = cls(store=store, storage=LocalStorage(home / STORAGE_DIR), **options)
         runtime._owned.append(store.close)
         if owned_tmp is not None:
