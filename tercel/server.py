@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 
+#: Under the home: the key of secrets in outputs when no encryption key is configured.
+OUTPUT_KEY = "run/output.key"
 #: How often `wait` re-reads an execution it does not drive itself.
 POLL_SECONDS = 0.05
 
@@ -129,11 +131,12 @@ class ServerRuntime:
 
         if self.runtime.executor.tracked(execution_id) is not None:
             raise ConflictError(f"execution `{execution_id}` is still being driven")
-        execution = self.store.executions.get(execution_id)
+        execution = self.runtime.sealer.unseal_execution(self.store.executions.get(execution_id))
         flow = self._flow_of(execution)
         restart(flow, execution, self.runtime.executor.clock())
         # Task runs of error branches were dropped: rewrite them all.
-        self.store.executions.save(execution, None)
+        with self.runtime.sealer.sealed(execution):
+            self.store.executions.save(execution, None)
         self.runtime.start()
         self.runtime.executor.track(flow, execution)
         self.runtime.executor.send(execution_id, Start())
@@ -143,7 +146,7 @@ class ServerRuntime:
         """A new execution copying this one up to `task_run_id`, run from there."""
         from tercel.engine.lifecycle import replay
 
-        execution = self.store.executions.get(execution_id)
+        execution = self.runtime.sealer.unseal_execution(self.store.executions.get(execution_id))
         flow = self._flow_of(execution)
         replayed = replay(execution, task_run_id, self.runtime.executor.clock(), new_id=short_id)
         return self.runtime.submit(flow, replayed).execution
@@ -188,12 +191,14 @@ class Server:
         )
         self.app.state.ctx.flow_listeners.append(index.invalidate)
         self.app.state.ctx.secret_lookup = runtime.secrets.get
+        self.app.state.ctx.masker = runtime.masker
         self.app.router.lifespan_context = self._lifespan
 
     @classmethod
     def open(cls, settings: Settings) -> Server:
         """A server on the settings' database and storage (SQLite under `home` by default)."""
         from tercel.runtime.local import LEDGER_DIR, LocalRuntime, open_store
+        from tercel.secrets.sealing import home_key
         from tercel.storage.local import LocalStorage
 
         settings.home.mkdir(parents=True, exist_ok=True)
@@ -203,6 +208,7 @@ class Server:
             storage=LocalStorage(settings.effective_storage_dir),
             concurrency=settings.workers,
             ledger_dir=settings.home / LEDGER_DIR,
+            output_key=settings.encryption_key_bytes() or home_key(settings.home / OUTPUT_KEY),
         )
         runtime._owned.append(store.close)
         return cls(settings, runtime)

@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 
 from tercel.config import Settings
 from tercel.errors import ConflictError
+from tercel.secrets.masking import SecretMasker
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -75,11 +76,17 @@ class ApiContext:
     secrets: EncryptedSecrets | None = None
     #: (tenant, namespace, NAME) -> value: the runtime's secrets (webhook keys use them).
     secret_lookup: Callable[[str, str, str], str] | None = None
+    #: The runtime's secret values: masked in every execution the API shows.
+    masker: SecretMasker = field(default_factory=SecretMasker)
     #: Called after a flow is created, updated or deleted (trigger indexes refresh).
     flow_listeners: list[Callable[[], None]] = field(default_factory=list)
 
     #: Hot-path reads (webhooks, execution starts) reused for `CACHE_SECONDS`.
     _cache: dict[tuple[Any, ...], tuple[float, Any]] = field(default_factory=dict)
+
+    def shown(self, value: Any) -> Any:
+        """A JSON value as the API shows it: secret values and encrypted strings masked."""
+        return self.masker.mask_value(value)
 
     def flows_changed(self) -> None:
         """Tell the listeners that the stored flows changed."""

@@ -93,7 +93,7 @@ async def webhook(
         execution = await runtime.wait(execution.id)
         if trigger.return_outputs:
             outputs: Any = execution.outputs or {}
-            return JSONResponse(outputs)
+            return JSONResponse(ctx.shown(outputs))
     return JSONResponse(execution_json(ctx, execution, url=True))
 
 

@@ -41,6 +41,7 @@ from tercel.engine.api import (
 from tercel.engine.state import State
 from tercel.errors import ConflictError, InputError, TercelError
 from tercel.ids import short_id
+from tercel.model.inputs import InputType
 from tercel.runtime.concurrency import next_queued, running_count
 from tercel.runtime.dispatch import Dispatcher
 from tercel.runtime.logs import AttemptLogger, LogWriter, execution_logger
@@ -48,6 +49,7 @@ from tercel.runtime.namespaces import NamespaceSettings
 from tercel.runtime.subflows import subflow_outputs
 from tercel.runtime.template_places import FlowSources
 from tercel.runtime.tracked import ParentLink, TemplateRenderer, Tracked, utc_now
+from tercel.secrets.sealing import OutputSealer
 
 if TYPE_CHECKING:
     from tercel.engine.execution import Execution, TaskRun
@@ -79,8 +81,11 @@ class Executor:
         clock: Callable[[], datetime] = utc_now,
         environment: Mapping[str, Any] | None = None,
         namespaces: NamespaceSettings | None = None,
+        sealer: OutputSealer | None = None,
     ) -> None:
         self.store = store
+        #: Encrypts secret values in inputs and outputs while they are written to the store.
+        self.sealer = sealer if sealer is not None else OutputSealer(factory.masker)
         self.factory = factory
         self.dispatcher = dispatcher
         self.logs = logs
@@ -150,7 +155,8 @@ class Executor:
 
     def submit(self, flow: Flow, execution: Execution, parent: ParentLink | None = None) -> Tracked:
         """Persist a new execution and start it."""
-        self.store.executions.create(execution)
+        with self.sealer.sealed(execution):
+            self.store.executions.create(execution)
         tracked = self.track(flow, execution, parent)
         self.send(execution.id, Start(running_count=self._running_count(flow, execution)))
         return tracked
@@ -277,12 +283,23 @@ class Executor:
                 # that the job is persisted as RUNNING before it runs.
                 if isinstance(effect, RunTask):
                     pending.append(TaskRunStarted(effect.task_run.id, effect.attempt_number))
-        self.store.executions.save(execution, list(changed.values()))
+        if execution.outputs and tracked.flow.outputs:
+            self._register_secret_outputs(tracked)
+        runs = list(changed.values())
+        with self.sealer.sealed(execution, runs):
+            self.store.executions.save(execution, runs)
         for effect in effects:
             self._apply(tracked, effect)
         if finished:
             tracked.finished = True
         self._after_step(tracked)
+
+    def _register_secret_outputs(self, tracked: Tracked) -> None:
+        """SECRET-typed flow outputs are secrets: masked when shown, encrypted at rest."""
+        outputs = tracked.execution.outputs or {}
+        for declared in tracked.flow.outputs:
+            if declared.type is InputType.SECRET and isinstance(outputs.get(declared.id), str):
+                self.factory.masker.add(outputs[declared.id])
 
     def _after_step(self, tracked: Tracked) -> None:
         for listener in self.listeners:
@@ -306,7 +323,7 @@ class Executor:
         self._logger(tracked, None).error("internal error: the executor could not go on")
         self.dispatcher.kill_execution(execution.id)
         execution.state.set(State.FAILED, self.clock())
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(Exception), self.sealer.sealed(execution, []):
             self.store.executions.save(execution, [])
         tracked.finished = True
         tracked.jobs.clear()

@@ -30,6 +30,7 @@ from tercel.runtime.services import SecretSource, secrets_from_env
 from tercel.runtime.tracked import Tracked, utc_now
 from tercel.runtime.worker import WorkerPool
 from tercel.secrets.masking import SecretMasker
+from tercel.secrets.sealing import OutputSealer
 
 if TYPE_CHECKING:
     from tercel.model.flow import Flow
@@ -62,12 +63,16 @@ class LocalRuntime:
         secret_lookup: Callable[[str, str, str], str | None] | None = None,
         namespace_files: Mapping[str, NamespaceRecord] | None = None,
         ledger_dir: Path | None = None,
+        output_key: bytes | None = None,
     ) -> None:
         self.store = store
         self.storage = storage
         self.local_flows = FlowSet()
         self.flows: FlowResolver = ChainedFlows(self.local_flows, flows or StoreFlows(store))
         self.masker = SecretMasker()
+        # Secrets in inputs and outputs are encrypted at rest with `output_key` (one drawn
+        # for this process when None: what it sealed is unreadable after a restart).
+        self.sealer = OutputSealer(self.masker, output_key)
         # `secret_lookup(tenant, namespace, NAME)`: stored secrets, before SECRET_* variables.
         self.secrets = SecretSource(secrets_from_env(environ), secret_lookup)
         self.logs = LogWriter(store.logs, self.masker, echo=log_echo)
@@ -101,6 +106,7 @@ class LocalRuntime:
             environment=environment,
             # `namespace.*`: flows-as-code namespace files (`tercel run --flows`) over the store.
             namespaces=NamespaceSettings(store, namespace_files),
+            sealer=self.sealer,
         )
         self.dispatcher.resume = self.executor.resume
         # Input expressions see envs, globals and namespace.* as task templates do.
@@ -218,7 +224,7 @@ class LocalRuntime:
         tracked = self.executor.tracked(execution_id)
         if tracked is not None:
             return tracked.flow, tracked.execution
-        execution = self.store.executions.get(execution_id)
+        execution = self.sealer.unseal_execution(self.store.executions.get(execution_id))
         flow = self.flows.resolve(
             execution.namespace, execution.flow_id, execution.flow_revision, execution.tenant_id
         )
@@ -236,7 +242,8 @@ class LocalRuntime:
         ):
             raise ConflictError(f"execution `{execution_id}` is still running")
         restart(flow, execution, self.executor.clock())
-        self.store.executions.save(execution, None)
+        with self.sealer.sealed(execution):
+            self.store.executions.save(execution, None)
         self.start()
         self.executor.track(flow, execution)
         self.executor.send(execution.id, Start())

@@ -141,6 +141,7 @@ def _relink_children(executor: Executor, flows: FlowResolver, parent: Execution)
         # The child ended but the process died before the parent heard of it.
         ended = executor.store.executions.find(child_id)
         if ended is not None and ended.state.current.is_terminated:
+            executor.sealer.unseal_execution(ended)
             executor.send(
                 parent.id,
                 SubflowEnded(task_run.id, child_id, ended.state.current, outputs=ended.outputs),
@@ -183,6 +184,8 @@ def recover(executor: Executor, flows: FlowResolver) -> list[str]:
         execution = store.executions.find(execution_id)
         if execution is None or executor.tracked(execution_id) is not None:
             continue
+        # Secrets in inputs and outputs were stored encrypted: the engine needs their values.
+        executor.sealer.unseal_execution(execution)
         try:
             flow = flows.resolve(
                 execution.namespace, execution.flow_id, execution.flow_revision, execution.tenant_id
