@@ -11,7 +11,10 @@ answers) for `--seconds`, then prints:
 * achieved rate: executions ended SUCCESS per second, from the first request to the last end;
 * p50 and p99 of webhook-to-end latency: from the request being sent to the execution's
   SUCCESS date (server clock; same machine, so the same clock);
-* errors: requests refused or failed, executions not SUCCESS or not ended within 60 s.
+* errors: requests refused or failed, executions not SUCCESS or not ended within 60 s;
+* server CPU ms per execution (user + system, from the first request until the server is
+  idle again): the cost that sets the ceiling, and the figure least disturbed by other
+  load on the machine.
 
 The client runs in this process (one asyncio loop, keep-alive connections) and competes with
 the server for the CPUs: run it on an otherwise idle machine and say the load it had.
@@ -82,8 +85,24 @@ def _instant(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-async def drive(url: str, rate: float, seconds: float) -> dict[str, float]:
-    """One step of the curve: open-loop webhook calls at `rate` for `seconds`."""
+async def settle(pid: int, limit: float = 60.0) -> None:
+    """Wait until the server is idle (under 5% of a CPU over 0.3 s), at most `limit` s."""
+    deadline = time.monotonic() + limit
+    before = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.3)
+        now = cpu_seconds(pid)
+        if now - before < 0.015:
+            return
+        before = now
+
+
+async def drive(url: str, rate: float, seconds: float, pid: int) -> dict[str, float]:
+    """One step of the curve: open-loop webhook calls at `rate` for `seconds`.
+
+    The server's CPU time is read from the first request until it is idle again, before
+    this bench asks for the results: its own searches are not counted.
+    """
     sent: dict[str, float] = {}
     errors = 0
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
@@ -99,6 +118,7 @@ async def drive(url: str, rate: float, seconds: float) -> dict[str, float]:
                 errors += 1
 
         tasks = []
+        cpu_before = cpu_seconds(pid)
         first = time.time()
         begin = time.monotonic()
         for n in range(int(rate * seconds)):
@@ -108,6 +128,8 @@ async def drive(url: str, rate: float, seconds: float) -> dict[str, float]:
             tasks.append(asyncio.create_task(one(n)))
         sending = time.monotonic() - begin
         await asyncio.gather(*tasks)
+        await settle(pid)
+        cpu = cpu_seconds(pid) - cpu_before
         latencies: list[float] = []
         last_end = first
         pending = dict(sent)
@@ -152,6 +174,7 @@ async def drive(url: str, rate: float, seconds: float) -> dict[str, float]:
         "p50": statistics.median(latencies) * 1000 if latencies else float("nan"),
         "p99": percentile(latencies, 0.99) * 1000 if latencies else float("nan"),
         "errors": errors,
+        "cpu_ms": cpu * 1000 / max(1, len(tasks)),
     }
 
 
@@ -206,21 +229,19 @@ def main() -> None:
                 content=FLOW,
                 headers={"Content-Type": "application/x-yaml"},
             ).raise_for_status()
-            asyncio.run(drive(url, 10, 1))  # warm-up: first-request costs out of the curve
+            asyncio.run(
+                drive(url, 10, 1, server_pid)
+            )  # warm-up: first-request costs out of the curve
             print(
                 f"{'offered/s':>10} {'sent/s':>8} {'achieved/s':>11} {'p50 ms':>8} "
                 f"{'p99 ms':>8} {'errors':>7} {'server CPU ms/execution':>24}"
             )
             for rate in (float(r) for r in args.rates.split(",")):
-                cpu_before = cpu_seconds(server_pid)
-                row = asyncio.run(drive(url, rate, args.seconds))
-                # Includes the answers to this bench's own polling (searches): an upper bound.
-                used = cpu_seconds(server_pid) - cpu_before
-                per_execution = used * 1000 / max(1.0, rate * args.seconds)
+                row = asyncio.run(drive(url, rate, args.seconds, server_pid))
                 print(
                     f"{rate:>10.0f} {row['sent']:>8.1f} {row['achieved']:>11.1f} "
                     f"{row['p50']:>8.0f} {row['p99']:>8.0f} {row['errors']:>7.0f} "
-                    f"{per_execution:>24.1f}",
+                    f"{row['cpu_ms']:>24.1f}",
                     flush=True,
                 )
         finally:

@@ -84,10 +84,20 @@ class ServerRuntime:
         tenant: str,
         trigger: ExecutionTrigger | None = None,
     ) -> Execution:
-        """See `start_now` (the API's async entry point)."""
-        return self.start_now(
-            flow, inputs, labels, execution_id=execution_id, tenant=tenant, trigger=trigger
+        """See `start_now` (the API's async entry point); returns once it is stored.
+
+        Requests that arrive together are stored in one transaction (group commit).
+        """
+        execution = self.runtime.factory.new_execution(
+            flow,
+            inputs=inputs,
+            labels=labels,
+            trigger=trigger,
+            execution_id=execution_id,
+            tenant_id=tenant,
         )
+        tracked = await self.runtime.submit_grouped(flow, execution)
+        return tracked.execution
 
     async def wait(self, execution_id: str, timeout: float | None = None) -> Execution:
         """Wait until the execution is terminated or paused for good."""
@@ -190,6 +200,8 @@ class Server:
             runtime=self.server_runtime,
         )
         self.app.state.ctx.flow_listeners.append(index.invalidate)
+        self.app.state.ctx.namespace_listeners.append(runtime.executor.namespaces.forget)
+        self.flow_triggers.on_disabled.append(self.app.state.ctx.triggers_changed)
         self.app.state.ctx.secret_lookup = runtime.secrets.get
         self.app.state.ctx.masker = runtime.masker
         self.app.router.lifespan_context = self._lifespan

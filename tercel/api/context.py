@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from tercel.plugins.context import InternalStorage
     from tercel.secrets.store import EncryptedSecrets
     from tercel.store.api import Store
-    from tercel.store.records import FlowRecord, NamespaceRecord
+    from tercel.store.records import FlowRecord, NamespaceRecord, TriggerState
 
 
 class ExecutionRuntime(Protocol):
@@ -80,6 +80,8 @@ class ApiContext:
     masker: SecretMasker = field(default_factory=SecretMasker)
     #: Called after a flow is created, updated or deleted (trigger indexes refresh).
     flow_listeners: list[Callable[[], None]] = field(default_factory=list)
+    #: Called after a namespace's settings changed (the runtime's cached copies).
+    namespace_listeners: list[Callable[[], None]] = field(default_factory=list)
 
     #: Hot-path reads (webhooks, execution starts) reused for `CACHE_SECONDS`.
     _cache: dict[tuple[Any, ...], tuple[float, Any]] = field(default_factory=dict)
@@ -95,8 +97,24 @@ class ApiContext:
             listener()
 
     def namespaces_changed(self) -> None:
-        """Forget cached namespace settings."""
+        """Forget cached namespace settings, here and in the listeners."""
         self._cache.clear()
+        for listener in self.namespace_listeners:
+            listener()
+
+    def triggers_changed(self) -> None:
+        """Forget cached trigger states (a trigger was enabled, disabled or unlocked)."""
+        self._cache.clear()
+
+    def trigger_state(
+        self, tenant: str, namespace: str, flow_id: str, trigger_id: str
+    ) -> TriggerState | None:
+        """A trigger's stored state, or None (cached like `current_flow`)."""
+        state: TriggerState | None = self._cached(
+            ("trigger", tenant, namespace, flow_id, trigger_id),
+            lambda: self.store.triggers.find(namespace, flow_id, trigger_id, tenant=tenant),
+        )
+        return state
 
     def current_flow(self, tenant: str, namespace: str, flow_id: str) -> FlowRecord | None:
         """The current revision of a flow, or None (cached briefly: other processes'

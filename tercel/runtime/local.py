@@ -189,6 +189,12 @@ class LocalRuntime:
         self.local_flows.add(flow)
         return self.executor.submit(flow, execution)
 
+    async def submit_grouped(self, flow: Flow, execution: Execution) -> Tracked:
+        """`submit`, persisted with the executor's next transaction (see the executor)."""
+        self.start()
+        self.local_flows.add(flow)
+        return await self.executor.submit_grouped(flow, execution)
+
     async def run(
         self,
         flow: Flow,

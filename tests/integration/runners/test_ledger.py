@@ -91,7 +91,7 @@ def test_a_finished_run_leaves_nothing_to_reap(tmp_path: Path) -> None:
     async def run() -> int:
         current_owner.set(Owner(ledger, "exec/run attempt 1"))
         result = await ProcessRunner(use_cgroups=False).run(
-            ["sh", "-c", "ls " + str(tmp_path / "ledger")],
+            ["sh", "-c", "sleep 0.5; ls " + str(tmp_path / "ledger")],
             cwd=tmp_path,
             env={"PATH": "/usr/bin:/bin"},
             on_lines=lambda lines: seen.extend(line.message for line in lines),
