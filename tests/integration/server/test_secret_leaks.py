@@ -31,6 +31,7 @@ namespace: probe.secrets
 inputs:
   - id: password
     type: SECRET
+    validator: "^input-.*"
 triggers:
   - id: hook
     type: io.kestra.plugin.core.trigger.Webhook
@@ -143,6 +144,13 @@ def test_secret_values_never_leave_the_engine_in_clear(tmp_path: Path) -> None:
                 json={"key": "STORED", "value": STORED_SECRET},
             )
             assert stored.status_code == 204, stored.text
+            # A refused value is a secret too: the 422 says why, not what.
+            refused = client.post(
+                f"{api}/executions/probe.secrets/leaky", files={"password": (None, ENV_SECRET)}
+            )
+            assert refused.status_code == 422, refused.text
+            assert "must match the pattern" in refused.text
+            assert leaks(refused.text) == []
             started = client.post(
                 f"{api}/executions/probe.secrets/leaky?wait=true",
                 files={"password": (None, INPUT_SECRET)},
