@@ -74,7 +74,10 @@ class SqlExecutions:
         #: Labels last written per execution, so that a step rewrites them only on change.
         self._labels_written: OrderedDict[str, tuple[tuple[str, str], ...]] = OrderedDict()
         self._upsert_execution = upsert(executions, db.dialect, ["id"])
-        self._insert_execution = upsert(executions, db.dialect, ["id"], [])
+        # RETURNING says whether a row was inserted (rowcount is -1 on some drivers).
+        self._insert_execution = upsert(executions, db.dialect, ["id"], []).returning(
+            executions.c.id
+        )
         # Position is the creation order: set on insert, never moved by an update.
         self._upsert_task_run = upsert(
             task_runs,
@@ -89,8 +92,8 @@ class SqlExecutions:
             # One statement instead of a look-up then an insert (this is every start's path);
             # DO NOTHING rather than a failed insert, which would abort a PostgreSQL
             # transaction shared with other executions' steps.
-            inserted = conn.execute(self._insert_execution, [_execution_row(execution)])
-            if inserted.rowcount == 0:
+            inserted = conn.execute(self._insert_execution, _execution_row(execution))
+            if inserted.first() is None:
                 raise ConflictError(f"execution `{execution.id}` already exists")
             self._write(conn, execution, None, created=True)
 
