@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 
+#: Under the home: the key of secrets in outputs when no encryption key is configured.
+OUTPUT_KEY = "run/output.key"
 #: How often `wait` re-reads an execution it does not drive itself.
 POLL_SECONDS = 0.05
 
@@ -83,10 +85,20 @@ class ServerRuntime:
         tenant: str,
         trigger: ExecutionTrigger | None = None,
     ) -> Execution:
-        """See `start_now` (the API's async entry point)."""
-        return self.start_now(
-            flow, inputs, labels, execution_id=execution_id, tenant=tenant, trigger=trigger
+        """See `start_now` (the API's async entry point); returns once it is stored.
+
+        Requests that arrive together are stored in one transaction (group commit).
+        """
+        execution = self.runtime.factory.new_execution(
+            flow,
+            inputs=inputs,
+            labels=labels,
+            trigger=trigger,
+            execution_id=execution_id,
+            tenant_id=tenant,
         )
+        tracked = await self.runtime.submit_grouped(flow, execution)
+        return tracked.execution
 
     async def wait(self, execution_id: str, timeout: float | None = None) -> Execution:
         """Wait until the execution is terminated or paused for good."""
@@ -142,11 +154,12 @@ class ServerRuntime:
 
         if self.runtime.executor.tracked(execution_id) is not None:
             raise ConflictError(f"execution `{execution_id}` is still being driven")
-        execution = self.store.executions.get(execution_id)
+        execution = self.runtime.sealer.unseal_execution(self.store.executions.get(execution_id))
         flow = self._flow_of(execution)
         restart(flow, execution, self.runtime.executor.clock())
         # Task runs of error branches were dropped: rewrite them all.
-        self.store.executions.save(execution, None)
+        with self.runtime.sealer.sealed(execution):
+            self.store.executions.save(execution, None)
         self.runtime.start()
         self.runtime.executor.track(flow, execution)
         self.runtime.executor.send(execution_id, Start())
@@ -195,13 +208,17 @@ class Server:
             runtime=self.server_runtime,
         )
         self.app.state.ctx.flow_listeners.append(index.invalidate)
+        self.app.state.ctx.namespace_listeners.append(runtime.executor.namespaces.forget)
+        self.flow_triggers.on_disabled.append(self.app.state.ctx.triggers_changed)
         self.app.state.ctx.secret_lookup = runtime.secrets.get
+        self.app.state.ctx.masker = runtime.masker
         self.app.router.lifespan_context = self._lifespan
 
     @classmethod
     def open(cls, settings: Settings) -> Server:
         """A server on the settings' database and storage (SQLite under `home` by default)."""
-        from tercel.runtime.local import LocalRuntime, open_store
+        from tercel.runtime.local import LEDGER_DIR, LocalRuntime, open_store
+        from tercel.secrets.sealing import home_key
         from tercel.storage import open_storage
 
         settings.home.mkdir(parents=True, exist_ok=True)
@@ -209,7 +226,13 @@ class Server:
         # Refuse to start on a storage that does not answer (wrong endpoint, bucket, keys).
         storage.check()
         store = open_store(settings.effective_database_url)
-        runtime = LocalRuntime(store=store, storage=storage, concurrency=settings.workers)
+        runtime = LocalRuntime(
+            store=store,
+            storage=storage,
+            concurrency=settings.workers,
+            ledger_dir=settings.home / LEDGER_DIR,
+            output_key=settings.encryption_key_bytes() or home_key(settings.home / OUTPUT_KEY),
+        )
         runtime._owned.append(store.close)
         return cls(settings, runtime)
 

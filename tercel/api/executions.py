@@ -73,7 +73,7 @@ def parse_states(raw: list[str] | None) -> list[State] | None:
 
 def execution_json(ctx: ApiContext, execution: Execution, *, url: bool = False) -> dict[str, Any]:
     """An execution as Kestra's JSON (with the UI `url` on creation)."""
-    wire = execution.to_wire()
+    wire: dict[str, Any] = ctx.shown(execution.to_wire())
     if url:
         wire["url"] = (
             f"{ctx.settings.base_url}/ui/{execution.tenant_id}/executions/"
@@ -188,7 +188,7 @@ def search_executions(
         page=page,
         size=size,
     )
-    return {"results": [e.to_wire() for e in found.items], "total": found.total}
+    return {"results": [ctx.shown(e.to_wire()) for e in found.items], "total": found.total}
 
 
 @router.get("/{execution_id}", summary="Get an execution")
@@ -220,7 +220,7 @@ def follow_execution(
     async def step() -> tuple[list[str], bool]:
         nonlocal last
         execution = get_execution(ctx, tenant, execution_id)
-        wire = execution.to_wire()
+        wire = ctx.shown(execution.to_wire())
         text = json.dumps(wire, sort_keys=True, default=str)
         messages = []
         if text != last:

@@ -165,6 +165,7 @@ def _save(ctx: ApiContext, state: TriggerState) -> None:
     state.locked_by = None
     state.locked_until = None
     ctx.store.triggers.save(state)
+    ctx.triggers_changed()
 
 
 #: How long a trigger update waits for a scheduler to finish firing it.

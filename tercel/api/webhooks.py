@@ -81,7 +81,7 @@ async def webhook(
         else None
     )
     if trigger is not None and flow is not None:
-        state = ctx.store.triggers.find(namespace, flow_id, trigger.id, tenant=tenant)
+        state = ctx.trigger_state(tenant, namespace, flow_id, trigger.id)
         if state is not None and state.disabled:
             trigger = None  # disabled through the API or by `stopAfter`
     if flow is None or trigger is None:
@@ -109,7 +109,7 @@ async def webhook(
         execution = await runtime.wait(execution.id)
         if trigger.return_outputs:
             outputs: Any = execution.outputs or {}
-            return JSONResponse(outputs)
+            return JSONResponse(ctx.shown(outputs))
     return JSONResponse(execution_json(ctx, execution, url=True))
 
 

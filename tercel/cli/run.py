@@ -198,10 +198,15 @@ async def _main(
                 Execution("-", flow.namespace, flow.id, flow.revision or 1, state=StateTrail())
             )
             with Live(placeholder, console=out, refresh_per_second=8, transient=False) as live:
-                return await _execute(
+                ended = await _execute(
                     runtime, flow=flow, inputs=inputs, labels=labels, live=live, err=err
                 )
-        return await _execute(runtime, flow=flow, inputs=inputs, labels=labels, live=None, err=err)
+        else:
+            ended = await _execute(
+                runtime, flow=flow, inputs=inputs, labels=labels, live=None, err=err
+            )
+        # What is printed (outputs, --json) shows secret values masked, as the API does.
+        return Execution.from_wire(runtime.masker.mask_value(ended.to_wire()))
     finally:
         await runtime.close()
 

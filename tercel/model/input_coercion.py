@@ -43,16 +43,22 @@ class _InvalidValueError(Exception):
     """Internal: a value failed its input's checks (message is user-facing)."""
 
 
+def _shown(declaration: Input, value: Any) -> Any:
+    # A SECRET input's value never appears in an error (answers, logs): it is a secret.
+    return "******" if declaration.type is InputType.SECRET else value
+
+
 def _fail_parse(declaration: Input, value: Any, detail: str) -> _InvalidValueError:
     return _InvalidValueError(
         f"Invalid input for `{declaration.key}`, Expected `{declaration.type.value}` "
-        f"but received `{value}` with errors: {detail}"
+        f"but received `{_shown(declaration, value)}` with errors: {detail}"
     )
 
 
 def _fail_rule(declaration: Input, rule: str, value: Any) -> _InvalidValueError:
     return _InvalidValueError(
-        f"Invalid input for `{declaration.key}`, {rule}, but received `{value}`"
+        f"Invalid input for `{declaration.key}`, {rule}, but received "
+        f"`{_shown(declaration, value)}`"
     )
 
 

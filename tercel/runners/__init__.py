@@ -6,6 +6,8 @@
   (Docker or Podman's socket), with the same result shape (`ProcessResult`).
 * `tercel.runners.limits.ResourceLimits`: the caps, parsed from Kestra's ``cpu.cpus`` and
   ``memory.memory`` values.
+* `tercel.runners.ledger.ProcessLedger`: the process groups and containers started and not
+  yet ended, so a restart after a crash stops them before it runs their attempts again.
 """
 
 from __future__ import annotations

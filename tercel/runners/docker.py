@@ -10,6 +10,7 @@ the same shape (`ProcessResult`).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -18,7 +19,8 @@ from pathlib import Path
 
 from tercel.errors import TaskError
 from tercel.ids import short_id
-from tercel.runners.docker_api import STDERR, DockerClient
+from tercel.runners.docker_api import STDERR, DockerClient, engine_url
+from tercel.runners.ledger import LedgerEntry, current_owner
 from tercel.runners.limits import ResourceLimits, parse_memory
 from tercel.runners.logstream import LineBatcher, LineSink, LineSplitter, ProtocolState
 from tercel.runners.process import CANCEL_POLL_SECONDS, ProcessResult
@@ -73,9 +75,12 @@ class ContainerRunner:
             _open_to_any_user(spec.working_dir)
         async with DockerClient(self.host) as client:
             await self._ensure_image(client, spec, log)
-            container = await client.create(
-                _config(spec, limits), name=f"tercel-{short_id().lower()}"
-            )
+            owner = current_owner.get()
+            config = _config(spec, limits, owner.label if owner is not None else None)
+            container = await client.create(config, name=f"tercel-{short_id().lower()}")
+            # Recorded until removed, so a restart after a crash removes it (`ProcessLedger`).
+            if owner is not None:
+                owner.ledger.record_container(container, owner.label, engine_url(self.host))
             result = ProcessResult(exit_code=-1)
             streamer: asyncio.Task[None] | None = None
             try:
@@ -101,6 +106,8 @@ class ContainerRunner:
                     streamer.cancel()
                 # Shielded: a cancelled task must still not leave a running container.
                 await asyncio.shield(_cleanup(client, container, remove=spec.delete))
+                if owner is not None:
+                    owner.ledger.forget("container", container)
         await batcher.flush()
         result.outputs = state.outputs
         result.metrics = state.metrics
@@ -147,8 +154,13 @@ def _open_to_any_user(root: Path) -> None:
             path.chmod(path.stat().st_mode | 0o666)
 
 
-def _config(spec: ContainerSpec, limits: ResourceLimits) -> dict[str, object]:
-    """The create-container body of the Engine API."""
+def _config(
+    spec: ContainerSpec, limits: ResourceLimits, owner: str | None = None
+) -> dict[str, object]:
+    """The create-container body of the Engine API (labelled with the attempt that owns it)."""
+    labels = {"io.tercel.runner": "docker"}
+    if owner is not None:
+        labels["io.tercel.owner"] = owner
     workdir = str(spec.working_dir)
     host: dict[str, object] = {"Binds": [f"{workdir}:{workdir}", *spec.volumes]}
     if spec.network_mode:
@@ -175,7 +187,7 @@ def _config(spec: ContainerSpec, limits: ResourceLimits) -> dict[str, object]:
         "OpenStdin": False,
         "AttachStdout": True,
         "AttachStderr": True,
-        "Labels": {"io.tercel.runner": "docker"},
+        "Labels": labels,
         "HostConfig": host,
     }
     if spec.user:
@@ -238,3 +250,22 @@ async def _cleanup(client: DockerClient, container: str, *, remove: bool) -> Non
         await client.kill(container)
         if remove:
             await client.remove(container)
+
+
+def remove_orphan(entry: LedgerEntry) -> bool:
+    """Force-remove a container a previous run left (`ProcessLedger.reap`); True if reached.
+
+    Synchronous on purpose: it runs at start-up, before anything is resubmitted; in a thread
+    of its own, because the caller may be on a running event loop.
+    """
+
+    async def remove() -> None:
+        async with DockerClient(entry.host) as client:
+            await client.remove(entry.ident)
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        try:
+            pool.submit(asyncio.run, remove()).result(timeout=60)
+        except (TaskError, OSError, TimeoutError):
+            return False
+    return True

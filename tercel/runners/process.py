@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tercel.runners.cgroups import Cgroup
+from tercel.runners.ledger import current_owner
 from tercel.runners.limits import ResourceLimits
 from tercel.runners.logstream import LineBatcher, LineSink, ProtocolState, pump
 
@@ -123,6 +124,10 @@ class ProcessRunner:
             if cgroup is not None:
                 cgroup.remove()
             raise
+        # Recorded until the whole group is gone, so a restart after a crash can stop it.
+        owner = current_owner.get()
+        if owner is not None:
+            owner.ledger.record_process(process.pid, owner.label)
         result = ProcessResult(exit_code=-1)
         assert process.stdout is not None
         assert process.stderr is not None
@@ -148,6 +153,8 @@ class ProcessRunner:
             if cgroup is not None:
                 result.memory_exceeded = cgroup.capped_memory and cgroup.oom_killed()
                 cgroup.remove()
+            if owner is not None:
+                owner.ledger.forget("process", str(process.pid))
         await batcher.flush()
         result.outputs = state.outputs
         result.metrics = state.metrics

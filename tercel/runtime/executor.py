@@ -41,6 +41,7 @@ from tercel.engine.api import (
 from tercel.engine.state import State
 from tercel.errors import ConflictError, EngineStepError, InputError, TercelError
 from tercel.ids import short_id
+from tercel.model.inputs import InputType
 from tercel.runtime.concurrency import next_queued, running_count
 from tercel.runtime.dispatch import Dispatcher
 from tercel.runtime.logs import AttemptLogger, LogWriter, execution_logger
@@ -49,6 +50,7 @@ from tercel.runtime.scheduler.conditions import execution_conditions
 from tercel.runtime.subflows import subflow_outputs
 from tercel.runtime.template_places import FlowSources
 from tercel.runtime.tracked import ParentLink, TemplateRenderer, Tracked, utc_now
+from tercel.secrets.sealing import OutputSealer
 
 if TYPE_CHECKING:
     from tercel.engine.execution import Execution, TaskRun
@@ -80,8 +82,11 @@ class Executor:
         clock: Callable[[], datetime] = utc_now,
         environment: Mapping[str, Any] | None = None,
         namespaces: NamespaceSettings | None = None,
+        sealer: OutputSealer | None = None,
     ) -> None:
         self.store = store
+        #: Encrypts secret values in inputs and outputs while they are written to the store.
+        self.sealer = sealer if sealer is not None else OutputSealer(factory.masker)
         self.factory = factory
         self.dispatcher = dispatcher
         self.logs = logs
@@ -94,6 +99,8 @@ class Executor:
         self.listeners: list[Listener] = []
         self.end_listeners: list[EndListener] = []
         self._tracked: dict[str, Tracked] = {}
+        #: Executions `submit_grouped` tracks, to insert in the next transaction of the loop.
+        self._to_create: list[tuple[Tracked, asyncio.Future[None]]] = []
         self._queue: asyncio.Queue[tuple[str, Event]] = asyncio.Queue()
         self._loop_task: asyncio.Task[None] | None = None
         self._last_flush = 0.0
@@ -112,6 +119,9 @@ class Executor:
         for tracked in self._tracked.values():
             for handle in tracked.timers:
                 handle.cancel()
+        for _, persisted in self._to_create:
+            persisted.cancel()  # never written: the caller must not acknowledge it
+        self._to_create.clear()
         if self._loop_task is not None:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -151,10 +161,45 @@ class Executor:
 
     def submit(self, flow: Flow, execution: Execution, parent: ParentLink | None = None) -> Tracked:
         """Persist a new execution and start it."""
-        self.store.executions.create(execution)
+        with self.sealer.sealed(execution):
+            self.store.executions.create(execution)
         tracked = self.track(flow, execution, parent)
         self.send(execution.id, Start(running_count=self._running_count(flow, execution)))
         return tracked
+
+    async def submit_grouped(self, flow: Flow, execution: Execution) -> Tracked:
+        """`submit`, with the insert written in the loop's next transaction (group commit).
+
+        Returns once that transaction has committed, so a caller that answers a request
+        afterwards never acknowledges an execution a crash could lose; many requests
+        arriving together then cost one commit instead of one each. ConflictError when an
+        execution with this id exists.
+        """
+        tracked = self.track(flow, execution)
+        persisted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._to_create.append((tracked, persisted))
+        self.send(execution.id, Start(running_count=self._running_count(flow, execution)))
+        self.start()
+        await persisted
+        return tracked
+
+    def _create_pending(
+        self, pending: list[tuple[Tracked, asyncio.Future[None]]]
+    ) -> list[asyncio.Future[None]]:
+        """Insert the executions `submit_grouped` queued (inside the loop's transaction)."""
+        done: list[asyncio.Future[None]] = []
+        for tracked, persisted in pending:
+            execution = tracked.execution
+            try:
+                with self.sealer.sealed(execution):
+                    self.store.executions.create(execution)
+            except ConflictError as error:
+                # Not ours to drive: its Start event finds no tracked execution and is dropped.
+                self._tracked.pop(execution.id, None)
+                persisted.set_exception(error)
+                continue
+            done.append(persisted)
+        return done
 
     def send(self, execution_id: str, event: Event) -> None:
         """Queue an event for an execution."""
@@ -197,18 +242,33 @@ class Executor:
     async def _run_forever(self) -> None:
         while True:
             first = await self._queue.get()
+            # Let the callbacks that are ready now (other jobs just done, requests just
+            # accepted) queue their events first: one transaction then carries them all.
+            await asyncio.sleep(0)
             batch = [first]
             while not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             grouped: dict[str, list[Event]] = {}
             for execution_id, event in batch:
                 grouped.setdefault(execution_id, []).append(event)
-            # One transaction (one commit) per batch: task runs, logs and metrics together.
-            # Jobs dispatched inside only start once this synchronous block has returned.
-            with self.store.transaction():
-                for execution_id, events in grouped.items():
-                    self._step_safely(execution_id, events)
-                self._maybe_flush()
+            # One transaction (one commit) per batch: new executions, task runs, logs and
+            # metrics together. Jobs dispatched inside only start once this synchronous
+            # block has returned.
+            to_create, self._to_create = self._to_create, []
+            try:
+                with self.store.transaction():
+                    created = self._create_pending(to_create)
+                    for execution_id, events in grouped.items():
+                        self._step_safely(execution_id, events)
+                    self._maybe_flush()
+            except Exception as error:
+                for _, persisted in to_create:
+                    if not persisted.done():
+                        persisted.set_exception(error)
+                raise
+            for persisted in created:
+                if not persisted.done():
+                    persisted.set_result(None)
 
     def _maybe_flush(self) -> None:
         """Write buffered logs and metrics at most every `FLUSH_SECONDS` (and when full).
@@ -279,12 +339,23 @@ class Executor:
                 # that the job is persisted as RUNNING before it runs.
                 if isinstance(effect, RunTask):
                     pending.append(TaskRunStarted(effect.task_run.id, effect.attempt_number))
-        self.store.executions.save(execution, list(changed.values()))
+        if execution.outputs and tracked.flow.outputs:
+            self._register_secret_outputs(tracked)
+        runs = list(changed.values())
+        with self.sealer.sealed(execution, runs):
+            self.store.executions.save(execution, runs)
         for effect in effects:
             self._apply(tracked, effect)
         if finished:
             tracked.finished = True
         self._after_step(tracked)
+
+    def _register_secret_outputs(self, tracked: Tracked) -> None:
+        """SECRET-typed flow outputs are secrets: masked when shown, encrypted at rest."""
+        outputs = tracked.execution.outputs or {}
+        for declared in tracked.flow.outputs:
+            if declared.type is InputType.SECRET and isinstance(outputs.get(declared.id), str):
+                self.factory.masker.add(outputs[declared.id])
 
     def _after_step(self, tracked: Tracked) -> None:
         for listener in self.listeners:
@@ -329,9 +400,10 @@ class Executor:
                 run.state.set(State.RUNNING, now)
             run.state.set(State.FAILED, now)
         execution.state.set(State.FAILED, now)
-        with contextlib.suppress(Exception):
-            # The failed step may have changed any task run in memory: write them all.
-            self.store.executions.save(execution, list(execution.task_run_list))
+        # The failed step may have changed any task run in memory: write them all.
+        every = list(execution.task_run_list)
+        with contextlib.suppress(Exception), self.sealer.sealed(execution, every):
+            self.store.executions.save(execution, every)
         tracked.finished = True
         tracked.jobs.clear()
         self._notify_end(tracked)

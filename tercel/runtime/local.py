@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from tercel.engine.execution import Execution, ExecutionTrigger, Label, LogEntry
 from tercel.errors import ConflictError
+from tercel.runners.ledger import ProcessLedger
 from tercel.runtime.creation import ExecutionFactory, envs_from
 from tercel.runtime.dispatch import Dispatcher
 from tercel.runtime.executor import Executor
@@ -29,6 +30,7 @@ from tercel.runtime.services import SecretSource, secrets_from_env
 from tercel.runtime.tracked import Tracked, utc_now
 from tercel.runtime.worker import WorkerPool
 from tercel.secrets.masking import SecretMasker
+from tercel.secrets.sealing import OutputSealer
 
 if TYPE_CHECKING:
     from tercel.model.flow import Flow
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
 
 DB_NAME = "tercel.db"
 STORAGE_DIR = "storage"
+#: Under the home: the process groups and containers running tasks started (`ProcessLedger`).
+LEDGER_DIR = "run/processes"
 
 
 class LocalRuntime:
@@ -58,16 +62,23 @@ class LocalRuntime:
         log_echo: Callable[[LogEntry], None] | None = None,
         secret_lookup: Callable[[str, str, str], str | None] | None = None,
         namespace_files: Mapping[str, NamespaceRecord] | None = None,
+        ledger_dir: Path | None = None,
+        output_key: bytes | None = None,
     ) -> None:
         self.store = store
         self.storage = storage
         self.local_flows = FlowSet()
         self.flows: FlowResolver = ChainedFlows(self.local_flows, flows or StoreFlows(store))
         self.masker = SecretMasker()
+        # Secrets in inputs and outputs are encrypted at rest with `output_key` (one drawn
+        # for this process when None: what it sealed is unreadable after a restart).
+        self.sealer = OutputSealer(self.masker, output_key)
         # `secret_lookup(tenant, namespace, NAME)`: stored secrets, before SECRET_* variables.
         self.secrets = SecretSource(secrets_from_env(environ), secret_lookup)
         self.logs = LogWriter(store.logs, self.masker, echo=log_echo)
-        self.pool = WorkerPool(concurrency)
+        # Scripts' process groups are recorded there, so a restart after a crash stops them.
+        ledger = ProcessLedger(ledger_dir) if ledger_dir is not None else None
+        self.pool = WorkerPool(concurrency, ledger)
         self.factory = ExecutionFactory(
             store=store,
             storage=storage,
@@ -95,6 +106,7 @@ class LocalRuntime:
             environment=environment,
             # `namespace.*`: flows-as-code namespace files (`tercel run --flows`) over the store.
             namespaces=NamespaceSettings(store, namespace_files),
+            sealer=self.sealer,
         )
         self.dispatcher.resume = self.executor.resume
         # Input expressions see envs, globals and namespace.* as task templates do.
@@ -122,6 +134,8 @@ class LocalRuntime:
             home = Path(owned_tmp.name)
         home.mkdir(parents=True, exist_ok=True)
         store = open_store(database_url or f"sqlite:///{home / DB_NAME}")
+        if owned_tmp is None:
+            options.setdefault("ledger_dir", home / LEDGER_DIR)
         files = storage if storage is not None else LocalStorage(home / STORAGE_DIR)
         runtime = cls(store=store, storage=files, **options)
         runtime._owned.append(store.close)
@@ -178,6 +192,12 @@ class LocalRuntime:
         self.local_flows.add(flow)
         return self.executor.submit(flow, execution)
 
+    async def submit_grouped(self, flow: Flow, execution: Execution) -> Tracked:
+        """`submit`, persisted with the executor's next transaction (see the executor)."""
+        self.start()
+        self.local_flows.add(flow)
+        return await self.executor.submit_grouped(flow, execution)
+
     async def run(
         self,
         flow: Flow,
@@ -213,7 +233,7 @@ class LocalRuntime:
         tracked = self.executor.tracked(execution_id)
         if tracked is not None:
             return tracked.flow, tracked.execution
-        execution = self.store.executions.get(execution_id)
+        execution = self.sealer.unseal_execution(self.store.executions.get(execution_id))
         flow = self.flows.resolve(
             execution.namespace, execution.flow_id, execution.flow_revision, execution.tenant_id
         )
@@ -231,7 +251,8 @@ class LocalRuntime:
         ):
             raise ConflictError(f"execution `{execution_id}` is still running")
         restart(flow, execution, self.executor.clock())
-        self.store.executions.save(execution, None)
+        with self.sealer.sealed(execution):
+            self.store.executions.save(execution, None)
         self.start()
         self.executor.track(flow, execution)
         self.executor.send(execution.id, Start())

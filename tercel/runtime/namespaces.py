@@ -8,6 +8,7 @@ namespace, parent namespaces merged in (a child's key wins). They come from the 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,14 +28,28 @@ if TYPE_CHECKING:
 NAMESPACES_DIR = "namespaces"
 
 
+#: How long a namespace row read from the store is reused (every execution start reads its
+#: namespace and each parent: at a hundred starts a second, that was a tenth of the CPU).
+CACHE_SECONDS = 1.0
+
+
 class NamespaceSettings:
-    """Effective namespace records: files (when given) over the store's rows."""
+    """Effective namespace records: files (when given) over the store's rows.
+
+    Store rows are reused for `CACHE_SECONDS`: another process's change is seen within that
+    time, this process's at once when the writer calls `forget` (the API does).
+    """
 
     def __init__(
         self, store: Store | None = None, files: Mapping[str, NamespaceRecord] | None = None
     ) -> None:
         self.store = store
         self.files = dict(files or {})
+        self._cache: dict[tuple[str, str], tuple[float, NamespaceRecord | None]] = {}
+
+    def forget(self) -> None:
+        """Drop the cached rows (after a namespace was written)."""
+        self._cache.clear()
 
     def effective(self, namespace: str, tenant: str = "main") -> NamespaceRecord:
         """The record of `namespace` with its ancestors merged in (root first, child wins)."""
@@ -48,7 +63,15 @@ class NamespaceSettings:
     def _find(self, namespace: str, tenant: str) -> NamespaceRecord | None:
         found = self.files.get(namespace)
         if found is None and self.store is not None:
+            key = (tenant, namespace)
+            now = time.monotonic()
+            cached = self._cache.get(key)
+            if cached is not None and now - cached[0] < CACHE_SECONDS:
+                return cached[1]
             found = self.store.namespaces.find(namespace, tenant=tenant)
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[key] = (now, found)
         return found
 
 

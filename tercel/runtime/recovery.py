@@ -8,6 +8,10 @@ with their attempts, timers (`store.delays`), child executions (`parent_id`). On
   attempt is marked RESUBMITTED and the task runs again as a new attempt (at-least-once,
   and its logs say so). Flowable task runs need nothing: the engine re-derives them.
 * Stored timers are re-armed; a waiting Subflow task run is re-linked to its child.
+
+Before any attempt is resubmitted, the process groups and containers the previous process
+started and could not stop (it was killed) are stopped (`tercel.runners.ledger`): otherwise
+the old script would still be running beside its new attempt.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from tercel.engine.api import Kill, RunTask, Start, SubflowEnded, TaskRunStarted
 from tercel.engine.state import State
 from tercel.errors import NotFoundError
 from tercel.model.task import TaskKind
+from tercel.runners.ledger import Reaped
 from tercel.runtime.concurrency import running_count
 from tercel.runtime.tracked import ParentLink, Tracked
 
@@ -46,7 +51,43 @@ def _find_task(flow: Flow, task_id: str) -> Task | None:
     return next((task for task in flow.all_tasks() if task.id == task_id), None)
 
 
-def _resubmit(executor: Executor, tracked: Tracked, task_run: TaskRun, task: Task) -> None:
+def _reap_orphans(executor: Executor) -> dict[str, Reaped]:
+    """Stop what the previous run left running; by owner label (`execution/taskrun attempt n`)."""
+    ledger = executor.dispatcher.pool.ledger
+    if ledger is None:
+        return {}
+    from tercel.runners.docker import remove_orphan
+
+    reaped = ledger.reap(remove_container=remove_orphan)
+    for item in reaped:
+        if item.stopped:
+            _log.warning(
+                "stopped %s %s of %s, left running by the previous run",
+                item.entry.kind,
+                item.entry.ident,
+                item.entry.owner,
+            )
+    return {item.entry.owner: item for item in reaped}
+
+
+def _orphan_note(reaped: Reaped | None) -> str:
+    if reaped is None or not reaped.stopped:
+        return ""
+    if reaped.entry.kind == "container":
+        return f" (its container {reaped.entry.ident[:12]}, still there, was removed first)"
+    return (
+        f" (its process group {reaped.entry.ident}, still running, was stopped first: "
+        f"{reaped.stopped} process(es))"
+    )
+
+
+def _resubmit(
+    executor: Executor,
+    tracked: Tracked,
+    task_run: TaskRun,
+    task: Task,
+    reaped: dict[str, Reaped],
+) -> None:
     from tercel.engine.context import execution_context, task_context
     from tercel.engine.index import ExecutionIndex
     from tercel.model.durations import parse_duration
@@ -67,11 +108,12 @@ def _resubmit(executor: Executor, tracked: Tracked, task_run: TaskRun, task: Tas
             timeout = parse_duration(task.timeout)
         except ValueError:
             timeout_expression = task.timeout
+    note = _orphan_note(reaped.get(f"{execution.id}/{task_run.id} attempt {previous}"))
     executor.log(
         tracked,
         task_run.id,
         "WARN",
-        f"attempt {previous} was interrupted by a restart of Tercel; running it again "
+        f"attempt {previous} was interrupted by a restart of Tercel{note}; running it again "
         f"as attempt {attempt}",
     )
     executor.send(execution.id, TaskRunStarted(task_run.id, attempt))
@@ -99,6 +141,7 @@ def _relink_children(executor: Executor, flows: FlowResolver, parent: Execution)
         # The child ended but the process died before the parent heard of it.
         ended = executor.store.executions.find(child_id)
         if ended is not None and ended.state.current.is_terminated:
+            executor.sealer.unseal_execution(ended)
             executor.send(
                 parent.id,
                 SubflowEnded(task_run.id, child_id, ended.state.current, outputs=ended.outputs),
@@ -134,12 +177,15 @@ def _start_in_order(executor: Executor, startable: list[Tracked], resumed: list[
 def recover(executor: Executor, flows: FlowResolver) -> list[str]:
     """Resume every unfinished execution in the store; return their ids."""
     store = executor.store
+    reaped = _reap_orphans(executor)
     resumed: list[str] = []
     startable: list[Tracked] = []
     for execution_id in store.executions.ids_in_states(UNFINISHED):
         execution = store.executions.find(execution_id)
         if execution is None or executor.tracked(execution_id) is not None:
             continue
+        # Secrets in inputs and outputs were stored encrypted: the engine needs their values.
+        executor.sealer.unseal_execution(execution)
         try:
             flow = flows.resolve(
                 execution.namespace, execution.flow_id, execution.flow_revision, execution.tenant_id
@@ -162,7 +208,7 @@ def recover(executor: Executor, flows: FlowResolver) -> list[str]:
                 continue
             task = _find_task(flow, task_run.task_id)
             if task is not None and task.kind is TaskKind.RUNNABLE:
-                _resubmit(executor, tracked, task_run, task)
+                _resubmit(executor, tracked, task_run, task, reaped)
         for delay in store.delays.list(execution_id):
             payload = delay.payload
             event = TimerFired(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tercel.engine.state import State
 from tercel.errors import TaskError, TercelError
 from tercel.model.durations import format_duration
+from tercel.runners.ledger import Owner, ProcessLedger, current_owner
 
 if TYPE_CHECKING:
     from tercel.plugins.context import RunnableTask
@@ -57,8 +58,10 @@ def timeout_message(seconds: float) -> str:
 class WorkerPool:
     """Runs jobs concurrently (at most `concurrency` at once) on the running event loop."""
 
-    def __init__(self, concurrency: int = 64) -> None:
+    def __init__(self, concurrency: int = 64, ledger: ProcessLedger | None = None) -> None:
         self._slots = asyncio.Semaphore(concurrency)
+        #: Where runners record the process groups and containers they start (crash clean-up).
+        self.ledger = ledger
         self._running: dict[str, tuple[Job, asyncio.Task[None]]] = {}
         self._killed: set[str] = set()
 
@@ -132,6 +135,10 @@ class WorkerPool:
 
     async def _attempt(self, job: Job) -> JobResult:
         ctx = job.context
+        if self.ledger is not None:
+            # This job runs in its own asyncio task: the variable is set for it alone.
+            label = f"{job.execution_id}/{job.task_run_id} attempt {job.attempt_number}"
+            current_owner.set(Owner(self.ledger, label))
         try:
             if job.timeout is not None:
                 async with asyncio.timeout(job.timeout):

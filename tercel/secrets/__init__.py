@@ -1,4 +1,6 @@
-"""Secrets: encrypted in the database, or ``SECRET_*`` environment variables; masked in logs."""
+"""Secrets: encrypted in the database, or ``SECRET_*`` environment variables; masked in logs
+and in the executions the API shows, encrypted where they land in inputs and outputs
+(`tercel.secrets.sealing`)."""
 
 from __future__ import annotations
 

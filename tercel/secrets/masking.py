@@ -1,4 +1,4 @@
-"""Masking secret values in log lines and error messages."""
+"""Masking secret values in log lines, error messages and the JSON the API shows."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 
 #: What a secret value is replaced with.
 MASK = "******"
+#: Kestra's type tag of an encrypted string (see `tercel.secrets.sealing`).
+ENCRYPTED_TYPE = "io.kestra.datatype:aes_encrypted"
 
 
 class SecretMasker:
@@ -45,6 +47,27 @@ class SecretMasker:
         if pattern is None or not text:
             return text
         return pattern.sub(MASK, text)
+
+    def found_in(self, text: str) -> bool:
+        """True when `text` contains a registered value."""
+        pattern = self._pattern
+        return pattern is not None and bool(text) and pattern.search(text) is not None
+
+    def mask_value(self, value: Any) -> Any:
+        """A JSON-like value with registered secrets masked in every string (a copy).
+
+        An encrypted string (Kestra's ``{"type": "io.kestra.datatype:aes_encrypted", ...}``
+        shape, how secrets are stored) is shown as `MASK` too. Keys are left alone.
+        """
+        if isinstance(value, str):
+            return self.mask(value)
+        if isinstance(value, dict):
+            if value.get("type") == ENCRYPTED_TYPE and len(value) == 2:
+                return MASK
+            return {key: self.mask_value(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.mask_value(item) for item in value]
+        return value
 
     def __len__(self) -> int:
         return len(self._values)

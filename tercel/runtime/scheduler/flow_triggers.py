@@ -32,6 +32,8 @@ from tercel.runtime.scheduler.launcher import TriggerIndex, launch
 from tercel.store.records import TriggerState
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tercel.engine.execution import Execution
     from tercel.model.flow import Flow
     from tercel.server import ServerRuntime
@@ -81,6 +83,8 @@ class FlowTriggers:
         self.runtime = runtime
         self.index = index or TriggerIndex(store)
         self._seen: dict[str, State] = {}
+        #: Called after `stop_after` disabled a trigger (the API's cached trigger states).
+        self.on_disabled: list[Callable[[], None]] = []
 
     def on_step(self, execution: Execution) -> None:
         """Executor listener: act when the execution's state changed since last seen."""
@@ -117,6 +121,8 @@ class FlowTriggers:
                 ) or TriggerState(tenant, flow.namespace, flow.id, trigger.id)
                 state.disabled = True
                 self.store.triggers.save(state)
+                for listener in self.on_disabled:
+                    listener()
                 _log.info(
                     "trigger %s.%s.%s stopped after %s",
                     flow.namespace,

@@ -74,6 +74,10 @@ class SqlExecutions:
         #: Labels last written per execution, so that a step rewrites them only on change.
         self._labels_written: OrderedDict[str, tuple[tuple[str, str], ...]] = OrderedDict()
         self._upsert_execution = upsert(executions, db.dialect, ["id"])
+        # RETURNING says whether a row was inserted (rowcount is -1 on some drivers).
+        self._insert_execution = upsert(executions, db.dialect, ["id"], []).returning(
+            executions.c.id
+        )
         # Position is the creation order: set on insert, never moved by an update.
         self._upsert_task_run = upsert(
             task_runs,
@@ -85,12 +89,13 @@ class SqlExecutions:
     def create(self, execution: Execution) -> None:
         """See `ExecutionRepository.create`."""
         with self._db.transaction() as conn:
-            exists = conn.execute(
-                sa.select(executions.c.id).where(executions.c.id == execution.id)
-            ).first()
-            if exists is not None:
+            # One statement instead of a look-up then an insert (this is every start's path);
+            # DO NOTHING rather than a failed insert, which would abort a PostgreSQL
+            # transaction shared with other executions' steps.
+            inserted = conn.execute(self._insert_execution, _execution_row(execution))
+            if inserted.first() is None:
                 raise ConflictError(f"execution `{execution.id}` already exists")
-            self._write(conn, execution, None)
+            self._write(conn, execution, None, created=True)
 
     def save(self, execution: Execution, changed_task_runs: Iterable[TaskRun] | None) -> None:
         """See `ExecutionRepository.save`."""
@@ -102,11 +107,19 @@ class SqlExecutions:
             raise
 
     def _write(
-        self, conn: sa.Connection, execution: Execution, changed: Iterable[TaskRun] | None
+        self,
+        conn: sa.Connection,
+        execution: Execution,
+        changed: Iterable[TaskRun] | None,
+        *,
+        created: bool = False,
     ) -> None:
-        conn.execute(self._upsert_execution, [_execution_row(execution)])
+        # `created`: the execution row was just inserted, nothing of it exists to replace.
+        if not created:
+            conn.execute(self._upsert_execution, [_execution_row(execution)])
         if changed is None:
-            conn.execute(task_runs.delete().where(task_runs.c.execution_id == execution.id))
+            if not created:
+                conn.execute(task_runs.delete().where(task_runs.c.execution_id == execution.id))
             changed_list = execution.task_run_list
             positions: list[int] = list(range(len(changed_list)))
         else:
@@ -115,15 +128,18 @@ class SqlExecutions:
         if changed_list:
             rows = [_task_run_row(tr, pos) for tr, pos in zip(changed_list, positions, strict=True)]
             conn.execute(self._upsert_task_run, rows)
-        self._write_labels(conn, execution)
+        self._write_labels(conn, execution, created=created)
 
-    def _write_labels(self, conn: sa.Connection, execution: Execution) -> None:
+    def _write_labels(
+        self, conn: sa.Connection, execution: Execution, *, created: bool = False
+    ) -> None:
         labels = tuple(sorted(execution.label_map().items()))
         if self._labels_written.get(execution.id) == labels:
             return
-        conn.execute(
-            execution_labels.delete().where(execution_labels.c.execution_id == execution.id)
-        )
+        if not created:
+            conn.execute(
+                execution_labels.delete().where(execution_labels.c.execution_id == execution.id)
+            )
         if labels:
             conn.execute(
                 execution_labels.insert(),

@@ -176,3 +176,33 @@ async def test_pull_always_falls_back_to_the_local_image_when_no_registry_answer
     assert result.exit_code == 0
     assert [line.message for line in lines] == ["local"]
     assert warnings == [("WARN", f"could not pull image `{BUSYBOX}`; using the local copy")]
+
+
+async def test_a_container_left_by_a_killed_server_is_removed_on_restart(tmp_path: Path) -> None:
+    from tercel.runners.docker import remove_orphan
+    from tercel.runners.ledger import Owner, ProcessLedger, current_owner
+
+    ledger = ProcessLedger(tmp_path / "ledger")
+    current_owner.set(Owner(ledger, "exec/run attempt 1"))
+    # The attempt is running when its server dies: nothing removes the container then.
+    task = asyncio.create_task(_run(_spec(tmp_path, ["sleep", "60"])))
+    deadline = time.monotonic() + 30
+    while not list(ledger.entries()) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    [entry] = list(ledger.entries())
+    async with DockerClient() as client:
+        labels = (await client.inspect(entry.ident))["Config"]["Labels"]
+    assert labels["io.tercel.owner"] == "exec/run attempt 1"
+
+    # What a restarted server does before resubmitting (in a thread: it blocks).
+    reaped = await asyncio.to_thread(
+        ProcessLedger(tmp_path / "ledger").reap, remove_container=remove_orphan
+    )
+
+    assert [(r.entry.kind, r.stopped) for r in reaped] == [("container", 1)]
+    async with DockerClient() as client:
+        with pytest.raises(TaskError):
+            await client.inspect(entry.ident)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
