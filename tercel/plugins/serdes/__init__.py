@@ -15,8 +15,8 @@ import importlib
 _MODULES: tuple[str, ...] = (
     "csv_files",
     "json_files",
-    # "avro_files",
-    # "parquet_files",
+    "avro_files",
+    "parquet_files",
     # "excel_files",
     # "xml_files",
 )
