@@ -17,8 +17,8 @@ _MODULES: tuple[str, ...] = (
     "json_files",
     "avro_files",
     "parquet_files",
-    # "excel_files",
-    # "xml_files",
+    "excel_files",
+    "xml_files",
 )
 _registered = False
 

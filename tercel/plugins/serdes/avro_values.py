@@ -43,7 +43,7 @@ NULL_VALUES = [
 ]  # fmt: skip
 
 
-class BadRow(ValueError):
+class BadRowError(ValueError):
     """A row that does not fit the schema."""
 
 
@@ -95,7 +95,7 @@ class AvroConverter(ConversionTask):
             for number, row in enumerate(ion.iter_rows(source), start=1):
                 try:
                     yield conversion.value(row, schema)
-                except BadRow as error:
+                except BadRowError as error:
                     message = f"row {number} does not fit the schema: {error}"
                     if on_bad == "ERROR":
                         raise TaskError(message) from None
@@ -132,7 +132,8 @@ class AvroConverter(ConversionTask):
             true_values=values(self.true_values, "trueValues", TRUE_VALUES),
             false_values=values(self.false_values, "falseValues", FALSE_VALUES),
             null_values=frozenset(
-                str(item) for item in (render_list(ctx, self.null_values, "nullValues") or NULL_VALUES)
+                str(item)
+                for item in (render_list(ctx, self.null_values, "nullValues") or NULL_VALUES)
             ),
             date_format=render_str(ctx, self.date_format) or "yyyy-MM-dd[XXX]",
             time_format=render_str(ctx, self.time_format) or "HH:mm[:ss][.SSSSSS][XXX]",
@@ -214,7 +215,7 @@ class Conversion:
     zone: Any = UTC
 
     def value(self, value: Any, schema: Any) -> Any:
-        """`value` converted to `schema`; `BadRow` when it cannot be."""
+        """`value` converted to `schema`; `BadRowError` when it cannot be."""
         if isinstance(schema, list):
             return self._union(value, schema)
         if isinstance(schema, str):
@@ -226,27 +227,27 @@ class Conversion:
             return self._record(value, schema)
         if kind == "array":
             if not isinstance(value, list):
-                raise BadRow(f"`{value}` is not a list")
+                raise BadRowError(f"`{value}` is not a list")
             return [self.value(item, schema["items"]) for item in value]
         if kind == "map":
             if not isinstance(value, Mapping):
-                raise BadRow(f"`{value}` is not a map")
+                raise BadRowError(f"`{value}` is not a map")
             return {str(key): self.value(item, schema["values"]) for key, item in value.items()}
         if kind == "enum":
             text = str(value)
             if text not in schema.get("symbols", []):
-                raise BadRow(f"`{text}` is not one of {schema.get('symbols')}")
+                raise BadRowError(f"`{text}` is not one of {schema.get('symbols')}")
             return text
         return self._primitive(value, str(kind), schema)
 
     def _record(self, value: Any, schema: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(value, Mapping):
-            raise BadRow(f"`{value}` is not a map")
+            raise BadRowError(f"`{value}` is not a map")
         fields = schema.get("fields", [])
         if self.strict:
             extra = set(value) - {field["name"] for field in fields}
             if extra:
-                raise BadRow(f"field(s) {', '.join(sorted(extra))} are not in the schema")
+                raise BadRowError(f"field(s) {', '.join(sorted(extra))} are not in the schema")
         record = {}
         for field in fields:
             name = field["name"]
@@ -255,34 +256,34 @@ class Conversion:
                 continue
             try:
                 record[name] = self.value(value.get(name), field["type"])
-            except BadRow as error:
-                raise BadRow(f"field `{name}`: {error}") from None
+            except BadRowError as error:
+                raise BadRowError(f"field `{name}`: {error}") from None
         return record
 
     def _union(self, value: Any, branches: list[Any]) -> Any:
-        if value is None or (isinstance(value, str) and value in self.null_values):
-            if "null" in branches:
-                return None
+        is_null = value is None or (isinstance(value, str) and value in self.null_values)
+        if is_null and "null" in branches:
+            return None
         errors = []
         for branch in branches:
             if branch == "null":
                 continue
             try:
                 return self.value(value, branch)
-            except BadRow as error:
+            except BadRowError as error:
                 errors.append(str(error))
-        raise BadRow("; ".join(errors) or f"`{value}` is not null")
+        raise BadRowError("; ".join(errors) or f"`{value}` is not null")
 
     def _primitive(self, value: Any, kind: str, schema: Mapping[str, Any]) -> Any:
         logical = schema.get("logicalType")
         if value is None:
             if kind == "null":
                 return None
-            raise BadRow(f"null where the schema wants {logical or kind}")
+            raise BadRowError(f"null where the schema wants {logical or kind}")
         if logical is not None:
             return self._logical(value, kind, str(logical), schema)
         if kind == "null":
-            raise BadRow(f"`{value}` where the schema wants null")
+            raise BadRowError(f"`{value}` where the schema wants null")
         if kind == "string":
             return value.isoformat() if isinstance(value, date | time) else str(value)
         if kind == "boolean":
@@ -293,7 +294,7 @@ class Conversion:
             return self._number(value)
         if kind in ("bytes", "fixed"):
             return value if isinstance(value, bytes) else str(value).encode("utf-8")
-        raise BadRow(f"unsupported Avro type `{kind}`")
+        raise BadRowError(f"unsupported Avro type `{kind}`")
 
     def _boolean(self, value: Any) -> bool:
         if isinstance(value, bool):
@@ -303,7 +304,7 @@ class Conversion:
             return True
         if text in self.false_values:
             return False
-        raise BadRow(f"`{value}` is not a boolean")
+        raise BadRowError(f"`{value}` is not a boolean")
 
     def _integer(self, value: Any) -> int:
         if isinstance(value, int) and not isinstance(value, bool):
@@ -313,7 +314,7 @@ class Conversion:
         try:
             return int(str(value).strip())
         except ValueError:
-            raise BadRow(f"`{value}` is not an integer") from None
+            raise BadRowError(f"`{value}` is not an integer") from None
 
     def _number(self, value: Any) -> float:
         if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
@@ -324,14 +325,14 @@ class Conversion:
         try:
             return float(text)
         except ValueError:
-            raise BadRow(f"`{value}` is not a number") from None
+            raise BadRowError(f"`{value}` is not a number") from None
 
     def _logical(self, value: Any, kind: str, logical: str, schema: Mapping[str, Any]) -> Any:
         if logical == "decimal":
             try:
                 number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
             except InvalidOperation:
-                raise BadRow(f"`{value}` is not a decimal number") from None
+                raise BadRowError(f"`{value}` is not a decimal number") from None
             return number.quantize(Decimal(1).scaleb(-int(schema.get("scale", 0))))
         if logical == "date":
             if isinstance(value, datetime):
@@ -339,8 +340,10 @@ class Conversion:
             if isinstance(value, date):
                 return value
             return self._parse(value, self.date_format).date()
-        if logical.startswith("timestamp") or logical.startswith("local-timestamp"):
-            moment = value if isinstance(value, datetime) else self._parse(value, self.datetime_format)
+        if logical.startswith(("timestamp", "local-timestamp")):
+            moment = (
+                value if isinstance(value, datetime) else self._parse(value, self.datetime_format)
+            )
             if isinstance(moment, date) and not isinstance(moment, datetime):
                 moment = datetime(moment.year, moment.month, moment.day, tzinfo=self.zone)
             return moment if moment.tzinfo else moment.replace(tzinfo=self.zone)
@@ -362,5 +365,5 @@ class Conversion:
         try:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise BadRow(f"`{value}` does not match the pattern `{pattern}`") from None
+            raise BadRowError(f"`{value}` does not match the pattern `{pattern}`") from None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=self.zone)

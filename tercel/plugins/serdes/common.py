@@ -70,6 +70,6 @@ def optional_library(module: str, task_type: str) -> ModuleType:
         return importlib.import_module(module)
     except ImportError:
         raise TaskError(
-            f"`{task_type}` needs the Python package `{module.split('.')[0]}`: install "
+            f"`{task_type}` needs the Python package `{module.partition('.')[0]}`: install "
             "Tercel with the `serdes` extra (pip install 'tercel[serdes]')"
         ) from None

@@ -108,7 +108,13 @@ class CsvToIon(ConversionTask):
 
 class _ReadOptions:
     def __init__(
-        self, *, header: bool, skip_empty: bool, skip_rows: int, on_bad_lines: str, on_empty_header: str
+        self,
+        *,
+        header: bool,
+        skip_empty: bool,
+        skip_rows: int,
+        on_bad_lines: str,
+        on_empty_header: str,
     ) -> None:
         self.header = header
         self.skip_empty = skip_empty
@@ -121,11 +127,11 @@ def _rows(ctx: TaskContext, reader: Iterator[list[str]], options: _ReadOptions) 
     names: list[str] | None = None
     kept = 0
     skipped = 0
-    for fields in reader:
-        if not fields:
-            if options.skip_empty:
-                continue
-            fields = [""]  # an empty line is one empty field, as Kestra's reader reads it
+    for read in reader:
+        if not read and options.skip_empty:
+            continue
+        # An empty line is one empty field, as Kestra's reader reads it.
+        fields = read or [""]
         if options.header and names is None:
             names, kept = _header(ctx, fields, options.on_empty_header)
             continue
@@ -167,10 +173,11 @@ def _header(ctx: TaskContext, fields: list[str], on_empty: str) -> tuple[list[st
     named = [index for index, name in enumerate(names) if name]
     kept = (named[-1] + 1) if named else len(names)
     if kept < len(names):
-        ctx.logger.warning(
+        dropped = (
             f"Dropped {len(names) - kept} trailing unnamed header column(s) and their values; "
             "set onEmptyHeader: RENAME to keep them"
         )
+        ctx.logger.warning(dropped)
     if len(set(names[:kept])) < kept:
         ctx.logger.warning(
             "The header repeats a column name (or has empty ones): those columns share one key "

@@ -110,7 +110,9 @@ class IonToJson(ConversionTask):
         output = target(ctx, ".jsonl" if lines else ".json")
         with output.open("w", encoding=render_charset(ctx, self.charset)) as sink:
             rows = ion.iter_rows(source)
-            count = _write_lines(rows, sink, encoder) if lines else _write_document(rows, sink, encoder)
+            count = (
+                _write_lines(rows, sink, encoder) if lines else _write_document(rows, sink, encoder)
+            )
         return result(ctx, output, count)
 
 

@@ -53,9 +53,7 @@ class IonToParquet(AvroConverter):
         codec = render_enum(ctx, self.compression_codec, "compressionCodec", CODECS)
         version = render_enum(ctx, self.parquet_version, "parquetVersion", VERSIONS)
         avro_schema, records = self.records(ctx, self.source(ctx))
-        arrow_schema = pa.schema(
-            [_arrow_field(pa, field) for field in _fields(avro_schema)]
-        )
+        arrow_schema = pa.schema([_arrow_field(pa, field) for field in _fields(avro_schema)])
         options: dict[str, Any] = {
             "compression": "NONE" if codec == "UNCOMPRESSED" else codec,
             "version": "2.6" if version == "V2" else "1.0",

@@ -19,7 +19,9 @@ def rows_of(ctx: FakeTaskContext, uri: str) -> list[Any]:
     return ion.loads(ctx.storage.get(uri).decode("utf-8"))
 
 
-async def convert(ctx: FakeTaskContext, task_type: str, uri: str, **properties: Any) -> dict[str, Any]:
+async def convert(
+    ctx: FakeTaskContext, task_type: str, uri: str, **properties: Any
+) -> dict[str, Any]:
     """Run one conversion task on `uri`; its outputs."""
     task = {"id": "convert", "type": task_type, "from": uri, **properties}
     outputs = (await run_task(task, ctx)).outputs

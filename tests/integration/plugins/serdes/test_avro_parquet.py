@@ -29,7 +29,10 @@ SCHEMA = {
         {"name": "amount", "type": ["null", "double"]},
         {"name": "day", "type": {"type": "int", "logicalType": "date"}},
         {"name": "at", "type": ["null", {"type": "long", "logicalType": "timestamp-millis"}]},
-        {"name": "price", "type": {"type": "bytes", "logicalType": "decimal", "precision": 10, "scale": 2}},
+        {
+            "name": "price",
+            "type": {"type": "bytes", "logicalType": "decimal", "precision": 10, "scale": 2},
+        },
         {"name": "name", "type": "string"},
     ],
 }
@@ -71,7 +74,10 @@ EXPECTED = [
 async def test_csv_text_becomes_typed_avro_records_with_a_schema(tmp_path: Path) -> None:
     ctx = FakeTaskContext(tmp_path)
     outputs = await convert(
-        ctx, "io.kestra.plugin.serdes.avro.IonToAvro", await csv_rows(ctx), schema=json.dumps(SCHEMA)
+        ctx,
+        "io.kestra.plugin.serdes.avro.IonToAvro",
+        await csv_rows(ctx),
+        schema=json.dumps(SCHEMA),
     )
     assert outputs["size"] == 2
     assert outputs["uri"].endswith(".avro")
@@ -88,7 +94,11 @@ async def test_avro_schema_is_inferred_when_not_given(tmp_path: Path) -> None:
     outputs = await convert(ctx, "io.kestra.plugin.serdes.avro.IonToAvro", uri)
     reader = fastavro.reader(io.BytesIO(ctx.storage.get(outputs["uri"])))
     fields = {field["name"]: field["type"] for field in reader.writer_schema["fields"]}
-    assert fields == {"id": ["null", "long"], "name": ["null", "string"], "ratio": ["null", "double"]}
+    assert fields == {
+        "id": ["null", "long"],
+        "name": ["null", "string"],
+        "ratio": ["null", "double"],
+    }
     assert [record["name"] for record in reader] == ["a", None]
 
 
@@ -166,9 +176,15 @@ async def test_parquet_written_elsewhere_reads_into_rows(tmp_path: Path) -> None
     path = tmp_path / "made.parquet"
     pq.write_table(pa.table({"k": ["a", "b", None], "v": [1, 2, 3]}), path)
     outputs = await convert(
-        ctx, "io.kestra.plugin.serdes.parquet.ParquetToIon", put(ctx, "made.parquet", path.read_bytes())
+        ctx,
+        "io.kestra.plugin.serdes.parquet.ParquetToIon",
+        put(ctx, "made.parquet", path.read_bytes()),
     )
-    assert rows_of(ctx, outputs["uri"]) == [{"k": "a", "v": 1}, {"k": "b", "v": 2}, {"k": None, "v": 3}]
+    assert rows_of(ctx, outputs["uri"]) == [
+        {"k": "a", "v": 1},
+        {"k": "b", "v": 2},
+        {"k": None, "v": 3},
+    ]
     with pytest.raises(TaskError, match="Parquet"):
         await convert(
             ctx, "io.kestra.plugin.serdes.parquet.ParquetToIon", put(ctx, "bad.parquet", b"nope")

@@ -85,7 +85,15 @@ async def test_ion_to_csv_writes_a_header_quotes_and_dates(tmp_path: Path) -> No
             "amount": Decimal("12.50"),
             "none": None,
         },
-        {"id": 2, "name": 'say "hi"', "at": None, "day": None, "ok": False, "amount": 1.5, "none": None},
+        {
+            "id": 2,
+            "name": 'say "hi"',
+            "at": None,
+            "day": None,
+            "ok": False,
+            "amount": 1.5,
+            "none": None,
+        },
     ]
     uri = put(ctx, "rows.ion", "".join(ion.dumps(row) + "\n" for row in rows))
     outputs = await convert(ctx, ION_TO_CSV, uri)
@@ -135,7 +143,10 @@ async def test_json_lines_and_json_arrays_to_ion(tmp_path: Path) -> None:
 
 async def test_ion_to_json_lines_and_documents(tmp_path: Path) -> None:
     ctx = FakeTaskContext(tmp_path)
-    rows = [{"id": 1, "at": datetime(2024, 3, 1, 10, 30, tzinfo=UTC), "d": Decimal("1.5")}, {"id": 2}]
+    rows = [
+        {"id": 1, "at": datetime(2024, 3, 1, 10, 30, tzinfo=UTC), "d": Decimal("1.5")},
+        {"id": 2},
+    ]
     uri = put(ctx, "rows.ion", "".join(ion.dumps(row) + "\n" for row in rows))
     outputs = await convert(ctx, ION_TO_JSON, uri)
     assert outputs["uri"].endswith(".jsonl")
@@ -145,7 +156,7 @@ async def test_ion_to_json_lines_and_documents(tmp_path: Path) -> None:
     document = await convert(ctx, ION_TO_JSON, uri, newLine=False)
     assert document["uri"].endswith(".json")
     assert ctx.storage.get(document["uri"]).decode().startswith('[{"id":1,')
-    single = await convert(ctx, ION_TO_JSON, put(ctx, "one.ion", '{id:7}\n'), newLine=False)
+    single = await convert(ctx, ION_TO_JSON, put(ctx, "one.ion", "{id:7}\n"), newLine=False)
     assert ctx.storage.get(single["uri"]).decode() == '{"id":7}'
 
 
