@@ -27,7 +27,7 @@ class Publish(RunnableTask):
 
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Record the metrics; output them as `metrics`."""
-        published = []
+        published: list[dict[str, Any]] = []
         for index, entry in enumerate(render_list(ctx, self.metrics, "metrics")):
             if not isinstance(entry, dict):
                 raise TaskError(f"`metrics[{index}]` must be a map with type, name and value")
