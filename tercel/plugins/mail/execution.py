@@ -12,13 +12,11 @@ from typing import Any
 
 from pydantic import Field
 
-from tercel.errors import NotFoundError, TaskError
 from tercel.model.registry import plugin
 from tercel.plugins.context import TaskContext, TaskResult
-from tercel.plugins.core.execution.access import require_store
 from tercel.plugins.core.templating.properties import Text, render_map, render_str, require_str
 from tercel.plugins.mail.send import MailServerTask
-from tercel.plugins.slack.summary import ExecutionSummary
+from tercel.plugins.slack.summary import ExecutionSummary, load_summary
 
 
 @plugin(
@@ -45,12 +43,7 @@ class MailExecution(MailServerTask):
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Read the execution, build the summary and deliver it."""
         execution_id = require_str(ctx, self.execution_id, "executionId")
-        store = require_store(ctx, self.type)
-        try:
-            execution = store.executions.get(execution_id, tenant=ctx.tenant_id)
-        except NotFoundError:
-            raise TaskError(f"execution `{execution_id}` not found") from None
-        summary = ExecutionSummary.of(execution)
+        summary = load_summary(ctx, execution_id, self.type)
         message, recipients = self.envelope(ctx)
         if message["Subject"] is None:
             message["Subject"] = f"[{summary.namespace}] {summary.flow_id} ➛ {summary.state}"
