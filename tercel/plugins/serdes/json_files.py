@@ -105,7 +105,7 @@ class IonToJson(ConversionTask):
         except TemplateError as error:
             raise TaskError(f"property `timeZoneId`: {error}") from None
         encoder = json.JSONEncoder(
-            ensure_ascii=False, separators=(",", ":"), default=lambda v: _json_value(v, zone)
+            ensure_ascii=False, separators=(",", ":"), default=lambda v: json_value(v, zone)
         )
         output = target(ctx, ".jsonl" if lines else ".json")
         with output.open("w", encoding=render_charset(ctx, self.charset)) as sink:
@@ -145,8 +145,8 @@ def _write_document(rows: Iterator[Any], sink: IO[str], encoder: json.JSONEncode
 _NOTHING = object()
 
 
-def _json_value(value: Any, zone: Any) -> Any:
-    """What JSON cannot print natively, as Kestra's writer prints it."""
+def json_value(value: Any, zone: Any) -> Any:
+    """What JSON cannot print natively, as Kestra's writers print it (the XML writer too)."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, datetime):

@@ -31,7 +31,7 @@ from tercel.plugins.context import TaskContext, TaskResult
 from tercel.plugins.core.storage import ion
 from tercel.plugins.core.templating.properties import Text, render_list, render_str, require_str
 from tercel.plugins.serdes.common import ConversionTask, render_charset, result, target
-from tercel.plugins.serdes.json_files import _json_value
+from tercel.plugins.serdes.json_files import json_value
 
 _INTEGER = re.compile(r"-?(?:0|[1-9]\d*)")
 _DECIMAL = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
@@ -241,5 +241,5 @@ def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, datetime | date | time | Decimal | bytes):
-        return str(_json_value(value, None))
+        return str(json_value(value, None))
     return str(value)
