@@ -19,6 +19,7 @@ _MODULES: tuple[str, ...] = (
     "parquet_files",
     "excel_files",
     "xml_files",
+    "yaml_files",
 )
 _registered = False
 

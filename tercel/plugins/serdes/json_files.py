@@ -47,12 +47,13 @@ class JsonToIon(ConversionTask):
         lines = render_bool(ctx, self.new_line, "newLine", True)
         output = target(ctx, ".ion")
         with output.open("wb") as sink:
-            rows = _json_lines(source, charset) if lines else _json_document(source, charset)
+            rows = json_lines(source, charset) if lines else json_document(source, charset)
             count = ion.dump_rows(rows, sink)
         return result(ctx, output, count)
 
 
-def _json_lines(path: Path, charset: str) -> Iterator[Any]:
+def json_lines(path: Path, charset: str) -> Iterator[Any]:
+    """The values of a JSON Lines file, one per non-blank line."""
     with path.open(encoding=charset) as text:
         for number, line in enumerate(text, start=1):
             if not line.strip():
@@ -66,7 +67,8 @@ def _json_lines(path: Path, charset: str) -> Iterator[Any]:
                 ) from None
 
 
-def _json_document(path: Path, charset: str) -> Iterator[Any]:
+def json_document(path: Path, charset: str) -> Iterator[Any]:
+    """A JSON document's rows: the items of a top-level array, else the value itself."""
     with path.open(encoding=charset) as text:
         try:
             document = json.load(text)
@@ -111,12 +113,13 @@ class IonToJson(ConversionTask):
         with output.open("w", encoding=render_charset(ctx, self.charset)) as sink:
             rows = ion.iter_rows(source)
             count = (
-                _write_lines(rows, sink, encoder) if lines else _write_document(rows, sink, encoder)
+                write_lines(rows, sink, encoder) if lines else write_document(rows, sink, encoder)
             )
         return result(ctx, output, count)
 
 
-def _write_lines(rows: Iterator[Any], sink: IO[str], encoder: json.JSONEncoder) -> int:
+def write_lines(rows: Iterator[Any], sink: IO[str], encoder: json.JSONEncoder) -> int:
+    """One JSON value per line; the number written."""
     count = 0
     for row in rows:
         sink.write(encoder.encode(row))
@@ -125,12 +128,13 @@ def _write_lines(rows: Iterator[Any], sink: IO[str], encoder: json.JSONEncoder) 
     return count
 
 
-def _write_document(rows: Iterator[Any], sink: IO[str], encoder: json.JSONEncoder) -> int:
-    first = next(rows, _NOTHING)
-    if first is _NOTHING:
+def write_document(rows: Iterator[Any], sink: IO[str], encoder: json.JSONEncoder) -> int:
+    """One row as a JSON value, several as an array, streamed; the number written."""
+    first = next(rows, NOTHING)
+    if first is NOTHING:
         return 0
-    second = next(rows, _NOTHING)
-    if second is _NOTHING:
+    second = next(rows, NOTHING)
+    if second is NOTHING:
         sink.write(encoder.encode(first))
         return 1
     sink.write("[" + encoder.encode(first) + "," + encoder.encode(second))
@@ -142,7 +146,8 @@ def _write_document(rows: Iterator[Any], sink: IO[str], encoder: json.JSONEncode
     return count
 
 
-_NOTHING = object()
+#: Marks the end of an iterator.
+NOTHING = object()
 
 
 def json_value(value: Any, zone: Any) -> Any:
@@ -158,3 +163,47 @@ def json_value(value: Any, zone: Any) -> Any:
     if isinstance(value, Mapping):
         return dict(value)
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+@plugin("io.kestra.plugin.serdes.json.JsonToJsonl")
+class JsonToJsonl(ConversionTask):
+    """Convert a JSON array (or objects one after another) to JSON Lines (`uri`, `size`)."""
+
+    charset: Text = Field(default="UTF-8", description="The file's character set.")
+
+    async def run(self, ctx: TaskContext) -> TaskResult:
+        """Write each item of the array, or each object, on its own line."""
+        source = self.source(ctx)
+        charset = render_charset(ctx, self.charset, reading=True)
+        output = target(ctx, ".jsonl")
+        encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+        with output.open("w", encoding=render_charset(ctx, self.charset)) as sink:
+            count = write_lines(_json_values(source, charset), sink, encoder)
+        return result(ctx, output, count)
+
+
+def _json_values(path: Path, charset: str) -> Iterator[Any]:
+    """The items of a top-level array, or each of the values written one after another."""
+    text = path.read_text(encoding=charset)
+    decoder = json.JSONDecoder()
+    position = _skip_space(text, 0)
+    first = True
+    while position < len(text):
+        try:
+            value, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as error:
+            raise TaskError(f"`from` is not JSON: {error}") from None
+        if first and isinstance(value, list):
+            yield from value
+        elif isinstance(value, dict | list) or not first:
+            yield value
+        else:
+            raise TaskError("`from` must hold a JSON array or JSON objects")
+        first = False
+        position = _skip_space(text, position)
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
