@@ -1,10 +1,10 @@
-"""HTTP tasks: `io.kestra.plugin.core.http.Request` and `Download` (and legacy `fs.http` names)."""
+"""HTTP tasks: `core.http.Request`, `Download` and `SseRequest` (and legacy `fs.http` names)."""
 
 from __future__ import annotations
 
 import importlib
 
-_MODULES = ("request", "download")
+_MODULES = ("request", "download", "sse_request")
 _registered = False
 
 

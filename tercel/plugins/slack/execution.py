@@ -6,13 +6,11 @@ from typing import Any
 
 from pydantic import Field
 
-from tercel.errors import NotFoundError, TaskError
 from tercel.model.registry import plugin
 from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
-from tercel.plugins.core.execution.access import require_store
 from tercel.plugins.core.templating.properties import Text, render_map, render_str, require_str
 from tercel.plugins.slack.post import dumps, post_payload
-from tercel.plugins.slack.summary import ExecutionSummary
+from tercel.plugins.slack.summary import ExecutionSummary, load_summary
 
 #: Attachment colour by final state (Slack's named colours).
 _COLOURS = {"SUCCESS": "good", "WARNING": "warning", "FAILED": "danger", "KILLED": "danger"}
@@ -56,12 +54,7 @@ class SlackExecution(RunnableTask):
         """Read the execution from the store, build the message and post it."""
         url = require_str(ctx, self.url, "url")
         execution_id = require_str(ctx, self.execution_id, "executionId")
-        store = require_store(ctx, self.type)
-        try:
-            execution = store.executions.get(execution_id, tenant=ctx.tenant_id)
-        except NotFoundError:
-            raise TaskError(f"execution `{execution_id}` not found") from None
-        summary = ExecutionSummary.of(execution)
+        summary = load_summary(ctx, execution_id, self.type)
         if self.payload is not None:
             ctx.logger.warning(
                 "`payload` is ignored: SlackExecution sends the execution summary "

@@ -1,8 +1,9 @@
-"""Sending a JSON payload to a Slack incoming webhook (or anything that speaks like one)."""
+"""Sending a JSON payload to an incoming webhook (Slack's, and every other vendor's)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -19,14 +20,17 @@ def dumps(payload: Any) -> str:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
-async def post_payload(ctx: TaskContext, url: str, body: str) -> int:
-    """POST `body` (JSON text) to `url`; a non-2xx answer or a network error fails the task."""
+async def post_payload(
+    ctx: TaskContext, url: str, body: str, headers: Mapping[str, str] | None = None
+) -> httpx.Response:
+    """POST `body` (JSON text) to `url` (with extra `headers`); a non-2xx answer or a network
+    error fails the task. Every webhook-style notification task sends through here."""
     try:
         async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as client:
             response = await client.post(
                 url,
                 content=body.encode("utf-8"),
-                headers={"Content-Type": "application/json; charset=utf-8"},
+                headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
             )
     except httpx.HTTPError as error:
         # The webhook URL is a credential: never echo it back in the error.
@@ -36,4 +40,4 @@ async def post_payload(ctx: TaskContext, url: str, body: str) -> int:
             f"the webhook answered {response.status_code}: {response.text[:200].strip()}"
         )
     ctx.logger.debug("message sent to the webhook")
-    return response.status_code
+    return response

@@ -1,4 +1,8 @@
-"""What an execution notification says: link, namespace, flow, id, dates, state, failed task."""
+"""What an execution notification says: link, namespace, flow, id, dates, state, failed task.
+
+Every `*Execution` notification task (Slack, e-mail, Teams, Discord, Google Chat, Telegram,
+PagerDuty, Opsgenie) reports this summary, each in its vendor's message format.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,10 @@ from datetime import UTC, datetime
 
 from tercel.engine.execution import Execution, format_instant
 from tercel.engine.state import State
+from tercel.errors import NotFoundError, TaskError
 from tercel.model.durations import format_duration
+from tercel.plugins.context import TaskContext
+from tercel.plugins.core.execution.access import require_store
 
 #: Where links point when no server URL is configured (the server's default address).
 DEFAULT_UI_URL = "http://localhost:8080"
@@ -26,6 +33,8 @@ class ExecutionSummary:
     start_date: str | None
     duration: str | None
     failed_task: str | None
+    #: The id of the last task run (Kestra's "final task"), if any.
+    last_task: str | None = None
 
     @classmethod
     def of(cls, execution: Execution, *, now: datetime | None = None) -> ExecutionSummary:
@@ -41,7 +50,29 @@ class ExecutionSummary:
             start_date=format_instant(start) if start else None,
             duration=format_duration(end - start) if start else None,
             failed_task=first_failed_task(execution),
+            last_task=execution.task_run_list[-1].task_id if execution.task_run_list else None,
         )
+
+    @property
+    def headline(self) -> str:
+        """``[namespace] flow ➛ STATE``."""
+        return f"[{self.namespace}] {self.flow_id} ➛ {self.state}"
+
+    @property
+    def outcome(self) -> str:
+        """``Succeeded after PT2M`` or ``Failed on task `load` after PT2M``, as Kestra says it."""
+        told = f"Failed on task `{self.failed_task}`" if self.failed_task else "Succeeded"
+        return f"{told} after {self.duration}" if self.duration else told
+
+
+def load_summary(ctx: TaskContext, execution_id: str, task_type: str) -> ExecutionSummary:
+    """The summary of the execution `execution_id` of this tenant; `TaskError` if unknown."""
+    store = require_store(ctx, task_type)
+    try:
+        execution = store.executions.get(execution_id, tenant=ctx.tenant_id)
+    except NotFoundError:
+        raise TaskError(f"execution `{execution_id}` not found") from None
+    return ExecutionSummary.of(execution)
 
 
 def ui_base_url() -> str:

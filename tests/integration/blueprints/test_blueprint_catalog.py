@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 from typer.testing import CliRunner
 
@@ -11,6 +13,7 @@ from tercel.blueprints import all_blueprints, get_blueprint
 from tercel.cli.app import app
 from tercel.errors import NotFoundError
 from tercel.model.loader import load_flow
+from tercel.model.yaml_source import parse_documents
 
 pytestmark = pytest.mark.integration
 
@@ -94,3 +97,47 @@ def test_cli_list_show_and_use(tmp_path: Path) -> None:
 
     missing = runner.invoke(app, ["blueprint", "show", "nope"])
     assert missing.exit_code == 2
+
+
+@pytest.fixture(scope="module")
+def editor_schema() -> dict[str, object]:
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    loaded: dict[str, object] = json.loads(result.stdout)
+    return loaded
+
+
+@pytest.mark.parametrize("blueprint_id", IDS)
+def test_every_blueprint_flow_is_valid_for_editors(
+    blueprint_id: str, editor_schema: dict[str, object]
+) -> None:
+    """`tercel schema` knows every type and property the blueprints use (serdes, mail...)."""
+    validator = jsonschema.Draft7Validator(editor_schema)
+    for source in get_blueprint(blueprint_id).sources():
+        data = parse_documents(source)[0].data
+        assert [error.message for error in validator.iter_errors(data)] == []
+
+
+def test_editors_complete_the_conversion_mail_and_notification_types(
+    editor_schema: dict[str, object],
+) -> None:
+    definitions = editor_schema["definitions"]
+    assert isinstance(definitions, dict)
+    for name in (
+        "io.kestra.plugin.serdes.csv.CsvToIon",
+        "io.kestra.plugin.serdes.parquet.IonToParquet",
+        "io.kestra.plugin.serdes.excel.ExcelToIon",
+        "io.kestra.plugin.serdes.xml.XmlToIon",
+        "io.kestra.plugin.email.MailSend",
+        "io.kestra.plugin.notifications.teams.TeamsExecution",
+        "io.kestra.plugin.core.execution.Assert",
+        "io.kestra.plugin.core.storage.Write",
+        "io.kestra.plugin.core.metric.Publish",
+    ):
+        assert name in definitions, name
+    csv = definitions["io.kestra.plugin.serdes.csv.CsvToIon"]
+    assert {"from", "header", "fieldSeparator", "onBadLines"} <= set(csv["properties"])
+    mail = definitions["io.kestra.plugin.email.MailSend"]
+    assert {"from", "to", "htmlTextContent", "attachments", "transportStrategy"} <= set(
+        mail["properties"]
+    )

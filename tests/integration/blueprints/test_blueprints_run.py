@@ -243,3 +243,49 @@ async def test_docker_build_and_run(runtime: LocalRuntime) -> None:
         assert ran.outputs("run")["vars"] == {"motd": "built by tercel"}
     finally:
         subprocess.run(["podman", "rmi", "-f", tag], check=False, capture_output=True)
+
+
+ORDERS_CSV = "order_id,customer_name,customer_email,product_id,price,quantity,total\n" + "".join(
+    f"{i},Customer {i},c{i}@example.com,{100 + i},{10 * i}.5,2,{20 * i + 1}.0\n"
+    for i in range(1, 11)
+)
+
+
+async def test_csv_conversions(runtime: LocalRuntime, api: LocalHttpServer, tmp_path: Path) -> None:
+    import openpyxl
+    import pyarrow.parquet as pq
+
+    api.route("GET", "/orders.csv", body=ORDERS_CSV)
+    ran = await run_blueprint(
+        runtime, "csv-conversions", {"csv_url": api.url("/orders.csv"), "min_total": 100}
+    )
+    assert ran.state is State.SUCCESS, ran.logs
+    # totals are 21, 41, ... 201: the six above 100 are orders 5 to 10.
+    assert "6 of 10 orders are above 100" in ran.logs
+    parquet = tmp_path / "orders.parquet"
+    parquet.write_bytes(runtime.storage.get(ran.outputs("to_parquet")["uri"]))
+    table = pq.read_table(parquet)
+    assert table.column("order_id").to_pylist() == [5, 6, 7, 8, 9, 10]
+    assert table.column("total").to_pylist() == [101.0, 121.0, 141.0, 161.0, 181.0, 201.0]
+    excel = tmp_path / "orders.xlsx"
+    excel.write_bytes(runtime.storage.get(ran.outputs("to_excel")["uri"]))
+    sheet = openpyxl.load_workbook(excel)["large_orders"]
+    assert sheet.max_row == 7  # the header and six orders
+    lines = runtime.storage.get(ran.outputs("to_jsonl")["uri"]).decode().splitlines()
+    assert json.loads(lines[0])["customer_email"] == "c5@example.com"
+
+
+async def test_json_api_to_csv(runtime: LocalRuntime, api: LocalHttpServer) -> None:
+    api.route(
+        "GET",
+        "/users",
+        json_body=[{"id": 1, "name": "Leanne", "city": "Gwenborough"}, {"id": 2, "name": "Ervin"}],
+    )
+    ran = await run_blueprint(runtime, "json-api-to-csv", {"api_url": api.url("/users")})
+    assert ran.state is State.SUCCESS, ran.logs
+    csv_text = runtime.storage.get(ran.outputs("to_csv")["uri"]).decode()
+    assert csv_text == "id;name;city\n1;Leanne;Gwenborough\n2;Ervin\n"
+    xml_text = runtime.storage.get(ran.outputs("to_xml")["uri"]).decode()
+    assert "<users>" in xml_text
+    assert "<name>Ervin</name>" in xml_text
+    assert ran.outputs("metrics")["metrics"][0]["value"] == 2.0

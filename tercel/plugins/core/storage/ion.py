@@ -10,6 +10,7 @@ only converts between its types and plain ones and fixes the one-row-per-line la
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -89,8 +90,52 @@ def to_plain(value: Any) -> Any:
 
 def dumps(value: Any) -> str:
     """One value as Ion text on one line (no version marker)."""
+    if type(value) is dict:
+        fast = _flat_struct(value)
+        if fast is not None:
+            return fast
     text: str = simpleion.dumps(_to_ion(value), binary=False, omit_version_marker=True)
     return text
+
+
+# A row of text, integers, booleans and nulls (every row a CSV file gives) is printed here,
+# byte for byte as `simpleion` prints it but about ten times faster: converting a large CSV
+# file spends most of its time printing rows.
+_ESCAPES = {
+    **{code: f"\\x{code:02X}" for code in range(0x20)},
+    0: "\\0", 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r",
+    ord('"'): '\\"', ord("\\"): "\\\\",
+}  # fmt: skip
+_SYMBOL_ESCAPES = {**_ESCAPES, ord('"'): '"', ord("'"): "\\'"}
+_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+_KEYWORDS = frozenset({"null", "true", "false", "nan"})
+
+
+def _field_name(name: str) -> str:
+    if _IDENTIFIER.fullmatch(name) and name not in _KEYWORDS:
+        return name
+    return "'" + name.translate(_SYMBOL_ESCAPES) + "'"
+
+
+def _flat_struct(row: dict[Any, Any]) -> str | None:
+    """`row` as Ion text when every key is text and every value text, int, bool or None."""
+    parts = []
+    for key, value in row.items():
+        if type(key) is not str:
+            return None
+        kind = type(value)
+        if kind is str:
+            text = '"' + value.translate(_ESCAPES) + '"'
+        elif value is None:
+            text = "null"
+        elif kind is bool:
+            text = "true" if value else "false"
+        elif kind is int:
+            text = str(value)
+        else:
+            return None
+        parts.append(f"{_field_name(key)}:{text}")
+    return "{" + ",".join(parts) + "}"
 
 
 def dump_rows(rows: Iterable[Any], target: BinaryIO) -> int:

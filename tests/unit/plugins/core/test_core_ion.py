@@ -73,3 +73,16 @@ _json_like = st.recursive(
 @given(_json_like)
 def test_any_json_like_value_round_trips(value: object) -> None:
     assert ion.loads(ion.dumps(value)) == [value]
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=12)
+_FLAT_VALUE = st.one_of(st.none(), st.booleans(), st.integers(), _TEXT)
+
+
+@given(st.dictionaries(_TEXT, _FLAT_VALUE, max_size=6))
+def test_flat_rows_print_exactly_as_the_ion_library_prints_them(row: dict[str, object]) -> None:
+    from amazon.ion import simpleion
+
+    expected = simpleion.dumps(row, binary=False, omit_version_marker=True)
+    assert ion.dumps(row) == expected
+    assert ion.loads(ion.dumps(row)) == [row]
