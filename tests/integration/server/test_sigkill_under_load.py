@@ -22,7 +22,8 @@ TERMINAL = ("SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED")
 
 
 def script_flow(marker: Path) -> str:
-    # 5 s of work in 0.1 s ticks; each tick is a line of its own, written by this shell's pid.
+    # 10 s of work in 0.25 s ticks (longer than a restart takes on a loaded machine); each
+    # tick is a line of its own, written by this shell's pid.
     return f"""\
 id: ticker
 namespace: probe.sigkill
@@ -32,7 +33,7 @@ tasks:
     taskRunner:
       type: io.kestra.plugin.core.runner.Process
     commands:
-      - for i in $(seq 50); do echo "{{{{ taskrun.id }}}} $$ $(date +%s.%N)" >> {marker}; sleep 0.1; done
+      - for i in $(seq 40); do echo "{{{{ taskrun.id }}}} $$ $(date +%s.%N)" >> {marker}; sleep 0.25; done
   - id: after
     type: io.kestra.plugin.core.log.Log
     message: done
@@ -141,6 +142,9 @@ def test_three_sigkills_under_load_lose_nothing_and_never_run_a_script_twice_at_
             if attempt["state"]["current"] == "RESUBMITTED"
         ]
         assert resubmitted, "no attempt was interrupted: the probe did not probe"
+        # The new attempt's log says the old one was still running and was stopped first.
+        logs = " ".join(httpx.get(f"{api}/logs/{i}").text for i in ids)
+        assert "still running, was stopped first" in logs
         assert not list((home / "run" / "processes").glob("*.json"))
     finally:
         running.stop()
