@@ -6,10 +6,10 @@ from typing import Any
 
 from pydantic import Field
 
-from tercel.errors import NotFoundError, TaskError
+from tercel.errors import TaskError
 from tercel.model.registry import plugin
 from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
-from tercel.plugins.core.execution.access import require_store
+from tercel.plugins.core.execution.access import require_executions
 from tercel.plugins.core.templating.properties import Text, render_map, render_str, require_str
 from tercel.plugins.slack.post import dumps, post_payload
 from tercel.plugins.slack.summary import ExecutionSummary
@@ -56,11 +56,9 @@ class SlackExecution(RunnableTask):
         """Read the execution from the store, build the message and post it."""
         url = require_str(ctx, self.url, "url")
         execution_id = require_str(ctx, self.execution_id, "executionId")
-        store = require_store(ctx, self.type)
-        try:
-            execution = store.executions.get(execution_id, tenant=ctx.tenant_id)
-        except NotFoundError:
-            raise TaskError(f"execution `{execution_id}` not found") from None
+        execution = require_executions(ctx, self.type).find(execution_id)
+        if execution is None:
+            raise TaskError(f"execution `{execution_id}` not found")
         summary = ExecutionSummary.of(execution)
         if self.payload is not None:
             ctx.logger.warning(
