@@ -44,7 +44,7 @@ class RuntimeTaskContext:
         logger: TaskLogger,
         kv: KVStore,
         storage: InternalStorage,
-        services: ExecutionServices | TemplateServices,
+        services: TemplateServices,
         work_root: Path | None = None,
         shared_dir: Path | None = None,
         store: Store | None = None,
@@ -151,6 +151,8 @@ class RuntimeTaskContext:
 
     def namespace_files(self) -> list[tuple[str, bytes]]:
         """Every namespace file of the flow's namespace, local folders included."""
+        # The runtime's services also see local namespace folders (`tercel run --flows DIR`);
+        # other services (tercel.testing's) only know the files in internal storage.
         if isinstance(self.services, ExecutionServices):
             return self.services.namespace_files()
         return self._stored_namespace_files()
