@@ -8,10 +8,11 @@ Write a unit test for a task in three lines::
                                  "format": "hi {{ inputs.name }}"}, ctx)
         assert result.outputs == {"value": "hi Ada"}
 
-`FakeTaskContext` renders with Tercel's template engine (`tercel.templating`), keeps KV
-entries (and executions and logs, for tasks that query them) in a `MemoryStore`, stores
-internal files (``kestra:///...``) with `LocalStorage` under its base directory, and collects
-log lines and metrics in lists that the test can inspect (`ctx.logs`, `ctx.metrics`).
+`FakeTaskContext` is the runtime's own context class (`RuntimeTaskContext`): it renders with
+Tercel's template engine, keeps KV entries (and the executions, logs and flows that tasks
+query through `ctx.executions`, `ctx.execution_logs` and `ctx.flows`) in a `MemoryStore`,
+stores internal files (``kestra:///...``) with `LocalStorage` under its base directory, and
+collects log lines and metrics in lists that the test can inspect (`ctx.logs`, `ctx.metrics`).
 """
 
 from __future__ import annotations
@@ -27,19 +28,13 @@ from pydantic import TypeAdapter
 from tercel.errors import NotFoundError, SecretError
 from tercel.ids import short_id
 from tercel.model.task import AnyTask, Task
-from tercel.plugins.context import (
-    KVStore,
-    RunnableTask,
-    TaskLogger,
-    TaskResult,
-)
+from tercel.plugins.context import RunnableTask, TaskResult
+from tercel.runtime.task_context import RuntimeTaskContext
 from tercel.secrets.masking import SecretMasker
-from tercel.storage.api import InternalStorage
 from tercel.storage.local import LocalStorage
-from tercel.storage.uri import from_path, is_internal, namespace_path, task_file
+from tercel.storage.uri import from_path, is_internal, namespace_path
 from tercel.store.api import Store
 from tercel.store.memory import MemoryStore
-from tercel.templating import render_typed, render_value
 
 __all__ = ["FakeTaskContext", "LogLine", "parse_task", "run_task"]
 
@@ -88,6 +83,9 @@ class FakeLogger:
             normalized = "WARN"
         self.lines.append(LogLine(normalized, self._context.mask(message)))
 
+    def flush(self) -> None:
+        """Nothing to write: lines are kept as they come."""
+
 
 class FakeServices:
     """`TemplateServices` of a `FakeTaskContext`: `secret()`, `kv()`, `read()`, files, logs."""
@@ -132,9 +130,12 @@ class FakeServices:
         ]
 
 
-class FakeTaskContext:
-    """A `TaskContext` for unit tests: temp working dir, in-memory KV, storage on disk.
+class FakeTaskContext(RuntimeTaskContext):
+    """The runtime's `TaskContext` for unit tests: temp working dir, in-memory store.
 
+    It is `tercel.runtime.task_context.RuntimeTaskContext` (rendering, file URIs,
+    cancellation, the execution, log and flow queries, resuming) with test-friendly parts:
+    log lines and metrics kept in lists, secrets from a dict, resumes recorded in `resumed`.
     `base_dir` holds the working directory and the internal storage; pass pytest's
     `tmp_path`, or leave it out and call `close()` (or use ``with``) to delete a temp dir.
     `variables` are merged over a default render context that has `flow`, `execution`,
@@ -160,34 +161,50 @@ class FakeTaskContext:
             self._temp = tempfile.TemporaryDirectory(prefix="tercel-test-")
             base_dir = Path(self._temp.name)
         self.base_dir = base_dir
-        self.tenant_id = tenant_id
-        self.namespace = namespace
-        self.flow_id = flow_id
-        self.task_id = task_id
-        self.execution_id = execution_id or short_id()
-        self.task_run_id = task_run_id or short_id()
-        self.attempt_number = 1
-        self.working_dir = base_dir / "work"
-        self.working_dir.mkdir(parents=True, exist_ok=True)
-        self.storage: InternalStorage = LocalStorage(base_dir / "storage")
-        #: The in-memory store behind `kv`; tasks that read executions or logs use it too.
-        self.store: Store = store if store is not None else MemoryStore()
-        self.kv: KVStore = self.store.kv
+        working_dir = base_dir / "work"
+        working_dir.mkdir(parents=True, exist_ok=True)
         # Kestra upper-cases secret names; `secret('db_password')` finds DB_PASSWORD.
         self._secrets = {name.upper(): value for name, value in (secrets or {}).items()}
         self._masker = SecretMasker()
         #: `(execution_id, inputs)` of every `resume_execution` call, in order.
         self.resumed: list[tuple[str, dict[str, Any] | None]] = []
-        #: What `secret()`, `kv()`, `read()`... call while rendering.
-        self.services = FakeServices(self)
         self._logger = FakeLogger(self)
-        self.logger: TaskLogger = self._logger
-        self.metrics: list[dict[str, Any]] = []
-        self._cancelled = False
+        memory = store if store is not None else MemoryStore()
+        super().__init__(
+            tenant_id=tenant_id,
+            namespace=namespace,
+            flow_id=flow_id,
+            execution_id=execution_id or short_id(),
+            task_id=task_id,
+            task_run_id=task_run_id or short_id(),
+            attempt_number=1,
+            variables={},
+            logger=self._logger,
+            kv=memory.kv,
+            storage=LocalStorage(base_dir / "storage"),
+            #: What `secret()`, `kv()`, `read()`... call while rendering.
+            services=FakeServices(self),
+            shared_dir=working_dir,
+            store=memory,
+            resume=self._record_resume,
+        )
         merged = self._default_variables()
         merged.update(variables or {})
         #: The render context; tests may add keys (e.g. ``ctx.variables["outputs"][...]``).
-        self.variables: Mapping[str, Any] = merged
+        self.variables = merged
+
+    @property
+    def store(self) -> Store:
+        """The in-memory store behind `kv` and the execution, log and flow queries: a test
+        puts the executions and logs a task should find here."""
+        if self._store is None:
+            raise AttributeError("the test removed this context's store")
+        return self._store
+
+    @store.setter
+    def store(self, store: Store) -> None:
+        # A test may remove the store to see how a task fails without one.
+        self._store = store
 
     def _default_variables(self) -> dict[str, Any]:
         return {
@@ -201,26 +218,7 @@ class FakeTaskContext:
             "labels": {},
         }
 
-    # -- the TaskContext protocol -------------------------------------------------------------
-
-    def render(self, value: Any, extra: Mapping[str, Any] | None = None) -> Any:
-        """Render strings (recursively in lists and maps) with `variables` (+ `extra`)."""
-        return render_value(value, self._context(extra), services=self.services)
-
-    def render_typed(self, expression: str, extra: Mapping[str, Any] | None = None) -> Any:
-        """Render one expression and keep its type (a list stays a list)."""
-        return render_typed(expression, self._context(extra), services=self.services)
-
-    def file_uri(self, name: str) -> str:
-        """``kestra:///<ns>/<flow>/executions/<id>/tasks/<task>/<taskrun>/<name>``."""
-        return task_file(
-            self.namespace,
-            self.flow_id,
-            self.execution_id,
-            task_id=self.task_id,
-            task_run_id=self.task_run_id,
-            name=name,
-        )
+    # -- what differs from the runtime ------------------------------------------------------
 
     def metric(
         self, name: str, kind: str, value: float, tags: Mapping[str, str] | None = None
@@ -237,10 +235,9 @@ class FakeTaskContext:
         self._masker.add(value)
         return value
 
-    @property
-    def cancelled(self) -> bool:
-        """True after `cancel()`: a well-behaved task stops soon."""
-        return self._cancelled
+    def _record_resume(self, execution_id: str, inputs: Mapping[str, Any] | None) -> None:
+        """Record a resume request (the runtime's context feeds it to the engine)."""
+        self.resumed.append((execution_id, dict(inputs) if inputs is not None else None))
 
     # -- test conveniences ----------------------------------------------------------------------
 
@@ -253,20 +250,13 @@ class FakeTaskContext:
         """Messages logged so far, optionally only those at `level`."""
         return [line.message for line in self.logs if level is None or line.level == level]
 
-    def cancel(self) -> None:
-        """Simulate a kill or a timeout: `cancelled` becomes true."""
-        self._cancelled = True
-
     def mask(self, text: str) -> str:
         """`text` with every secret value read so far replaced by ``******``."""
         return self._masker.mask(text)
 
-    def resume_execution(self, execution_id: str, inputs: Mapping[str, Any] | None) -> None:
-        """Record a resume request (the runtime's context feeds it to the engine)."""
-        self.resumed.append((execution_id, dict(inputs) if inputs is not None else None))
-
     def close(self) -> None:
         """Delete the temp dir created when no `base_dir` was given."""
+        super().close()
         if self._temp is not None:
             self._temp.cleanup()
             self._temp = None
@@ -276,11 +266,6 @@ class FakeTaskContext:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    def _context(self, extra: Mapping[str, Any] | None) -> dict[str, Any]:
-        if not extra:
-            return dict(self.variables)
-        return {**self.variables, **extra}
 
 
 def parse_task(definition: Mapping[str, Any]) -> Task:

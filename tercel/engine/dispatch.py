@@ -21,7 +21,7 @@ from tercel.engine.api import (
 )
 from tercel.engine.execution import ExecutionTrigger, Label, TaskRun, parse_instant
 from tercel.engine.index import SubflowTracking
-from tercel.engine.plan import Plan
+from tercel.engine.plan import Looping, PauseSpec, Pausing, Plan
 from tercel.engine.rendering import TaskPlanContext, is_truthy
 from tercel.engine.scheduler import LaneRun
 from tercel.engine.state import State
@@ -66,15 +66,15 @@ def dispatch(executor: Executor, task_run: TaskRun, task: Task) -> None:
     if task.kind is TaskKind.EXECUTABLE:
         start_executable(executor, task_run, task)
     elif task.kind is TaskKind.FLOWABLE:
-        if getattr(task, "runs_children_on_worker", False):
+        if task.runs_children_on_worker:
             start_working_directory(executor, task_run, task)
-        elif callable(getattr(task, "pause_spec", None)):
+        elif isinstance(task, Pausing):
             start_pause(executor, task_run, task)
         else:
             start_flowable(executor, task_run, task)
-    elif getattr(task, "updates_execution_labels", False):
+    elif task.updates_execution_labels:
         apply_labels(executor, task_run, task)
-    elif getattr(task, "ends_execution", False):
+    elif task.ends_execution:
         apply_exit(executor, task_run, task)
     else:
         run_on_worker(executor, task_run, task)
@@ -107,7 +107,7 @@ def start_flowable(
     """RUNNING, plan the children, and queue the flowable for advancing."""
     executor.set_state(task_run, State.RUNNING)
     ctx = plan_context(executor, task_run, task)
-    looping = callable(getattr(task, "next_iteration", None))
+    looping = isinstance(task, Looping)
     if looping:
         iteration = iteration or 1
         executor.set_outputs(task_run, {"iterationCount": iteration - 1})
@@ -163,7 +163,9 @@ def start_pause(executor: Executor, task_run: TaskRun, task: Task) -> None:
     """RUNNING then PAUSED; the execution pauses; timers for `delay` and `timeout`."""
     executor.set_state(task_run, State.RUNNING)
     try:
-        spec = task.pause_spec(plan_context(executor, task_run, task))  # type: ignore[attr-defined]
+        # `dispatch` sends only `Pausing` tasks here; any other task pauses with no timers.
+        ctx = plan_context(executor, task_run, task)
+        spec = task.pause_spec(ctx) if isinstance(task, Pausing) else PauseSpec()
     except TASK_ERRORS as error:
         executor.fail(task_run, task, str(error))
         return
@@ -237,7 +239,7 @@ def start_executable(executor: Executor, task_run: TaskRun, task: Task) -> None:
         executor.end_attempt(task_run, State.FAILED)
         executor.fail(task_run, task, str(error))
         return
-    multiple = bool(getattr(task, "multiple_subflows", False))
+    multiple = task.multiple_subflows
     wait = all(request.wait for request in requests) if requests else True
     tracking = SubflowTracking(
         expected=len(requests),

@@ -20,6 +20,7 @@ from tercel.engine.api import (
 from tercel.engine.dispatch import dispatch, next_token, start_flowable
 from tercel.engine.execution import Label, TaskRun
 from tercel.engine.index import SubflowTracking
+from tercel.engine.plan import Executable, Pausing
 from tercel.engine.retry import next_attempt_at
 from tercel.engine.state import State, StateTrail
 from tercel.engine.states import subflow_state, worst_state
@@ -195,7 +196,7 @@ def on_task_run_result(executor: Executor, event: TaskRunResult) -> None:
         executor.set_state(task_run, State.RUNNING)
     executor.end_attempt(task_run, event.state)
     executor.set_outputs(task_run, event.outputs)
-    if getattr(task, "runs_children_on_worker", False) and task.kind is TaskKind.FLOWABLE:
+    if task.runs_children_on_worker and task.kind is TaskKind.FLOWABLE:
         index.external_states[task_run.id] = event.state
         run = executor.run_of(task_run.id)
         if run is not None:
@@ -270,12 +271,13 @@ def on_subflow_ended(executor: Executor, event: SubflowEnded) -> None:
 
 def _rebuilt_tracking(executor: Executor, task_run: TaskRun, task: Task) -> SubflowTracking:
     """The children bookkeeping of an executable task run of a reloaded execution."""
-    multiple = bool(getattr(task, "multiple_subflows", False))
+    multiple = task.multiple_subflows
     outputs = task_run.outputs or {}
+    executable = task if isinstance(task, Executable) else None
     tracking = SubflowTracking(
         expected=int(outputs.get("numberOfBatches", 1)) if multiple else 1,
-        wait=bool(getattr(task, "wait", True)),
-        transmit_failed=bool(getattr(task, "transmit_failed", True)),
+        wait=executable.wait if executable is not None else True,
+        transmit_failed=executable.transmit_failed if executable is not None else True,
         multiple=multiple,
     )
     if multiple:
@@ -326,7 +328,7 @@ def on_timer(executor: Executor, event: TimerFired) -> None:
         # PAUSED → FAILED directly (Kestra's history: RUNNING, PAUSED, FAILED).
         executor.index.paused.discard(task_run.id)
         _unpause_execution(executor, restarted=False)
-        timeout_state = State(getattr(task, "timeout_state", lambda: "FAILED")())
+        timeout_state = State(task.timeout_state() if isinstance(task, Pausing) else "FAILED")
         executor.log("WARN", f"Pause `{task.id}` timed out", task_run)
         executor.end_task_run(task_run, executor.final_state(task, timeout_state))
     elif event.purpose == "loop" and task_run.state.current is State.RUNNING:
@@ -360,7 +362,7 @@ def on_kill(executor: Executor) -> None:
                 executor.emit(KillSubflow(child_id))
             executor.end_task_run(task_run, State.KILLED)
         elif task.kind is TaskKind.FLOWABLE and state is State.RUNNING:
-            if getattr(task, "runs_children_on_worker", False):
+            if task.runs_children_on_worker:
                 executor.emit(KillTaskRun(task_run.id))
         elif state is State.RUNNING:
             executor.emit(KillTaskRun(task_run.id))

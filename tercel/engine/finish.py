@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tercel.engine.api import RetryExecution, ScheduleTimer, TimerFired
 from tercel.engine.dispatch import next_token, plan_context
-from tercel.engine.plan import Plan, Slot
+from tercel.engine.plan import FinalOutputs, Looping, Plan, Slot
 from tercel.engine.rendering import render_value
 from tercel.engine.scheduler import LaneRun
 from tercel.engine.state import State
@@ -47,32 +47,33 @@ def finish_owner(executor: Executor, owner: str | None, run: LaneRun) -> None:
         state = worst_state((state, external))
     if executor.killing:
         state = State.KILLED
-    elif state not in (State.FAILED, State.KILLED) and index.exit_state is None:
-        loop = getattr(task, "next_iteration", None)
-        if callable(loop):
-            iteration = run.plan.iteration or 1
-            started = index.loop_started.get(owner, executor.now)
-            try:
-                step = loop(
-                    plan_context(executor, task_run, task), iteration, executor.now - started
-                )
-            except TASK_ERRORS as error:
-                executor.fail(task_run, task, str(error))
-                return
-            if step.outputs:
-                executor.set_outputs(task_run, step.outputs)
-            if step.again:
-                index.finished_owners.discard(owner)
-                token = next_token(executor, owner)
-                executor.emit(
-                    ScheduleTimer(executor.now + step.delay, TimerFired(owner, "loop", token))
-                )
-                return
-            state = worst_state((state, step.state))
-    final_outputs = getattr(task, "final_outputs", None)
-    if callable(final_outputs):
+    elif (
+        state not in (State.FAILED, State.KILLED)
+        and index.exit_state is None
+        and isinstance(task, Looping)
+    ):
+        iteration = run.plan.iteration or 1
+        started = index.loop_started.get(owner, executor.now)
         try:
-            outputs = final_outputs(plan_context(executor, task_run, task))
+            step = task.next_iteration(
+                plan_context(executor, task_run, task), iteration, executor.now - started
+            )
+        except TASK_ERRORS as error:
+            executor.fail(task_run, task, str(error))
+            return
+        if step.outputs:
+            executor.set_outputs(task_run, step.outputs)
+        if step.again:
+            index.finished_owners.discard(owner)
+            token = next_token(executor, owner)
+            executor.emit(
+                ScheduleTimer(executor.now + step.delay, TimerFired(owner, "loop", token))
+            )
+            return
+        state = worst_state((state, step.state))
+    if isinstance(task, FinalOutputs):
+        try:
+            outputs = task.final_outputs(plan_context(executor, task_run, task))
         except TASK_ERRORS as error:
             executor.fail(task_run, task, str(error))
             return

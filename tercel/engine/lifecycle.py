@@ -39,7 +39,7 @@ def _reset_state(tasks: dict[str, Task], task_run: TaskRun) -> State:
         task is not None
         and not task_run.dynamic
         and task.kind is TaskKind.FLOWABLE
-        and not getattr(task, "runs_children_on_worker", False)
+        and not task.runs_children_on_worker
     ):
         return State.RUNNING
     return State.RESTARTED

@@ -14,10 +14,10 @@ resolution, errors, finally, state resolution and concurrency limits:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from tercel.engine.execution import TaskRun
 from tercel.engine.state import State
@@ -106,8 +106,13 @@ class LoopStep:
     outputs: dict[str, Any] | None = None
 
 
+@runtime_checkable
 class Looping(Protocol):
-    """A flowable that repeats its plan (LoopUntil/WaitFor)."""
+    """A flowable that repeats its plan (LoopUntil/WaitFor).
+
+    The engine starts each iteration as a new plan and, once one succeeded, asks
+    `next_iteration` whether to run another (after its `delay`) or to end.
+    """
 
     def next_iteration(self, ctx: PlanContext, iteration: int, elapsed: timedelta) -> LoopStep:
         """Decide after iteration `iteration` (1-based) succeeded, `elapsed` since start."""
@@ -119,6 +124,34 @@ class PauseSpec:
 
     delay: timedelta | None = None
     timeout: timedelta | None = None
+
+
+@runtime_checkable
+class Pausing(Protocol):
+    """A flowable that pauses its execution (Pause).
+
+    When its task run starts, the engine pauses the execution with `pause_spec`'s delay and
+    timeout; when the timeout passes, the task run ends in `timeout_state()`; a resume's
+    inputs are validated and typed by the `on_resume` declarations (flow inputs' rules).
+    """
+
+    @property
+    def on_resume(self) -> Sequence[Any]:
+        """The inputs a resume may (or must) give, declared like flow inputs."""
+
+    def pause_spec(self, ctx: PlanContext) -> PauseSpec:
+        """When to resume on its own and when to time out (TercelError: the task fails)."""
+
+    def timeout_state(self) -> str:
+        """The state name the task run ends in when the pause times out."""
+
+
+@runtime_checkable
+class FinalOutputs(Protocol):
+    """A flowable whose outputs are computed once its children are done (ForEachItem)."""
+
+    def final_outputs(self, ctx: PlanContext) -> dict[str, Any] | None:
+        """The task run's outputs, set just before it ends (TercelError: it fails)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,3 +168,24 @@ class SubflowRequest:
     inherit_labels: bool = False
     schedule_date: str | None = None
     iteration: int | None = None
+
+
+@runtime_checkable
+class Executable(Protocol):
+    """A task that starts child executions (`kind = EXECUTABLE`: Subflow, ForEachItem batches).
+
+    The engine asks `subflow_requests` when the task run starts; `wait` and
+    `transmit_failed` say, for an execution reloaded from the store, whether the task run
+    waits for its children and whether a failed child fails it.
+    """
+
+    @property
+    def wait(self) -> bool:
+        """Whether the task run waits for its child executions to end."""
+
+    @property
+    def transmit_failed(self) -> bool:
+        """Whether a failed child execution fails the task run."""
+
+    def subflow_requests(self, ctx: PlanContext) -> list[SubflowRequest]:
+        """The child executions to create (TercelError: the task run fails)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tercel.engine.execution import TaskRun
-from tercel.engine.plan import Plan, Slot
+from tercel.engine.plan import Looping, Plan, Slot
 from tercel.engine.rendering import TaskPlanContext
 from tercel.engine.scheduler import LaneRun, Phase
 from tercel.engine.state import State
@@ -88,10 +88,10 @@ def rebuild_run(executor: Executor, owner: str | None) -> LaneRun | None:
     except TASK_ERRORS:
         return None
     children = index.children.get(owner, [])
-    if callable(getattr(task, "next_iteration", None)):
+    if isinstance(task, Looping):
         plan.iteration = max((child.iteration or 1 for child in children), default=1)
         children = [child for child in children if (child.iteration or 1) == plan.iteration]
-    external = bool(getattr(task, "runs_children_on_worker", False))
+    external = task.runs_children_on_worker
     run = LaneRun.of(plan, external=external)
     if external:
         for child in children:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from tercel.engine.plan import Pausing
 from tercel.engine.typed import parse_typed
 from tercel.errors import InputError
 from tercel.model.task import Task
@@ -27,7 +28,7 @@ def resume_outputs(
     messages match; raw maps (older declarations) fall back to a minimal typing. `render`
     renders templated `defaults`, conditions and SELECT expressions (in the Pause's context).
     """
-    declarations = getattr(task, "on_resume", None) or []
+    declarations = list(task.on_resume) if isinstance(task, Pausing) else []
     if not declarations:
         return None
     if not any(isinstance(declaration, Mapping) for declaration in declarations):

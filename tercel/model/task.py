@@ -95,6 +95,24 @@ class Task(KestraModel):
 
     kind: ClassVar[TaskKind] = TaskKind.RUNNABLE
 
+    # Capabilities the engine reads instead of task names. A task type that needs one sets
+    # it on its class; the defaults describe an ordinary task. The method capabilities
+    # (planning, looping, pausing, subflows, final outputs) use the engine's types, which
+    # this layer may not import: they are the Protocols of `tercel.engine.plan`.
+
+    #: A flowable whose children all run on one worker, in one shared directory
+    #: (WorkingDirectory): the engine sends the whole task as one job, adopts the task runs
+    #: the worker reports for its children, and kills it as a job.
+    runs_children_on_worker: ClassVar[bool] = False
+    #: The task changes the execution's labels (Labels): the engine applies them itself
+    #: instead of sending the task to a worker.
+    updates_execution_labels: ClassVar[bool] = False
+    #: The task ends the whole execution with a state (Exit): the engine decides it itself.
+    ends_execution: ClassVar[bool] = False
+    #: An executable that starts one child execution per batch (ForEachItem): the engine
+    #: reports `numberOfBatches` and `iterations` instead of one child's outputs.
+    multiple_subflows: ClassVar[bool] = False
+
     #: Unique in the whole flow: letters, digits, `-` and `_`; read as `outputs['<id>']`.
     id: str = Field(pattern=TASK_ID_PATTERN, max_length=256)
     type: str

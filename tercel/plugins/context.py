@@ -1,14 +1,18 @@
 """The narrow interface a runnable task sees while it runs, and what it returns.
 
 A plugin never touches the database, the engine or the clock directly: everything it may do
-goes through `TaskContext`. The runtime provides the real implementation; `tercel.testing`
-provides one backed by temp dirs and dicts so plugin authors can unit-test their tasks.
+goes through `TaskContext`. The few tasks that read or change what the server holds (past
+executions, their logs, flows) get narrow, tenant-scoped capabilities for it
+(`ExecutionQueries`, `LogQueries`, `FlowQueries`), never the store itself. The runtime
+provides the real implementation (`tercel.runtime.task_context`); `tercel.testing` builds the
+same class over temp dirs and the in-memory store so plugin authors test what production runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -18,7 +22,11 @@ from tercel.model.task import Task
 from tercel.storage.api import InternalStorage as InternalStorage  # noqa: PLC0414
 
 if TYPE_CHECKING:
+    from tercel.api.files_service import NamespaceFiles
+    from tercel.ascode.sync import Operation
+    from tercel.engine.execution import Execution, LogEntry
     from tercel.engine.state import State
+    from tercel.store.records import FlowRecord
 
 
 class TaskLogger(Protocol):
@@ -30,6 +38,8 @@ class TaskLogger(Protocol):
     def warning(self, message: str) -> None: ...
     def error(self, message: str) -> None: ...
     def log(self, level: str, message: str) -> None: ...
+    def flush(self) -> None:
+        """Write buffered lines now (a running script's lines show up within a batch)."""
 
 
 class KVStore(Protocol):
@@ -59,6 +69,61 @@ class KVStore(Protocol):
     def purge(self, select: Callable[[str, str], bool], *, expired_only: bool = True) -> int:
         """Delete the entries whose (namespace, key) `select` accepts (only expired ones
         when `expired_only`); the number deleted."""
+
+
+class ExecutionQueries(Protocol):
+    """The executions of the task's tenant (execution.Count, PurgeExecutions, Resume...)."""
+
+    def find(self, execution_id: str) -> Execution | None:
+        """The execution with its task runs, or None when it does not exist."""
+
+    def search(
+        self,
+        *,
+        namespace: str | None = None,
+        flow_id: str | None = None,
+        states: Collection[State] | None = None,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+        parent_id: str | None = None,
+    ) -> Iterator[Execution]:
+        """Matching executions without their task runs, newest first; `namespace` is a
+        prefix. Every page is read before the first is yielded, so the caller may delete
+        what it receives."""
+
+    def count_metrics(self, execution_id: str) -> int:
+        """How many metrics the execution recorded."""
+
+    def delete(self, execution_id: str) -> None:
+        """Delete the execution with its task runs, logs, metrics and timers."""
+
+
+class LogQueries(Protocol):
+    """The stored log lines of the tenant's executions (log.Fetch, log.PurgeLogs)."""
+
+    def list(self, execution_id: str, *, min_level: str | None = None) -> list[LogEntry]:
+        """Lines of an execution in the order they were logged, from `min_level` up."""
+
+    def delete(self, execution_id: str, *, levels: Collection[str] | None = None) -> int:
+        """Delete an execution's lines (only those at `levels` when given, in one
+        transaction); the number deleted."""
+
+
+class FlowQueries(Protocol):
+    """The flows of the task's tenant (git PushFlows, SyncFlows, SyncNamespaceFiles)."""
+
+    def list(self, namespace: str) -> list[FlowRecord]:
+        """Current flows of `namespace` and its child namespaces, by namespace then id."""
+
+    def apply(
+        self,
+        namespace: str,
+        operations: Sequence[Operation],
+        files: NamespaceFiles | None = None,
+    ) -> None:
+        """Make flows-as-code `operations` in `namespace`, all or none (`files` holds the
+        namespace files that `file` operations change); StaleStateError when an object
+        moved since it was read."""
 
 
 class TaskContext(Protocol):
@@ -95,6 +160,25 @@ class TaskContext(Protocol):
 
     def secret(self, name: str) -> str:
         """A secret's value (and register it for masking)."""
+
+    def namespace_files(self) -> list[tuple[str, bytes]]:
+        """(relative path, content) of every namespace file of the flow's namespace."""
+
+    def resume_execution(self, execution_id: str, inputs: Mapping[str, Any] | None) -> None:
+        """Resume a paused execution of the tenant; TercelError when it cannot be (a
+        `TaskError` when this context cannot resume executions at all)."""
+
+    @property
+    def executions(self) -> ExecutionQueries | None:
+        """The tenant's executions; None when this context has no execution store."""
+
+    @property
+    def execution_logs(self) -> LogQueries | None:
+        """The tenant's stored log lines; None when this context has no execution store."""
+
+    @property
+    def flows(self) -> FlowQueries | None:
+        """The tenant's flows; None when this context has no execution store."""
 
     @property
     def cancelled(self) -> bool:

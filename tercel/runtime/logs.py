@@ -157,6 +157,9 @@ class AttemptLogger:
         """Emit an ERROR line."""
         self.log("ERROR", message)
 
+    def flush(self) -> None:
+        """Nothing per attempt: the execution's `LogWriter` writes batches on its own."""
+
 
 def execution_logger(
     writer: LogWriter,

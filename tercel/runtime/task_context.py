@@ -10,14 +10,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tercel.errors import TaskError, TemplateError
+from tercel.runtime.services import ExecutionServices
+from tercel.runtime.task_queries import StoreExecutions, StoreFlows, StoreLogs
 from tercel.runtime.template_places import Placer, with_place
 
 if TYPE_CHECKING:
-    from tercel.plugins.context import KVStore, TaskLogger
-    from tercel.runtime.logs import AttemptLogger
-    from tercel.runtime.services import ExecutionServices
+    from tercel.plugins.context import (
+        ExecutionQueries,
+        FlowQueries,
+        KVStore,
+        LogQueries,
+        TaskLogger,
+    )
     from tercel.storage.api import InternalStorage
     from tercel.store.api import Store
+    from tercel.templating.services import TemplateServices
 
 
 class RuntimeTaskContext:
@@ -34,10 +41,10 @@ class RuntimeTaskContext:
         task_run_id: str,
         attempt_number: int,
         variables: Mapping[str, Any],
-        logger: AttemptLogger,
+        logger: TaskLogger,
         kv: KVStore,
         storage: InternalStorage,
-        services: ExecutionServices,
+        services: TemplateServices,
         work_root: Path | None = None,
         shared_dir: Path | None = None,
         store: Store | None = None,
@@ -142,12 +149,47 @@ class RuntimeTaskContext:
         """A secret's value; it is masked in every log line from now on."""
         return self.services.secret(name)
 
-    @property
-    def store(self) -> Store | None:
-        """The store, for tasks that read executions or logs (log.Fetch, execution.Count...)."""
+    def namespace_files(self) -> list[tuple[str, bytes]]:
+        """Every namespace file of the flow's namespace, local folders included."""
+        # The runtime's services also see local namespace folders (`tercel run --flows DIR`);
+        # other services (tercel.testing's) only know the files in internal storage.
+        if isinstance(self.services, ExecutionServices):
+            return self.services.namespace_files()
+        return self._stored_namespace_files()
+
+    def _stored_namespace_files(self) -> list[tuple[str, bytes]]:
+        """The files stored under ``kestra:///<ns>/_files/`` (services without local files)."""
+        from tercel.storage.uri import namespace_file, namespace_file_path
+
+        return [
+            (namespace_file_path(self.namespace, uri), self.storage.get(uri))
+            for uri in self.storage.list(namespace_file(self.namespace))
+        ]
+
+    def _flush(self) -> None:
         if self.before_store_read is not None:
             self.before_store_read()
-        return self._store
+
+    @property
+    def executions(self) -> ExecutionQueries | None:
+        """The tenant's executions (execution.Count, PurgeExecutions, Resume...)."""
+        if self._store is None:
+            return None
+        return StoreExecutions(self._store, self.tenant_id, self._flush)
+
+    @property
+    def execution_logs(self) -> LogQueries | None:
+        """The tenant's stored log lines (log.Fetch, log.PurgeLogs)."""
+        if self._store is None:
+            return None
+        return StoreLogs(self._store, self.tenant_id, self._flush)
+
+    @property
+    def flows(self) -> FlowQueries | None:
+        """The tenant's flows (the git Sync*/Push* tasks)."""
+        if self._store is None:
+            return None
+        return StoreFlows(self._store, self.tenant_id, self._flush)
 
     def resume_execution(self, execution_id: str, inputs: Mapping[str, Any] | None) -> None:
         """Resume a paused execution (execution.Resume)."""

@@ -14,7 +14,7 @@ import time
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from tercel.errors import TaskError, TemplateError
 from tercel.runtime.template_places import Placer, with_place
@@ -25,6 +25,43 @@ if TYPE_CHECKING:
     from tercel.engine.execution import Execution
     from tercel.runtime.services import ExecutionServices
     from tercel.storage.api import InternalStorage
+
+
+class DirectoryCache(Protocol):
+    """The `cache` of a shared directory: which files outlive the execution, how long."""
+
+    @property
+    def patterns(self) -> list[str]:
+        """Globs of the files kept."""
+
+    @property
+    def ttl(self) -> str | None:
+        """ISO-8601 duration after which the cache is dropped (None: kept)."""
+
+
+@runtime_checkable
+class SharedDirectoryTask(Protocol):
+    """What the runtime reads of a task whose children share a directory (WorkingDirectory)."""
+
+    @property
+    def id(self) -> str:
+        """The task id (the cache is stored under it)."""
+
+    @property
+    def cache(self) -> DirectoryCache | None:
+        """Files restored before the children run and saved after they succeed."""
+
+    @property
+    def namespace_files(self) -> Mapping[str, Any] | None:
+        """`enabled`, `include`, `exclude`: namespace files copied in first."""
+
+    @property
+    def input_files(self) -> Mapping[str, Any] | str | None:
+        """Files written before the children run (names to contents)."""
+
+    @property
+    def output_files(self) -> list[str] | None:
+        """Globs of the files uploaded as the task's outputs."""
 
 
 def _render(
@@ -62,7 +99,7 @@ def restore_cache(root: Path, task: Any, execution: Execution, storage: Internal
     """Unpack the cache into `root` when there is one younger than its `ttl`."""
     from tercel.model.durations import parse_duration
 
-    cache = getattr(task, "cache", None)
+    cache = task.cache if isinstance(task, SharedDirectoryTask) else None
     if cache is None:
         return
     uri = cache_uri(execution, task.id)
@@ -86,7 +123,7 @@ def restore_cache(root: Path, task: Any, execution: Execution, storage: Internal
 
 def save_cache(root: Path, task: Any, execution: Execution, storage: InternalStorage) -> None:
     """Pack the files matching the cache `patterns` and store them."""
-    cache = getattr(task, "cache", None)
+    cache = task.cache if isinstance(task, SharedDirectoryTask) else None
     if cache is None:
         return
     with tempfile.TemporaryDirectory(prefix="tercel-cache-") as scratch:
@@ -112,10 +149,11 @@ def write_input_files(
 
     `place` locates a failing template in the flow (its YAML position goes in the error).
     """
-    namespace_files = getattr(task, "namespace_files", None) or {}
+    shared = task if isinstance(task, SharedDirectoryTask) else None
+    namespace_files = (shared.namespace_files if shared is not None else None) or {}
     if namespace_files.get("enabled"):
         _write_namespace_files(root, namespace_files, services)
-    files = getattr(task, "input_files", None)
+    files = shared.input_files if shared is not None else None
     if files is None:
         return
     rendered = _render(files, context, services, place, task.id)
@@ -160,7 +198,7 @@ def upload_output_files(
     place: Placer | None = None,
 ) -> dict[str, Any] | None:
     """Upload files matching `outputFiles`; the WorkingDirectory's outputs."""
-    patterns = getattr(task, "output_files", None)
+    patterns = task.output_files if isinstance(task, SharedDirectoryTask) else None
     if not patterns:
         return None
     rendered = [str(p) for p in _render(list(patterns), context, services, place, task.id)]

@@ -17,7 +17,7 @@ from tercel.api.files_service import NamespaceFiles
 from tercel.errors import TaskError
 from tercel.model.registry import plugin
 from tercel.plugins.context import TaskContext, TaskResult
-from tercel.plugins.core.execution.access import require_store
+from tercel.plugins.core.execution.access import require_flows
 from tercel.plugins.core.templating.properties import Text, render_bool, render_str, require_str
 from tercel.plugins.git.remote import GitRemoteTask, Repo, commit_url, matcher, report, tree_files
 from tercel.plugins.git.sync import with_namespace
@@ -92,13 +92,13 @@ class PushFlows(_PushTask):
 
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Export, write into the clone, commit and push (or only diff)."""
-        store = require_store(ctx, "io.kestra.plugin.git.PushFlows")
+        flows = require_flows(ctx, "io.kestra.plugin.git.PushFlows")
         source = render_str(ctx, self.source_namespace) or ctx.namespace
         target = render_str(ctx, self.target_namespace)
         children = render_bool(ctx, self.include_child_namespaces, "includeChildNamespaces", False)
         selected = matcher(ctx, self.flows, "flows")
         wanted: dict[str, bytes] = {}
-        for record in store.flows.list(source, tenant=ctx.tenant_id):
+        for record in flows.list(source):
             if record.namespace != source and not children:
                 continue
             if not selected.match_file(record.id):

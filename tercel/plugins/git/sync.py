@@ -15,12 +15,12 @@ from typing import Any
 
 from tercel.api.files_service import NamespaceFiles
 from tercel.ascode.fingerprint import file_fingerprint
-from tercel.ascode.sync import NamespaceSync, Operation
+from tercel.ascode.sync import Operation
 from tercel.errors import TaskError, TercelError
 from tercel.model.loader import FLOW_SUFFIXES, validate_source
 from tercel.model.registry import plugin
-from tercel.plugins.context import TaskContext, TaskResult
-from tercel.plugins.core.execution.access import require_store
+from tercel.plugins.context import FlowQueries, TaskContext, TaskResult
+from tercel.plugins.core.execution.access import require_flows
 from tercel.plugins.core.templating.properties import Text, render_bool, render_str, require_str
 from tercel.plugins.git.remote import GitRemoteTask, report, tree_files
 
@@ -33,12 +33,15 @@ def with_namespace(source: str, namespace: str) -> str:
 
 
 def _apply(
-    sync: NamespaceSync, ctx: TaskContext, namespace: str, operations: list[Operation]
+    flows: FlowQueries,
+    namespace: str,
+    operations: list[Operation],
+    files: NamespaceFiles | None = None,
 ) -> None:
     if not operations:
         return
     try:
-        sync.apply(ctx.tenant_id, namespace, operations)
+        flows.apply(namespace, operations, files)
     except TercelError as error:
         raise TaskError(f"namespace `{namespace}`: {error}") from error
 
@@ -57,14 +60,13 @@ class SyncFlows(GitRemoteTask):
 
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Read the branch, compare, apply namespace by namespace; output the sync report."""
-        store = require_store(ctx, "io.kestra.plugin.git.SyncFlows")
+        flows = require_flows(ctx, "io.kestra.plugin.git.SyncFlows")
         target = require_str(ctx, self.target_namespace, "targetNamespace")
         children = render_bool(ctx, self.include_child_namespaces, "includeChildNamespaces", False)
         delete = render_bool(ctx, self.delete, "delete", False)
         ignore_invalid = render_bool(ctx, self.ignore_invalid_flows, "ignoreInvalidFlows", False)
         dry_run = self.is_dry_run(ctx)
         branch = render_str(ctx, self.branch) or "main"
-        sync = NamespaceSync(store, None, None)
         rows: list[dict[str, Any]] = []
         async with self.checkout(ctx, branch, create=False) as repo:
             directory = repo.directory(render_str(ctx, self.git_directory) or "_flows")
@@ -100,16 +102,12 @@ class SyncFlows(GitRemoteTask):
                 note = f"skipped: {problem}"
                 ctx.logger.warning(note)
             if delete and children:
-                for child in store.flows.list(target, tenant=ctx.tenant_id):
+                for child in flows.list(target):
                     wanted.setdefault(child.namespace, {})
-            for namespace, flows in sorted(wanted.items()):
+            for namespace, wanted_flows in sorted(wanted.items()):
                 operations = []
-                current = {
-                    r.id: r
-                    for r in store.flows.list(namespace, tenant=ctx.tenant_id)
-                    if r.namespace == namespace
-                }
-                for flow_id, (git_path, source) in sorted(flows.items()):
+                current = {r.id: r for r in flows.list(namespace) if r.namespace == namespace}
+                for flow_id, (git_path, source) in sorted(wanted_flows.items()):
                     record = current.get(flow_id)
                     state = (
                         "ADDED"
@@ -136,7 +134,7 @@ class SyncFlows(GitRemoteTask):
                             )
                         )
                 for flow_id, stale in sorted(current.items()):
-                    if flow_id in flows or not delete:
+                    if flow_id in wanted_flows or not delete:
                         continue
                     rows.append(
                         {
@@ -149,7 +147,7 @@ class SyncFlows(GitRemoteTask):
                     )
                     operations.append(Operation("flow", "delete", flow_id, stale.revision))
                 if not dry_run:
-                    _apply(sync, ctx, namespace, operations)
+                    _apply(flows, namespace, operations)
         changed = sum(1 for row in rows if row["syncState"] != "UNCHANGED")
         verb = "would change" if dry_run else "changed"
         note = f"SyncFlows {verb} {changed} flow(s) of {len(rows)} from branch {branch}"
@@ -169,13 +167,12 @@ class SyncNamespaceFiles(GitRemoteTask):
 
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Read the branch, compare file by file, apply in one go; output the report."""
-        store = require_store(ctx, "io.kestra.plugin.git.SyncNamespaceFiles")
+        flows = require_flows(ctx, "io.kestra.plugin.git.SyncNamespaceFiles")
         namespace = render_str(ctx, self.namespace) or ctx.namespace
         delete = render_bool(ctx, self.delete, "delete", False)
         dry_run = self.is_dry_run(ctx)
         branch = render_str(ctx, self.branch) or "main"
         files = NamespaceFiles(ctx.storage)
-        sync = NamespaceSync(store, files, None)
         rows: list[dict[str, Any]] = []
         operations: list[Operation] = []
         async with self.checkout(ctx, branch, create=False) as repo:
@@ -212,7 +209,7 @@ class SyncNamespaceFiles(GitRemoteTask):
                 rows.append({"gitPath": None, "syncState": "DELETED", "kestraPath": "/" + relative})
                 operations.append(Operation("file", "delete", relative, file_fingerprint(before)))
         if not dry_run:
-            _apply(sync, ctx, namespace, operations)
+            _apply(flows, namespace, operations, files)
         verb = "would change" if dry_run else "changed"
         note = f"SyncNamespaceFiles {verb} {len(operations)} file(s) of `{namespace}`"
         ctx.logger.info(note)

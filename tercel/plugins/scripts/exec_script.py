@@ -282,14 +282,13 @@ def render_lines(
 def _log_sink(ctx: TaskContext) -> Callable[[list[LogLine]], None]:
     """Each line goes to the attempt's logger (which masks secrets and batches writes)."""
     log = ctx.logger.log
-    # A logger that buffers may offer `flush()`: calling it per batch makes a running
-    # script's lines visible within the batching delay, not only when its buffer fills.
-    flush = getattr(ctx.logger, "flush", None)
+    # Flushing per batch makes a running script's lines visible within the batching
+    # delay, not only when the logger's buffer fills.
+    flush = ctx.logger.flush
 
     def sink(batch: list[LogLine]) -> None:
         for line in batch:
             log(line.level, line.message)
-        if callable(flush):
-            flush()
+        flush()
 
     return sink

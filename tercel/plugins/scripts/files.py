@@ -11,7 +11,6 @@ from tercel.errors import TaskError, TercelError
 from tercel.plugins.context import TaskContext
 from tercel.plugins.core.storage.files import check_readable
 from tercel.storage import globs
-from tercel.storage.uri import namespace_file, namespace_file_path
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -87,15 +86,7 @@ def _namespace_files(ctx: TaskContext) -> list[tuple[str, bytes]]:
     The runtime's services also see local namespace folders (``tercel run --flows DIR``);
     without them, the files stored under ``kestra:///<ns>/_files/`` are used.
     """
-    services = getattr(ctx, "services", None)
-    listing = getattr(services, "namespace_files", None)
-    if callable(listing):
-        return [(str(path), bytes(content)) for path, content in listing()]
-    prefix = namespace_file(ctx.namespace)
-    return [
-        (namespace_file_path(ctx.namespace, uri), ctx.storage.get(uri))
-        for uri in ctx.storage.list(prefix)
-    ]
+    return [(str(path), bytes(content)) for path, content in ctx.namespace_files()]
 
 
 def copy_namespace_files(

@@ -12,10 +12,9 @@ from datetime import UTC, datetime
 
 from tercel.engine.execution import Execution, format_instant
 from tercel.engine.state import State
-from tercel.errors import NotFoundError, TaskError
+from tercel.errors import TaskError
 from tercel.model.durations import format_duration
 from tercel.plugins.context import TaskContext
-from tercel.plugins.core.execution.access import require_store
 
 #: Where links point when no server URL is configured (the server's default address).
 DEFAULT_UI_URL = "http://localhost:8080"
@@ -67,11 +66,11 @@ class ExecutionSummary:
 
 def load_summary(ctx: TaskContext, execution_id: str, task_type: str) -> ExecutionSummary:
     """The summary of the execution `execution_id` of this tenant; `TaskError` if unknown."""
-    store = require_store(ctx, task_type)
-    try:
-        execution = store.executions.get(execution_id, tenant=ctx.tenant_id)
-    except NotFoundError:
-        raise TaskError(f"execution `{execution_id}` not found") from None
+    from tercel.plugins.core.execution.access import require_executions
+
+    execution = require_executions(ctx, task_type).find(execution_id)
+    if execution is None:
+        raise TaskError(f"execution `{execution_id}` not found")
     return ExecutionSummary.of(execution)
 
 

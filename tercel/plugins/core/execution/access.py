@@ -1,53 +1,47 @@
-"""Optional capabilities of a `TaskContext` that a few core tasks need.
+"""Capabilities of a `TaskContext` that a few core tasks need, or a clear failure.
 
 `log.Fetch`, `log.PurgeLogs`, `execution.Count` and `execution.PurgeExecutions` read or
-delete executions and logs: they need the context to expose the `Store` as ``ctx.store``.
-`execution.Resume` needs ``ctx.resume_execution(execution_id, inputs)``, which the runtime
-feeds to the engine as a `Resume` event. `tercel.testing.FakeTaskContext` has both; a
-context without them makes these tasks fail with a message saying so.
+delete executions and logs through ``ctx.executions`` and ``ctx.execution_logs``; the git
+tasks read and change flows through ``ctx.flows``. Both `TaskContext`s of Tercel (the
+runtime's and `tercel.testing.FakeTaskContext`) have them when they have an execution store;
+without one, these tasks fail with a message saying so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, TypeVar
 
 from tercel.engine.execution import Execution
 from tercel.engine.state import State
 from tercel.errors import TaskError
-from tercel.plugins.context import TaskContext
+from tercel.plugins.context import ExecutionQueries, FlowQueries, LogQueries, TaskContext
 from tercel.plugins.core.templating.properties import render_list, render_str
-from tercel.store.api import Store, iter_pages
+
+_Capability = TypeVar("_Capability")
 
 
-@runtime_checkable
-class CanResume(Protocol):
-    """A context that can resume a paused execution."""
-
-    def resume_execution(self, execution_id: str, inputs: Mapping[str, Any] | None) -> None:
-        """Resume `execution_id` (ConflictError/NotFoundError when it cannot be)."""
-
-
-def require_store(ctx: TaskContext, task_type: str) -> Store:
-    """``ctx.store``, or a `TaskError` naming the task that needs it."""
-    found = optional_store(ctx)
-    if found is not None:
-        return found
+def require(capability: _Capability | None, task_type: str) -> _Capability:
+    """`capability` (e.g. ``ctx.executions``), or a `TaskError` naming the task that needs it."""
+    if capability is not None:
+        return capability
     raise TaskError(f"`{task_type}` needs access to the execution store, which is not available")
 
 
-def optional_store(ctx: TaskContext) -> Store | None:
-    """``ctx.store`` when the context has one (the attribute may exist and be None)."""
-    found: Store | None = getattr(ctx, "store", None)
-    return found
+def require_executions(ctx: TaskContext, task_type: str) -> ExecutionQueries:
+    """``ctx.executions``, or a `TaskError` naming the task that needs it."""
+    return require(ctx.executions, task_type)
 
 
-def require_resume(ctx: TaskContext, task_type: str) -> CanResume:
-    """The context as a `CanResume`, or a `TaskError`."""
-    if isinstance(ctx, CanResume):
-        return ctx
-    raise TaskError(f"`{task_type}` cannot resume executions in this context")
+def require_logs(ctx: TaskContext, task_type: str) -> LogQueries:
+    """``ctx.execution_logs``, or a `TaskError` naming the task that needs it."""
+    return require(ctx.execution_logs, task_type)
+
+
+def require_flows(ctx: TaskContext, task_type: str) -> FlowQueries:
+    """``ctx.flows``, or a `TaskError` naming the task that needs it."""
+    return require(ctx.flows, task_type)
 
 
 def render_instant(ctx: TaskContext, value: Any, name: str) -> datetime | None:
@@ -80,8 +74,7 @@ def render_states(ctx: TaskContext, value: Any) -> list[State] | None:
 
 
 def matching_executions(
-    ctx: TaskContext,
-    store: Store,
+    executions: ExecutionQueries,
     *,
     namespace: str | None,
     flow_id: str | None,
@@ -90,13 +83,10 @@ def matching_executions(
     end: datetime | None,
 ) -> Iterator[Execution]:
     """Executions of the context's tenant matching the filters, page after page."""
-    yield from iter_pages(
-        store.executions.search,
-        tenant=ctx.tenant_id,
+    yield from executions.search(
         namespace=namespace,
         flow_id=flow_id,
         states=states,
         start_from=start,
         start_to=end,
-        with_task_runs=False,
     )

@@ -15,7 +15,7 @@ from tercel.plugins.core.execution.access import (
     matching_executions,
     render_instant,
     render_states,
-    require_store,
+    require_executions,
 )
 from tercel.plugins.core.templating.properties import Text, render_list, require_str
 
@@ -52,7 +52,7 @@ class Count(RunnableTask):
 
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Output ``{"results": [{namespace, flowId, count}], "total": sum of those counts}``."""
-        repository = require_store(ctx, COUNT)
+        executions = require_executions(ctx, COUNT)
         if self.flows is None and self.namespaces is None:
             raise TaskError("set `flows` or `namespaces`: which executions should be counted?")
         filters: dict[str, Any] = {
@@ -70,7 +70,7 @@ class Count(RunnableTask):
                 counts[key] = sum(
                     1
                     for _ in matching_executions(
-                        ctx, repository, namespace=key[0], flow_id=key[1], **filters
+                        executions, namespace=key[0], flow_id=key[1], **filters
                     )
                 )
         else:
@@ -79,7 +79,7 @@ class Count(RunnableTask):
             ]
             for namespace in namespaces or [None]:
                 for execution in matching_executions(
-                    ctx, repository, namespace=namespace, flow_id=None, **filters
+                    executions, namespace=namespace, flow_id=None, **filters
                 ):
                     counts[(execution.namespace, execution.flow_id)] += 1
         results = [

@@ -10,7 +10,8 @@ from tercel.plugins.core.execution.access import (
     matching_executions,
     render_instant,
     render_states,
-    require_store,
+    require_executions,
+    require_logs,
 )
 from tercel.plugins.core.templating.properties import Text, render_bool, render_str
 from tercel.storage.uri import execution_prefix
@@ -48,7 +49,8 @@ class PurgeExecutions(RunnableTask):
 
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Output ``{"executionsCount", "logsCount", "metricsCount", "storagesCount"}``."""
-        repository = require_store(ctx, PURGE)
+        executions = require_executions(ctx, PURGE)
+        logs = require_logs(ctx, PURGE)
         states = render_states(ctx, self.states)
         purge_execution = render_bool(ctx, self.purge_execution, "purgeExecution", True)
         purge_log = render_bool(ctx, self.purge_log, "purgeLog", True)
@@ -56,8 +58,7 @@ class PurgeExecutions(RunnableTask):
         purge_storage = render_bool(ctx, self.purge_storage, "purgeStorage", True)
         found = list(
             matching_executions(
-                ctx,
-                repository,
+                executions,
                 namespace=render_str(ctx, self.namespace) or None,
                 flow_id=render_str(ctx, self.flow_id) or None,
                 states=states,
@@ -75,13 +76,13 @@ class PurgeExecutions(RunnableTask):
                 prefix = execution_prefix(execution.namespace, execution.flow_id, execution.id)
                 files = ctx.storage.list(prefix)
                 counts["storagesCount"] += sum(1 for uri in files if ctx.storage.delete(uri))
-            metrics = len(repository.metrics.list(execution.id, tenant=ctx.tenant_id))
+            metrics = executions.count_metrics(execution.id)
             if purge_log:
-                counts["logsCount"] += repository.logs.delete(execution.id, tenant=ctx.tenant_id)
+                counts["logsCount"] += logs.delete(execution.id)
             if purge_execution:
                 # The store deletes an execution together with its metrics and timers, so
                 # metrics go (and are counted) exactly when the execution does.
-                repository.executions.delete(execution.id, tenant=ctx.tenant_id)
+                executions.delete(execution.id)
                 counts["executionsCount"] += 1
                 counts["metricsCount"] += metrics if purge_metric else 0
         return TaskResult(outputs=counts)

@@ -9,10 +9,8 @@ from pydantic import Field
 from tercel.engine.state import State
 from tercel.errors import TaskError, TercelError
 from tercel.model.registry import plugin
-from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
-from tercel.plugins.core.execution.access import optional_store, require_resume
+from tercel.plugins.context import ExecutionQueries, RunnableTask, TaskContext, TaskResult
 from tercel.plugins.core.templating.properties import Text, render_map, render_str
-from tercel.store.api import Store
 
 RESUME = "io.kestra.plugin.core.execution.Resume"
 
@@ -36,17 +34,16 @@ class Resume(RunnableTask):
 
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Ask the runtime to resume; no outputs."""
-        resumer = require_resume(ctx, RESUME)
-        repository = optional_store(ctx)
+        executions = ctx.executions
         namespace = render_str(ctx, self.namespace)
         flow_id = render_str(ctx, self.flow_id)
         execution_id = render_str(ctx, self.execution_id)
-        if not execution_id and namespace and flow_id and repository is not None:
-            execution_id = self._paused_execution_of(ctx, repository, namespace, flow_id)
+        if not execution_id and namespace and flow_id and executions is not None:
+            execution_id = self._paused_execution_of(executions, namespace, flow_id)
         execution_id = execution_id or ctx.execution_id
         inputs = render_map(ctx, self.inputs, "inputs") or None
-        if repository is not None:
-            execution = repository.executions.find(execution_id, tenant=ctx.tenant_id)
+        if executions is not None:
+            execution = executions.find(execution_id)
             if execution is None:
                 raise TaskError(f"cannot resume: execution `{execution_id}` does not exist")
             if (namespace and namespace != execution.namespace) or (
@@ -62,24 +59,16 @@ class Resume(RunnableTask):
                     f"{execution.state.current.value}, not PAUSED"
                 )
         try:
-            resumer.resume_execution(execution_id, inputs)
+            ctx.resume_execution(execution_id, inputs)
         except TercelError as error:
             raise TaskError(f"cannot resume execution `{execution_id}`: {error}") from None
         return TaskResult()
 
     @staticmethod
-    def _paused_execution_of(
-        ctx: TaskContext, repository: Store, namespace: str, flow_id: str
-    ) -> str:
+    def _paused_execution_of(executions: ExecutionQueries, namespace: str, flow_id: str) -> str:
         """The most recent PAUSED execution of a flow (no `executionId` given)."""
-        page = repository.executions.search(
-            tenant=ctx.tenant_id,
-            namespace=namespace,
-            flow_id=flow_id,
-            states=[State.PAUSED],
-            size=1,
-            with_task_runs=False,
-        )
-        if not page.items:
+        found = executions.search(namespace=namespace, flow_id=flow_id, states=[State.PAUSED])
+        latest = next(found, None)
+        if latest is None:
             raise TaskError(f"no PAUSED execution of flow `{namespace}.{flow_id}` to resume")
-        return page.items[0].id
+        return latest.id

@@ -8,7 +8,7 @@ from tercel.engine.execution import Execution
 from tercel.errors import TaskError
 from tercel.model.registry import plugin
 from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
-from tercel.plugins.core.execution.access import require_store
+from tercel.plugins.core.execution.access import require_executions, require_logs
 from tercel.plugins.core.log.levels import render_level
 from tercel.plugins.core.storage import ion
 from tercel.plugins.core.storage.files import new_file, store
@@ -37,17 +37,16 @@ class Fetch(RunnableTask):
 
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Output ``{"size": lines, "uri": Ion file of LogEntry maps}``."""
-        repository = require_store(ctx, FETCH)
+        executions = require_executions(ctx, FETCH)
+        logs = require_logs(ctx, FETCH)
         execution_id = render_str(ctx, self.execution_id) or ctx.execution_id
         if execution_id != ctx.execution_id:
-            self._check_same_flow(
-                ctx, execution_id, repository.executions.find(execution_id, tenant=ctx.tenant_id)
-            )
+            self._check_same_flow(ctx, execution_id, executions.find(execution_id))
         level = render_level(ctx, self.level)
         task_ids = {str(t) for t in render_list(ctx, self.tasks_id, "tasksId")}
         entries = [
             entry
-            for entry in repository.logs.list(execution_id, min_level=level, tenant=ctx.tenant_id)
+            for entry in logs.list(execution_id, min_level=level)
             if not task_ids or entry.task_id in task_ids
         ]
         target = new_file(ctx, ".ion")

@@ -9,7 +9,8 @@ from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
 from tercel.plugins.core.execution.access import (
     matching_executions,
     render_instant,
-    require_store,
+    require_executions,
+    require_logs,
 )
 from tercel.plugins.core.log.levels import LEVELS
 from tercel.plugins.core.templating.properties import (
@@ -51,18 +52,18 @@ class PurgeLogs(RunnableTask):
 
     async def run(self, ctx: TaskContext) -> TaskResult:
         """Output ``{"count", "executionLogsCount", "nonExecutionLogsCount"}``."""
-        repository = require_store(ctx, PURGE_LOGS)
+        executions = require_executions(ctx, PURGE_LOGS)
+        logs = require_logs(ctx, PURGE_LOGS)
         if not render_bool(ctx, self.purge_execution_logs, "purgeExecutionLogs", True):
             return TaskResult(
                 outputs={"count": 0, "executionLogsCount": 0, "nonExecutionLogsCount": 0}
             )
         levels = {str(level).upper() for level in render_list(ctx, self.log_levels, "logLevels")}
         only = render_str(ctx, self.execution_id)
-        executions = [
+        found = [
             execution
             for execution in matching_executions(
-                ctx,
-                repository,
+                executions,
                 namespace=render_str(ctx, self.namespace) or None,
                 flow_id=render_str(ctx, self.flow_id) or None,
                 states=None,
@@ -72,20 +73,10 @@ class PurgeLogs(RunnableTask):
             if not only or execution.id == only
         ]
         count = 0
-        for execution in executions:
+        for execution in found:
             if execution.id == ctx.execution_id:
                 continue
-            if not levels:
-                count += repository.logs.delete(execution.id, tenant=ctx.tenant_id)
-                continue
-            lines = repository.logs.list(execution.id, tenant=ctx.tenant_id)
-            kept = [line for line in lines if line.level not in levels]
-            if len(kept) != len(lines):
-                # The repository deletes per execution: remove all, then restore the others.
-                with repository.transaction():
-                    repository.logs.delete(execution.id, tenant=ctx.tenant_id)
-                    repository.logs.append(kept)
-                count += len(lines) - len(kept)
+            count += logs.delete(execution.id, levels=levels or None)
         return TaskResult(
             outputs={"count": count, "executionLogsCount": count, "nonExecutionLogsCount": 0}
         )

@@ -6,10 +6,8 @@ from pydantic import Field
 
 from tercel.model.registry import plugin
 from tercel.plugins.context import RunnableTask, TaskContext, TaskResult
-from tercel.plugins.core.execution.access import optional_store
 from tercel.plugins.core.templating.properties import render_bool
 from tercel.storage.uri import execution_prefix, from_path, namespace_path, slugify
-from tercel.store.api import iter_pages
 
 
 @plugin(
@@ -33,16 +31,11 @@ class PurgeCurrentExecutionFiles(RunnableTask):
         """Output ``{"uris": [deleted URIs]}``."""
         prefixes = [execution_prefix(ctx.namespace, ctx.flow_id, ctx.execution_id)]
         if render_bool(ctx, self.include_child_executions, "includeChildExecutions", False):
-            repository = optional_store(ctx)
-            if repository is not None:
+            executions = ctx.executions
+            if executions is not None:
                 prefixes.extend(
                     execution_prefix(child.namespace, child.flow_id, child.id)
-                    for child in iter_pages(
-                        repository.executions.search,
-                        tenant=ctx.tenant_id,
-                        parent_id=ctx.execution_id,
-                        with_task_runs=False,
-                    )
+                    for child in executions.search(parent_id=ctx.execution_id)
                 )
         if render_bool(ctx, self.include_states, "includeStates", False):
             prefixes.append(
