@@ -389,6 +389,8 @@ class Dispatcher:
             event = self._event(result)
             if at is None:
                 send(execution.id, event)
+                # The next child renders with this one's outputs: let the executor apply it.
+                await _applied(tracked, planned.task_run_id)
                 return result
             send(execution.id, dataclasses.replace(event, retrying=True))
             await asyncio.sleep(max((at - self.clock()).total_seconds(), 0.0))
@@ -407,3 +409,18 @@ class Dispatcher:
     def kill_execution(self, execution_id: str) -> int:
         """Stop every running attempt of an execution."""
         return self.pool.kill_execution(execution_id)
+
+
+async def _applied(tracked: Tracked, task_run_id: str, *, within: float = 10.0) -> None:
+    """Wait (bounded) until the executor has applied a task run's final result.
+
+    Events are applied by the executor loop in batches; a WorkingDirectory child that ends at
+    once (a mocked or very quick task) would otherwise let the next child render before the
+    outputs it refers to are in the execution.
+    """
+    deadline = asyncio.get_running_loop().time() + within
+    while asyncio.get_running_loop().time() < deadline:
+        run = tracked.task_run(task_run_id)
+        if run is not None and run.state.current.is_terminated:
+            return
+        await asyncio.sleep(0.001)
