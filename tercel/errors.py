@@ -20,7 +20,11 @@ Code raises the most specific class; callers catch the broadest one they can han
     ├── ConflictError              it already exists, or the state forbids the change
     ├── StoreError                 the database or the internal storage failed
     ├── SecretError                a secret is missing, or cannot be stored safely
-    └── InvalidNameError           a key, namespace, secret name or URI is not allowed
+    ├── InvalidNameError           a key, namespace, secret name or URI is not allowed
+    └── AccessError                the caller may not do this
+        ├── AuthenticationError    no valid credentials (401)
+        ├── PermissionDeniedError  valid credentials, missing permission (403)
+        └── TooManyAttemptsError   too many failed logins: wait (429)
 """
 
 from __future__ import annotations
@@ -134,3 +138,23 @@ class SecretError(TercelError):
 
 class InvalidNameError(TercelError):
     """A KV key, namespace, secret name or storage URI does not match its allowed form."""
+
+
+class AccessError(TercelError):
+    """The caller may not do this (see `tercel.access`)."""
+
+
+class AuthenticationError(AccessError):
+    """No valid credentials were given."""
+
+
+class PermissionDeniedError(AccessError):
+    """The caller is known but lacks the permission the request needs (the message names it)."""
+
+
+class TooManyAttemptsError(AccessError):
+    """Too many failed logins for a user or an address: retry after `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

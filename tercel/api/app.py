@@ -8,21 +8,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from tercel import __version__
 from tercel.api import (
+    access_admin,
     executions,
     flows,
     health,
     kv,
+    login,
     logs,
     namespaces,
     secrets,
+    tenants,
     triggers,
     webhooks,
 )
-from tercel.api.auth import AuthMiddleware
+from tercel.api.access import AccessControl, authorize, install_access
 from tercel.api.context import ApiContext, ExecutionRuntime
 from tercel.api.errors import install_error_handlers
 from tercel.config import Settings
@@ -35,6 +38,8 @@ if TYPE_CHECKING:
 
 # The webhook router comes before executions: its paths would match executions' routes.
 ROUTERS = (health, flows, webhooks, executions, logs, namespaces, kv, secrets, triggers)
+#: Access control: login and the caller's account, tenants, users, a tenant's access.
+ACCESS_ROUTERS = (login.router, tenants.router, access_admin.users_router, access_admin.router)
 
 
 def create_app(
@@ -61,11 +66,15 @@ def create_app(
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        # One check on every route: its rule in `tercel.api.route_permissions` (none: refused).
+        dependencies=[Depends(authorize)],
     )
     app.state.ctx = ctx
     install_error_handlers(app)
     for module in ROUTERS:
         app.include_router(module.router)
-    app.add_middleware(AuthMiddleware, settings=settings)
+    for router in ACCESS_ROUTERS:
+        app.include_router(router)
+    install_access(app, AccessControl(settings, getattr(store, "access", None), store))
     install_ui(app)  # web UI at /ui; added last so its files are served outside auth
     return app

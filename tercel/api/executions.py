@@ -23,6 +23,7 @@ from tercel.engine.state import State
 from tercel.errors import ConflictError, InputError, InvalidNameError, NotFoundError
 from tercel.ids import short_id
 from tercel.storage.uri import execution_prefix, input_file, to_path
+from tercel.store.records import DEFAULT_TENANT
 
 router = APIRouter(prefix="/api/v1/{tenant}/executions", tags=["Executions"])
 
@@ -81,8 +82,13 @@ def get_execution(ctx: ApiContext, tenant: str, execution_id: str) -> Execution:
     return ctx.store.executions.get(execution_id, tenant=tenant)
 
 
-async def read_inputs(
-    request: Request, ctx: ApiContext, namespace: str, flow_id: str, execution_id: str
+async def read_inputs(  # noqa: PLR0917 (the tenant came last, after the others)
+    request: Request,
+    ctx: ApiContext,
+    namespace: str,
+    flow_id: str,
+    execution_id: str,
+    tenant: str = DEFAULT_TENANT,
 ) -> dict[str, Any]:
     """Inputs from a multipart/urlencoded form (files stored) or a JSON object; {} if none."""
     content_type = request.headers.get("content-type", "").lower()
@@ -96,7 +102,7 @@ async def read_inputs(
                         content = await value.read()
                         name = value.filename or key
                         uri = input_file(namespace, flow_id, execution_id, key, name)
-                        converted.append(ctx.require_storage().put(uri, content))
+                        converted.append(ctx.require_storage(tenant).put(uri, content))
                     else:
                         converted.append(value)
                 inputs[key] = converted[0] if len(converted) == 1 else converted
@@ -213,7 +219,7 @@ def execution_file(
         raise InvalidNameError(f"path: {path!r} is not a kestra:/// URI") from None
     if not inside:
         raise InvalidNameError(f"path: {path!r} is not a file of execution `{execution_id}`")
-    storage = ctx.require_storage()
+    storage = ctx.require_storage(tenant)
     if not storage.exists(path):
         raise NotFoundError(f"path: file {path!r} does not exist")
     name = to_path(path).rsplit("/", 1)[-1]
@@ -247,7 +253,9 @@ async def resume_execution(
         raise ConflictError(
             f"execution `{execution_id}` is {execution.state.current.value}, not PAUSED"
         )
-    inputs = await read_inputs(request, ctx, execution.namespace, execution.flow_id, execution_id)
+    inputs = await read_inputs(
+        request, ctx, execution.namespace, execution.flow_id, execution_id, tenant
+    )
     await ctx.require_runtime().resume(execution_id, inputs)
     return Response(status_code=204)
 
@@ -368,7 +376,7 @@ async def create_execution(
     if flow.disabled:
         raise ConflictError(f"flow `{namespace}.{flow_id}` is disabled")
     execution_id = short_id()
-    inputs = await read_inputs(request, ctx, namespace, flow_id, execution_id)
+    inputs = await read_inputs(request, ctx, namespace, flow_id, execution_id, tenant)
     execution = await runtime.start(
         flow,
         inputs,
