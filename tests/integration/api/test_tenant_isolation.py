@@ -53,7 +53,8 @@ def test_tenants_are_created_listed_renamed_and_deleted(server_client: TestClien
     assert renamed["name"] == "Acme Corp"
     push(server_client, B, HELLO)
     refused = server_client.delete(f"/api/v1/tenants/{B}")
-    assert refused.status_code == 409 and "flows" in refused.json()["message"]
+    assert refused.status_code == 409
+    assert "flows" in refused.json()["message"]
     assert server_client.delete(f"/api/v1/tenants/{B}", params={"force": "true"}).status_code == 204
     assert server_client.get(f"{api(B)}/flows/search").status_code == 404
     assert server_client.delete(f"/api/v1/tenants/{A}").status_code == 409  # main stays
