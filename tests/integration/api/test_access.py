@@ -339,3 +339,15 @@ def test_the_audit_log_records_who_did_what_and_never_a_secret_value(
         user(root, "vic", role="viewer")
         with as_user(app, "vic") as vic:
             assert vic.get("/api/v1/main/auditlogs/search").status_code == 403
+
+
+def test_a_route_without_a_declared_permission_is_refused_to_everyone(
+    app: FastAPI, root: TestClient
+) -> None:
+    @app.get("/api/v1/{tenant}/undeclared")
+    def undeclared(tenant: str) -> dict[str, str]:
+        return {"tenant": tenant}
+
+    response = root.get("/api/v1/main/undeclared")
+    assert response.status_code == 403
+    assert "declares no permission" in response.json()["message"]
