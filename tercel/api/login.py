@@ -59,7 +59,11 @@ def me_json(principal: Principal, tenants: list[str]) -> dict[str, Any]:
             if actions:
                 allowed[resource.value] = actions
         limits = sorted(
-            {g.binding.namespace for g in principal.grants if g.binding.tenant == tenant} - {None}
+            {
+                g.binding.namespace
+                for g in principal.grants
+                if g.binding.tenant == tenant and g.binding.namespace is not None
+            }
         )
         visible[tenant] = {"permissions": allowed, "namespaces": limits}
     return {

@@ -153,7 +153,7 @@ class AccessRepository:
     def delete_tenant(self, tenant_id: str) -> bool:
         """Delete a tenant and its access records (bindings, roles, groups, accounts)."""
         with self._db.transaction() as conn:
-            accounts = (
+            accounts: list[str] = list(
                 conn.execute(
                     sa.select(service_accounts.c.id).where(
                         service_accounts.c.tenant_id == tenant_id
@@ -166,7 +166,7 @@ class AccessRepository:
                 conn.execute(
                     api_tokens.delete().where(api_tokens.c.service_account_id.in_(accounts))
                 )
-            group_ids = (
+            group_ids: list[str] = list(
                 conn.execute(sa.select(groups.c.id).where(groups.c.tenant_id == tenant_id))
                 .scalars()
                 .all()
