@@ -81,6 +81,21 @@ class AccessControl:
         self._verified: dict[str, tuple[float, str]] = {}
         self._enforced: tuple[float, bool] = (0.0, False)
 
+    def bootstrap(self) -> None:
+        """Give the `admin` super-admin the ``TERCEL_ADMIN_PASSWORD`` when it has none yet
+        (a fresh or migrated install); a password set since is never overwritten."""
+        password = self.settings.admin_password
+        if not password or self.repository is None:
+            return
+        from tercel.access.passwords import hash_password
+
+        found = self.repository.find_user("admin")
+        if found is None:
+            self.repository.create_user("admin", hash_password(password), super_admin=True)
+        elif not found.has_password:
+            self.repository.update_user(found.id, password_hash=hash_password(password))
+        self.users_changed()
+
     # -- whether credentials are required --------------------------------------------------
     def enforced(self) -> bool:
         """Whether callers must authenticate (re-checked at most once a second)."""

@@ -75,6 +75,9 @@ def create_app(
         app.include_router(module.router)
     for router in ACCESS_ROUTERS:
         app.include_router(router)
-    install_access(app, AccessControl(settings, getattr(store, "access", None), store))
+    # Only SQL stores keep access tables; on others every caller is the local operator.
+    access = AccessControl(settings, getattr(store, "access", None), store)
+    access.bootstrap()
+    install_access(app, access)
     install_ui(app)  # web UI at /ui; added last so its files are served outside auth
     return app

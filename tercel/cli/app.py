@@ -18,6 +18,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "execution",
     "logs",
     "blueprint",
+    "tenant",
+    "access",
 )
 
 app = typer.Typer(

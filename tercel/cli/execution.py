@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from tercel.cli.client import ServerClient, ServerError
-from tercel.cli.flow import ServerOption
+from tercel.cli.flow import ServerOption, TenantOption
 from tercel.cli.logs import print_logs
 
 execution_app = typer.Typer(
@@ -58,10 +58,11 @@ def start(  # noqa: PLR0917 - Typer maps each parameter to an option
     follow: Annotated[bool, typer.Option("--follow", help="Print logs until the end.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the execution as JSON.")] = False,
     server: ServerOption = None,
+    tenant: TenantOption = None,
 ) -> None:
     """Start an execution of NAMESPACE FLOW on the server."""
     fields, files = split_inputs(input_ or [])
-    client = ServerClient.from_env(server)
+    client = ServerClient.from_env(server, tenant=tenant)
     try:
         execution = client.start_execution(
             namespace, flow_id, fields, files, label or [], wait=wait and not follow

@@ -351,3 +351,18 @@ def test_a_route_without_a_declared_permission_is_refused_to_everyone(
     response = root.get("/api/v1/main/undeclared")
     assert response.status_code == 403
     assert "declares no permission" in response.json()["message"]
+
+
+def test_the_admin_password_setting_unlocks_the_migrated_admin_once(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    first = create_app(store, Settings(home=tmp_path, admin_password="first-password"))
+    with TestClient(first) as client:
+        assert client.get("/api/v1/me").status_code == 401
+        me = client.get("/api/v1/me", auth=("admin", "first-password")).json()
+        assert me["superAdmin"] is True
+    # A later start with another value does not overwrite the password set before.
+    second = create_app(store, Settings(home=tmp_path, admin_password="other-password"))
+    with TestClient(second) as client:
+        assert client.get("/api/v1/me", auth=("admin", "other-password")).status_code == 401
+        assert client.get("/api/v1/me", auth=("admin", "first-password")).status_code == 200
