@@ -66,6 +66,6 @@ def test_two_teams_share_a_server_through_the_cli(server: RunningServer, tmp_pat
     audit = cli("audit", "--tenant", "acme", server=server)
     assert audit.returncode == 0, audit.stderr
     lines = [line.split("\t") for line in audit.stdout.splitlines()]
-    assert ["admin", "CREATE", "BINDING", "cli"] == [lines[0][i] for i in (1, 2, 3, 5)]
+    assert [lines[0][i] for i in (1, 2, 3, 5)] == ["admin", "CREATE", "BINDING", "cli"]
     assert any(row[1:4] == ["admin", "CREATE", "FLOW"] for row in lines)
     assert all(row[6] == "127.0.0.1" for row in lines)
