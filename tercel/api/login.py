@@ -80,6 +80,9 @@ async def login(body: LoginBody, request: Request, response: Response) -> dict[s
     access = access_of(request)
     repo = repository(request)
     ip = request.client.host if request.client else None
+    if access.settings.basic_auth_user and body.username == access.settings.basic_auth_user:
+        # The operator's credentials are basic auth, not a user: the UI falls back to them.
+        raise AuthenticationError("authentication: the operator logs in with basic auth")
     user = await anyio.to_thread.run_sync(access.check_password, body.username, body.password, ip)
     session, csrf = new_secret(), new_secret()
     expires = datetime.now(UTC) + timedelta(hours=SESSION_HOURS)
