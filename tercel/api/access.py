@@ -331,6 +331,10 @@ def _audit_later(request: Request, rule: Rule, tenant: str, namespace: str | Non
         return
     resource = rule.permission.resource.value if rule.permission else "TENANT"
     action = rule.permission.action.value if rule.permission else _ACTIONS[request.method]
+    path_format = str(getattr(request.scope.get("route"), "path_format", ""))
+    last = path_format.rsplit("/", 1)[-1]
+    if resource == "EXECUTION" and last in _EXECUTION_ACTIONS:
+        action = _EXECUTION_ACTIONS[last]  # kill, restart... rather than a plain UPDATE
     ids = {k: str(v) for k, v in request.path_params.items() if k != "tenant"}
     request.state.audit = {
         "tenant": tenant,
@@ -343,6 +347,14 @@ def _audit_later(request: Request, rule: Rule, tenant: str, namespace: str | Non
 
 
 _ACTIONS = {"POST": "CREATE", "PUT": "UPDATE", "PATCH": "UPDATE", "DELETE": "DELETE"}
+_EXECUTION_ACTIONS = {
+    "kill": "KILL",
+    "resume": "RESUME",
+    "restart": "RESTART",
+    "replay": "REPLAY",
+    "change-status": "CHANGE_STATUS",
+    "labels": "SET_LABELS",
+}
 
 
 def _resource_id(ids: dict[str, str]) -> str | None:

@@ -20,6 +20,8 @@ from tercel.engine.execution import parse_instant
 from tercel.errors import InputError, InvalidNameError, NotFoundError, PermissionDeniedError
 
 users_router = APIRouter(prefix="/api/v1/users", tags=["Access"])
+#: The audit log of the whole instance (tenants, users: super-admins).
+instance_router = APIRouter(prefix="/api/v1/auditlogs", tags=["Access"])
 router = APIRouter(prefix="/api/v1/{tenant}", tags=["Access"])
 
 
@@ -355,21 +357,47 @@ def search_audit_log(
 ) -> dict[str, Any]:
     """Who did what, when, from where: newest first."""
 
-    def instant(value: str | None, name: str) -> datetime | None:
-        if value is None:
-            return None
-        try:
-            return parse_instant(value)
-        except ValueError:
-            raise InputError(f"{name}: {value!r} is not an ISO-8601 date") from None
-
     entries, total = repository(request).audit_search(
         tenant,
         actor=actor,
         resource=resource,
         resource_id=resource_id,
-        start=instant(start_date, "startDate"),
-        end=instant(end_date, "endDate"),
+        start=_instant(start_date, "startDate"),
+        end=_instant(end_date, "endDate"),
+        page=page,
+        size=size,
+    )
+    return {"results": [e.to_wire() for e in entries], "total": total}
+
+
+def _instant(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError:
+        raise InputError(f"{name}: {value!r} is not an ISO-8601 date") from None
+
+
+@instance_router.get("/search", summary="Search the whole instance's audit log")
+def search_instance_audit_log(
+    *,
+    request: Request,
+    tenant: Annotated[str | None, Query(description="one tenant; `-`: the instance's own")] = None,
+    actor: Annotated[str | None, Query()] = None,
+    resource: Annotated[str | None, Query()] = None,
+    start_date: Annotated[str | None, Query(alias="startDate")] = None,
+    end_date: Annotated[str | None, Query(alias="endDate")] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """Every tenant's entries and the instance's own (tenants, users), newest first."""
+    entries, total = repository(request).audit_search(
+        tenant,
+        actor=actor,
+        resource=resource,
+        start=_instant(start_date, "startDate"),
+        end=_instant(end_date, "endDate"),
         page=page,
         size=size,
     )

@@ -39,7 +39,13 @@ if TYPE_CHECKING:
 # The webhook router comes before executions: its paths would match executions' routes.
 ROUTERS = (health, flows, webhooks, executions, logs, namespaces, kv, secrets, triggers)
 #: Access control: login and the caller's account, tenants, users, a tenant's access.
-ACCESS_ROUTERS = (login.router, tenants.router, access_admin.users_router, access_admin.router)
+ACCESS_ROUTERS = (
+    login.router,
+    tenants.router,
+    access_admin.users_router,
+    access_admin.instance_router,
+    access_admin.router,
+)
 
 
 def create_app(

@@ -173,6 +173,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/users/{user_id}"): SUPER_ADMIN,
     ("PUT", "/api/v1/users/{user_id}"): SUPER_ADMIN,
     ("DELETE", "/api/v1/users/{user_id}"): SUPER_ADMIN,
+    ("GET", "/api/v1/auditlogs/search"): SUPER_ADMIN,
     # -- a tenant's access (its admins) ------------------------------------------------------
     ("GET", f"{T}/roles"): need(Resource.ROLE, R),
     ("PUT", f"{T}/roles/{{name}}"): need(Resource.ROLE, U),

@@ -366,3 +366,41 @@ def test_the_admin_password_setting_unlocks_the_migrated_admin_once(
     with TestClient(second) as client:
         assert client.get("/api/v1/me", auth=("admin", "other-password")).status_code == 401
         assert client.get("/api/v1/me", auth=("admin", "first-password")).status_code == 200
+
+
+def test_execution_actions_and_instance_changes_are_audited_by_name(
+    app: FastAPI, root: TestClient
+) -> None:
+    root.post("/api/v1/tenants", json={"id": "acme"})
+    user(root, "ivy")
+    # An action on an execution that does not exist is refused: nothing is recorded.
+    assert root.delete("/api/v1/main/executions/nope/kill").status_code in (404, 409)
+    instance = root.get("/api/v1/auditlogs/search", params={"tenant": "-"}).json()
+    assert [(e["resource"], e["action"], e["resourceId"]) for e in instance["results"]] == [
+        ("USER", "CREATE", None),
+        ("TENANT", "CREATE", None),
+    ]
+    assert instance["results"][0]["actor"] == "root"
+    assert instance["results"][0]["actorType"] == "SUPER_ADMIN"
+    with as_user(app, "ivy") as ivy:
+        assert ivy.get("/api/v1/auditlogs/search").status_code == 403
+
+
+def test_execution_actions_are_audited_with_their_name(server_client: TestClient) -> None:
+    flow = FLOW.format(ns="company.team")
+    assert server_client.post("/api/v1/main/flows", content=flow, headers=YAML).status_code == 200
+    done = server_client.post(
+        "/api/v1/main/executions/company.team/hello", params={"wait": "true"}
+    ).json()
+    execution = f"/api/v1/main/executions/{done['id']}"
+    changed = server_client.post(f"{execution}/change-status", params={"status": "FAILED"})
+    assert changed.status_code == 200, changed.text
+    assert server_client.post(f"{execution}/restart").status_code == 200
+    found = server_client.get(
+        "/api/v1/main/auditlogs/search", params={"resource": "EXECUTION"}
+    ).json()
+    assert [(e["action"], e["resourceId"]) for e in found["results"]] == [
+        ("RESTART", done["id"]),
+        ("CHANGE_STATUS", done["id"]),
+        ("CREATE", "hello"),
+    ]
