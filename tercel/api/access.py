@@ -421,8 +421,8 @@ class AccessMiddleware:
                 entry = AuditEntry(
                     tenant=audit["tenant"],
                     date=datetime.now(UTC),
-                    actor_type=principal.actor_type.value,
-                    actor=principal.name,
+                    actor_type=audit.get("actor_type", principal.actor_type.value),
+                    actor=audit.get("actor", principal.name),
                     action=audit["action"],
                     resource=audit["resource"],
                     resource_id=audit["resource_id"],

@@ -97,6 +97,16 @@ async def login(body: LoginBody, request: Request, response: Response) -> dict[s
         path="/",
     )
     principal = access.user_principal(user, csrf_token=csrf)
+    request.state.audit = {
+        "tenant": "-",
+        "resource": "USER",
+        "action": "LOGIN",
+        "namespace": None,
+        "resource_id": user.id,
+        "actor": user.username,
+        "actor_type": "USER",
+        "details": {"route": "/api/v1/auth/login"},
+    }
     return {"csrfToken": csrf, **me_json(principal, _tenants_of(request, principal))}
 
 

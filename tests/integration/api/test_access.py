@@ -145,6 +145,9 @@ def test_login_sets_a_strict_http_only_cookie_and_state_changes_need_the_csrf_to
         out = browser.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf})
         assert out.status_code == 204
         assert browser.get("/api/v1/main/flows/search").status_code == 401
+    done = root.get("/api/v1/auditlogs/search", params={"actor": "dora"}).json()["results"]
+    # The flow was created through the UI's session; the login itself was a plain call.
+    assert [(e["action"], e["channel"]) for e in done] == [("CREATE", "ui"), ("LOGIN", "api")]
 
 
 def test_sessions_are_stored_hashed(app: FastAPI, root: TestClient, store: SqlStore) -> None:
