@@ -65,6 +65,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: How long a verified user name + password is trusted without hashing it again.
 BASIC_CACHE_SECONDS = 60.0
 ENFORCED_CACHE_SECONDS = 1.0
+#: How long a resolved caller (roles included) and a tenant's existence are reused.
+PRINCIPAL_CACHE_SECONDS = 2.0
 _YAML_NAMESPACE = re.compile(r"^namespace:[ \t]*['\"]?([A-Za-z0-9_.\-]+)", re.MULTILINE)
 
 
@@ -79,6 +81,8 @@ class AccessControl:
         self.store = store
         self.throttle = LoginThrottle()
         self._verified: dict[str, tuple[float, str]] = {}
+        self._principals: dict[str, tuple[float, Principal]] = {}
+        self._tenants: dict[str, tuple[float, bool]] = {}
         self._enforced: tuple[float, bool] = (0.0, False)
 
     def bootstrap(self) -> None:
@@ -109,17 +113,42 @@ class AccessControl:
         return self._enforced[1]
 
     def users_changed(self) -> None:
-        """Forget cached verifications (a password, a user or a binding changed)."""
+        """Forget cached verifications (a password, a user, a binding or a tenant changed)."""
         self._verified.clear()
+        self._principals.clear()
+        self._tenants.clear()
         self._enforced = (0.0, False)
 
     # -- who calls -------------------------------------------------------------------------
     def resolve(
         self, headers: dict[str, str], cookies: dict[str, str], ip: str | None
     ) -> Principal:
-        """The caller of a request; AuthenticationError when its credentials are wrong."""
+        """The caller of a request; AuthenticationError when its credentials are wrong.
+
+        A resolved caller is reused for `PRINCIPAL_CACHE_SECONDS` (its credentials' digest is
+        the key): a change made through this process applies at once (`users_changed`),
+        one made through another process within that delay.
+        """
         if not self.enforced():
             return operator("local")
+        credentials = headers.get("authorization") or cookies.get(SESSION_COOKIE)
+        if not credentials:
+            return ANONYMOUS
+        key = digest(credentials)
+        now = time.monotonic()
+        hit = self._principals.get(key)
+        if hit is not None and now - hit[0] < PRINCIPAL_CACHE_SECONDS:
+            return hit[1]
+        principal = self._resolve(headers, cookies, ip)
+        if principal.authenticated:
+            if len(self._principals) > 10_000:
+                self._principals.clear()
+            self._principals[key] = (now, principal)
+        return principal
+
+    def _resolve(
+        self, headers: dict[str, str], cookies: dict[str, str], ip: str | None
+    ) -> Principal:
         header = headers.get("authorization")
         if header:
             scheme, _, credentials = header.partition(" ")
@@ -229,8 +258,19 @@ class AccessControl:
 
     # -- tenants ---------------------------------------------------------------------------
     def tenant_exists(self, tenant: str) -> bool:
-        """Whether the tenant exists (always true without the access tables)."""
-        return self.repository is None or self.repository.find_tenant(tenant) is not None
+        """Whether the tenant exists (always true without the access tables; cached like
+        callers)."""
+        if self.repository is None:
+            return True
+        now = time.monotonic()
+        hit = self._tenants.get(tenant)
+        if hit is not None and now - hit[0] < PRINCIPAL_CACHE_SECONDS:
+            return hit[1]
+        if len(self._tenants) > 10_000:
+            self._tenants.clear()
+        exists = self.repository.find_tenant(tenant) is not None
+        self._tenants[tenant] = (now, exists)
+        return exists
 
 
 def access_of(request: Request) -> AccessControl:

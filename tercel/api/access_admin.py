@@ -132,6 +132,7 @@ def delete_role(tenant: str, name: str, request: Request) -> Response:
     """Delete the role and every binding to it."""
     if not repository(request).delete_role(tenant, name):
         raise NotFoundError(f"role `{name}` not found")
+    access_of(request).users_changed()
     return Response(status_code=204)
 
 
@@ -235,6 +236,7 @@ def delete_group(tenant: str, group_id: str, request: Request) -> Response:
     """Delete the group and its bindings."""
     if not repository(request).delete_group(tenant, group_id):
         raise NotFoundError(f"group `{group_id}` not found")
+    access_of(request).users_changed()
     return Response(status_code=204)
 
 
@@ -338,6 +340,7 @@ def revoke_token(tenant: str, account_id: str, token_id: str, request: Request) 
     account = _account(request, tenant, account_id)
     if not repository(request).revoke_token(account.id, token_id):
         raise NotFoundError(f"token `{token_id}` not found")
+    access_of(request).users_changed()
     return Response(status_code=204)
 
 

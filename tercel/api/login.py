@@ -116,6 +116,7 @@ def logout(request: Request) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         repository(request).end_session(digest(cookie))
+        access_of(request).users_changed()
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -71,6 +71,7 @@ def create_tenant(body: TenantBody, request: Request) -> dict[str, Any]:
     if not body.id:
         raise InvalidNameError("id: the tenant id is required")
     record = repository(request).create_tenant(check_tenant_id(body.id), body.name)
+    access_of(request).users_changed()
     return record.to_wire()
 
 
