@@ -303,6 +303,9 @@ async def authorize(request: Request) -> None:
     principal = principal_of(request)
     if rule.kind is Kind.PUBLIC:
         return
+    refusal: TercelError | None = getattr(request.state, "refusal", None)
+    if refusal is not None:
+        raise refusal  # wrong credentials, or too many failed logins
     if not principal.authenticated:
         raise AuthenticationError("authentication required: log in, or use basic auth or a token")
     if principal.csrf_token is not None and request.method not in SAFE_METHODS:
@@ -438,13 +441,17 @@ class AccessMiddleware:
         try:
             principal = await anyio.to_thread.run_sync(self.access.resolve, headers, cookies, ip)
         except TercelError as error:
-            await _refuse(error, send)
-            return
+            # Refused by `authorize` unless the route is public: a webhook is called by
+            # systems that may send an Authorization header of their own.
+            principal, refusal = ANONYMOUS, error
+        else:
+            refusal = None
         if not principal.authenticated and scope.get("path") in DOCUMENT_PATHS:
-            await _refuse(AuthenticationError("authentication required"), send)
+            await _refuse(refusal or AuthenticationError("authentication required"), send)
             return
         state = scope.setdefault("state", {})
         state["principal"] = principal
+        state["refusal"] = refusal
         status = 0
 
         async def capture(message: Message) -> None:

@@ -407,3 +407,32 @@ def test_execution_actions_are_audited_with_their_name(server_client: TestClient
         ("CHANGE_STATUS", done["id"]),
         ("CREATE", "hello"),
     ]
+
+
+HOOKED = """\
+id: hooked
+namespace: company.team
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+triggers:
+  - id: hook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: the-key
+"""
+
+
+def test_a_webhook_is_protected_by_its_key_alone_whatever_authorization_it_carries(
+    app: FastAPI, root: TestClient
+) -> None:
+    assert root.post("/api/v1/main/flows", content=HOOKED, headers=YAML).status_code == 200
+    url = "/api/v1/main/executions/webhook/company.team/hooked"
+    with TestClient(app) as caller:
+        foreign = {"Authorization": "Bearer token-of-the-sending-system"}
+        refused = caller.post(f"{url}/wrong-key", headers=foreign)
+        assert refused.status_code == 404
+        accepted = caller.post(f"{url}/the-key", headers=foreign)
+        assert accepted.status_code not in (401, 403, 404), accepted.text
+        # The same header on any other route is still refused.
+        assert caller.get("/api/v1/main/flows/search", headers=foreign).status_code == 401
