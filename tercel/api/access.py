@@ -438,14 +438,13 @@ class AccessMiddleware:
         cookies = _cookies(headers.get("cookie", ""))
         client = scope.get("client")
         ip = client[0] if client else None
+        refusal: TercelError | None = None
         try:
             principal = await anyio.to_thread.run_sync(self.access.resolve, headers, cookies, ip)
         except TercelError as error:
             # Refused by `authorize` unless the route is public: a webhook is called by
             # systems that may send an Authorization header of their own.
             principal, refusal = ANONYMOUS, error
-        else:
-            refusal = None
         if not principal.authenticated and scope.get("path") in DOCUMENT_PATHS:
             await _refuse(refusal or AuthenticationError("authentication required"), send)
             return
