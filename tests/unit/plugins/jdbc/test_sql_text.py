@@ -52,11 +52,8 @@ def test_named_parameters_become_the_driver_placeholders() -> None:
         ("jdbc:duckdb:", "duckdb", ":memory:"),
         ("jdbc:sqlite:/tmp/app.db", "sqlite", "/tmp/app.db"),
         ("jdbc:sqlite::memory:", "sqlite", ":memory:"),
-        (
-            "jdbc:postgresql://db:5433/shop?sslmode=disable&foo=1",
-            "postgresql",
-            "postgresql://ada:p%40ss@db:5433/shop?sslmode=disable",
-        ),
+        ("jdbc:postgresql://db:5433/shop?sslmode=disable&foo=1", "postgresql",
+         "postgresql://ada:p%40ss@db:5433/shop?sslmode=disable"),
     ],
 )
 def test_jdbc_urls_name_the_driver_and_address(url: str, driver: str, address: str) -> None:
