@@ -372,20 +372,23 @@ def _audit_later(request: Request, rule: Rule, tenant: str, namespace: str | Non
     """Remember what to audit; the middleware writes it once the response succeeded."""
     if request.method in SAFE_METHODS:
         return
-    resource = rule.permission.resource.value if rule.permission else "TENANT"
-    action = rule.permission.action.value if rule.permission else _ACTIONS[request.method]
     path_format = str(getattr(request.scope.get("route"), "path_format", ""))
+    if rule.permission is not None:
+        resource, action = rule.permission.resource.value, rule.permission.action.value
+    else:  # an instance route of a super-admin: users or tenants
+        resource = "USER" if path_format.startswith("/api/v1/users") else "TENANT"
+        action = _ACTIONS[request.method]
     last = path_format.rsplit("/", 1)[-1]
     if resource == "EXECUTION" and last in _EXECUTION_ACTIONS:
         action = _EXECUTION_ACTIONS[last]  # kill, restart... rather than a plain UPDATE
     ids = {k: str(v) for k, v in request.path_params.items() if k != "tenant"}
     request.state.audit = {
         "tenant": tenant,
-        "resource": "USER" if "/users" in (rule_path := request.url.path) else resource,
+        "resource": resource,
         "action": action,
         "namespace": namespace,
         "resource_id": _resource_id(ids),
-        "details": {"route": getattr(request.scope.get("route"), "path_format", rule_path)},
+        "details": {"route": path_format},
     }
 
 
