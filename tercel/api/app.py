@@ -25,7 +25,8 @@ from tercel.api import (
     triggers,
     webhooks,
 )
-from tercel.api.access import AccessControl, authorize, install_access
+from tercel.api.access import authorize, install_access
+from tercel.api.callers import AccessControl
 from tercel.api.context import ApiContext, ExecutionRuntime
 from tercel.api.errors import install_error_handlers
 from tercel.config import Settings

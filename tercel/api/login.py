@@ -18,7 +18,8 @@ from tercel.access.passwords import hash_password
 from tercel.access.permissions import Action, Permission, Resource
 from tercel.access.principal import ActorType, Principal
 from tercel.access.tokens import digest, new_secret
-from tercel.api.access import SESSION_COOKIE, access_of, principal_of
+from tercel.api.access import access_of, principal_of
+from tercel.api.callers import SESSION_COOKIE
 from tercel.api.tenants import repository
 from tercel.errors import AuthenticationError, ConflictError, PermissionDeniedError
 
