@@ -43,10 +43,6 @@ class Action(StrEnum):
 ALL_ACTIONS = frozenset(Action)
 #: Resources only a super-admin acts on: a tenant's roles never grant them.
 INSTANCE_RESOURCES = frozenset({Resource.TENANT})
-#: Resources that live in a namespace: a namespace-limited binding can grant them.
-NAMESPACED_RESOURCES = frozenset(
-    {Resource.FLOW, Resource.EXECUTION, Resource.NAMESPACE, Resource.KVSTORE, Resource.SECRET}
-)
 
 
 @dataclass(frozen=True, slots=True)
