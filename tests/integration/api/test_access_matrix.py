@@ -327,4 +327,5 @@ def test_the_authorization_matrix_has_no_leak(world: World) -> None:
                         leaks.append(cell + " (data in the refusal)")
     assert leaks == [], f"{len(leaks)} leaks in {cells} cells:\n" + "\n".join(leaks)
     assert refusals == [], f"{len(refusals)} refusals in {cells} cells:\n" + "\n".join(refusals)
+    print(f"matrix: {cells} cells, {len(leaks)} leaks")
     assert cells > 700
