@@ -16,6 +16,7 @@ One frozen `Settings` value is built at start-up and handed to every component::
 | ``TERCEL_BASIC_AUTH_USER``    | `basic_auth_user`    | none                            |
 | ``TERCEL_BASIC_AUTH_PASSWORD``| `basic_auth_password`| none                            |
 | ``TERCEL_API_TOKENS``         | `api_tokens`         | none (comma-separated list)     |
+| ``TERCEL_ADMIN_PASSWORD``     | `admin_password`     | none (sets `admin`'s, once)     |
 | ``TERCEL_HOST``               | `host`               | ``127.0.0.1``                   |
 | ``TERCEL_PORT``               | `port`               | ``8080``                        |
 | ``TERCEL_WORKERS``            | `workers`            | ``8`` (concurrent task runs)    |
@@ -66,6 +67,8 @@ class Settings:
     basic_auth_user: str | None = None
     basic_auth_password: str | None = field(default=None, repr=False)
     api_tokens: tuple[str, ...] = field(default=(), repr=False)
+    #: Sets the password of the `admin` super-admin when it has none (first start).
+    admin_password: str | None = field(default=None, repr=False)
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     workers: int = 8
@@ -104,6 +107,7 @@ class Settings:
             ("ENCRYPTION_KEY", "encryption_key"),
             ("BASIC_AUTH_USER", "basic_auth_user"),
             ("BASIC_AUTH_PASSWORD", "basic_auth_password"),
+            ("ADMIN_PASSWORD", "admin_password"),
             ("HOST", "host"),
             ("PUBLIC_URL", "public_url"),
         ):
@@ -204,12 +208,13 @@ class Settings:
 
     def check_bind(self) -> None:
         """Refuse to listen beyond loopback when anyone could call the API unauthenticated."""
-        if is_loopback(self.host) or self.auth_enabled:
+        if is_loopback(self.host) or self.auth_enabled or self.admin_password:
             return
         raise ConfigError(
             f"refusing to listen on {self.host} without authentication: anyone who can reach "
             "this address could run code on this machine. Set TERCEL_BASIC_AUTH_USER and "
-            "TERCEL_BASIC_AUTH_PASSWORD (or TERCEL_API_TOKENS), or listen on 127.0.0.1."
+            "TERCEL_BASIC_AUTH_PASSWORD (or TERCEL_API_TOKENS, or TERCEL_ADMIN_PASSWORD for "
+            "user logins), or listen on 127.0.0.1."
         )
 
 

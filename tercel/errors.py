@@ -21,8 +21,14 @@ Code raises the most specific class; callers catch the broadest one they can han
     ├── ConflictError              it already exists, or the state forbids the change
     │   └── StaleStateError        a plan's objects moved on the server since it was made
     ├── StoreError                 the database or the internal storage failed
+    │   └── StorageUnavailableError  internal storage cannot be reached
     ├── SecretError                a secret is missing, or cannot be stored safely
-    └── InvalidNameError           a key, namespace, secret name or URI is not allowed
+    ├── InvalidNameError           a key, namespace, secret name or URI is not allowed
+    ├── StorageAccessError         a flow may not read or delete that internal file
+    └── AccessError                the caller may not do this
+        ├── AuthenticationError    no valid credentials (401)
+        ├── PermissionDeniedError  valid credentials, missing permission (403)
+        └── TooManyAttemptsError   too many failed logins: wait (429)
 """
 
 from __future__ import annotations
@@ -167,3 +173,23 @@ class StorageUnavailableError(StoreError):
 
 class StorageAccessError(TercelError):
     """A flow asked for an internal-storage file its execution may not read or delete."""
+
+
+class AccessError(TercelError):
+    """The caller may not do this (see `tercel.access`)."""
+
+
+class AuthenticationError(AccessError):
+    """No valid credentials were given."""
+
+
+class PermissionDeniedError(AccessError):
+    """The caller is known but lacks the permission the request needs (the message names it)."""
+
+
+class TooManyAttemptsError(AccessError):
+    """Too many failed logins for a user or an address: retry after `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

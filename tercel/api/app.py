@@ -12,20 +12,24 @@ from fastapi import Depends, FastAPI
 
 from tercel import __version__
 from tercel.api import (
+    access_admin,
     executions,
     flow_archive,
     flows,
     health,
     kv,
+    login,
     logs,
     namespaces,
     secrets,
     sync,
+    tenants,
     tests,
     triggers,
     webhooks,
 )
-from tercel.api.auth import AuthMiddleware
+from tercel.api.access import authorize, install_access
+from tercel.api.callers import AccessControl
 from tercel.api.context import ApiContext, ExecutionRuntime
 from tercel.api.errors import install_error_handlers
 from tercel.api.limits import BodyLimitMiddleware
@@ -55,6 +59,14 @@ ROUTERS = (
     triggers,
     tests,
 )
+#: Access control: login and the caller's account, tenants, users, a tenant's access.
+ACCESS_ROUTERS = (
+    login.router,
+    tenants.router,
+    access_admin.users_router,
+    access_admin.instance_router,
+    access_admin.router,
+)
 
 
 def create_app(
@@ -82,13 +94,20 @@ def create_app(
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        # One check on every route: its rule in `tercel.api.route_permissions` (none: refused).
+        dependencies=[Depends(authorize)],
     )
     app.state.ctx = ctx
     install_error_handlers(app)
     for module in ROUTERS:
         app.include_router(module.router, dependencies=[Depends(check_path_names)])
+    for router in ACCESS_ROUTERS:
+        app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, settings=settings)
-    app.add_middleware(AuthMiddleware, settings=settings)  # outermost: 401 before anything
+    # Only SQL stores keep access tables; on others every caller is the local operator.
+    access = AccessControl(settings, getattr(store, "access", None), store)
+    access.bootstrap()
+    install_access(app, access)  # added last, so outermost: 401 before anything
     document_path_names(app)
     install_ui(app)  # web UI at /ui; added last so its files are served outside auth
     return app

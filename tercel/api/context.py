@@ -17,6 +17,8 @@ from tercel.api.ratelimit import FailureLimiter
 from tercel.config import Settings
 from tercel.errors import ConflictError
 from tercel.secrets.masking import SecretMasker
+from tercel.storage.tenant import tenant_storage
+from tercel.store.records import DEFAULT_TENANT
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -153,11 +155,11 @@ class ApiContext:
             raise ConflictError("this server runs no executor: executions cannot be started")
         return self.runtime
 
-    def require_storage(self) -> InternalStorage:
-        """Internal storage, or a 409 saying none is configured."""
+    def require_storage(self, tenant: str = DEFAULT_TENANT) -> InternalStorage:
+        """`tenant`'s view of internal storage, or a 409 saying none is configured."""
         if self.storage is None:
             raise ConflictError("this server has no internal storage configured")
-        return self.storage
+        return tenant_storage(self.storage, tenant)
 
 
 async def get_ctx(request: Request) -> ApiContext:

@@ -28,6 +28,7 @@ from tercel.errors import ConflictError, InputError, InvalidNameError, NotFoundE
 from tercel.ids import short_id
 from tercel.storage.api import CHUNK_SIZE
 from tercel.storage.uri import execution_path, execution_prefix, input_file, parse
+from tercel.store.records import DEFAULT_TENANT
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/{tenant}/executions", tags=["Executions"])
@@ -96,6 +97,7 @@ async def read_inputs(
     *,
     stored: list[str],
     declared: Callable[[str], object] | None = None,
+    tenant: str = DEFAULT_TENANT,
 ) -> dict[str, Any]:
     """Inputs from a multipart/urlencoded form (files stored) or a JSON object; {} if none.
 
@@ -118,7 +120,7 @@ async def read_inputs(
                         uri = input_file(namespace, flow_id, execution_id, key, name)
                         await value.seek(0)
                         # Streamed from the spooled upload, off the event loop (S3 may be slow).
-                        put = ctx.require_storage().put
+                        put = ctx.require_storage(tenant).put
                         saved = await run_in_threadpool(put, uri, value.file)
                         stored.append(saved)
                         converted.append(saved)
@@ -143,12 +145,12 @@ async def read_inputs(
     )
 
 
-def discard_files(ctx: ApiContext, uris: list[str]) -> None:
+def discard_files(ctx: ApiContext, uris: list[str], tenant: str = DEFAULT_TENANT) -> None:
     """Remove the files (or folders) a refused request stored (best effort: the refusal is
     what matters)."""
-    storage = ctx.storage
-    if storage is None:
+    if ctx.storage is None:
         return
+    storage = ctx.require_storage(tenant)
     for uri in uris:
         try:
             storage.delete_prefix(uri)
@@ -252,7 +254,7 @@ def execution_file(
         raise InvalidNameError(f"path: {error}") from None
     if not wanted.is_under(folder) or wanted.folder:
         raise InvalidNameError(f"path: {path!r} is not a file of execution `{execution_id}`")
-    storage = ctx.require_storage()
+    storage = ctx.require_storage(tenant)
     try:
         stream = storage.open(wanted.uri)
     except NotFoundError:
@@ -298,11 +300,17 @@ async def resume_execution(
     stored: list[str] = []
     try:
         inputs = await read_inputs(
-            request, ctx, execution.namespace, execution.flow_id, execution_id, stored=stored
+            request,
+            ctx,
+            execution.namespace,
+            execution.flow_id,
+            execution_id,
+            stored=stored,
+            tenant=tenant,
         )
         await ctx.require_runtime().resume(execution_id, inputs)
     except Exception:
-        discard_files(ctx, stored)
+        discard_files(ctx, stored, tenant)
         raise
     return Response(status_code=204)
 
@@ -426,7 +434,14 @@ async def create_execution(
     stored: list[str] = []
     try:
         inputs = await read_inputs(
-            request, ctx, namespace, flow_id, execution_id, stored=stored, declared=flow.input
+            request,
+            ctx,
+            namespace,
+            flow_id,
+            execution_id,
+            stored=stored,
+            declared=flow.input,
+            tenant=tenant,
         )
         execution = await runtime.start(
             flow,
@@ -438,7 +453,7 @@ async def create_execution(
     except Exception:
         # Refused (e.g. a required input missing): no execution owns these files.
         if stored:
-            discard_files(ctx, [execution_prefix(namespace, flow_id, execution_id)])
+            discard_files(ctx, [execution_prefix(namespace, flow_id, execution_id)], tenant)
         raise
     if wait:
         execution = await runtime.wait(execution.id)

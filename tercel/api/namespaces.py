@@ -112,24 +112,22 @@ def delete_namespace(*, tenant: str, namespace: str, ctx: Ctx) -> Response:
 
 
 # -- namespace files ---------------------------------------------------------------------
-def files(ctx: ApiContext) -> NamespaceFiles:
-    """The namespace-file service on the server's storage."""
-    return NamespaceFiles(ctx.require_storage())
+def files(ctx: ApiContext, tenant: str) -> NamespaceFiles:
+    """The namespace-file service on the tenant's view of the server's storage."""
+    return NamespaceFiles(ctx.require_storage(tenant))
 
 
 @router.get("/{namespace}/files", summary="Read a namespace file")
 def read_file(*, tenant: str, namespace: str, path: str = Query(...), ctx: Ctx) -> Response:
     """The file's bytes."""
-    del tenant
-    content = files(ctx).read(check_namespace(namespace), path)
+    content = files(ctx, tenant).read(check_namespace(namespace), path)
     return Response(content, media_type="application/octet-stream")
 
 
 @router.get("/{namespace}/files/stats", summary="Attributes of a file or directory")
 def file_stats(*, tenant: str, namespace: str, path: str = Query("/"), ctx: Ctx) -> dict[str, Any]:
     """Type (File/Directory), name and size."""
-    del tenant
-    return files(ctx).stat(check_namespace(namespace), path).to_wire()
+    return files(ctx, tenant).stat(check_namespace(namespace), path).to_wire()
 
 
 @router.get("/{namespace}/files/directory", summary="List a directory")
@@ -141,15 +139,13 @@ def list_directory(
     ctx: Ctx,
 ) -> list[dict[str, Any]]:
     """Immediate children of a directory (the root when no path)."""
-    del tenant
-    return [s.to_wire() for s in files(ctx).list_dir(check_namespace(namespace), path)]
+    return [s.to_wire() for s in files(ctx, tenant).list_dir(check_namespace(namespace), path)]
 
 
 @router.post("/{namespace}/files/directory", status_code=204, summary="Create a directory")
 def create_directory(*, tenant: str, namespace: str, path: str = Query(...), ctx: Ctx) -> Response:
     """Create a directory (and its parents)."""
-    del tenant
-    files(ctx).make_dir(check_namespace(namespace), path)
+    files(ctx, tenant).make_dir(check_namespace(namespace), path)
     return Response(status_code=204)
 
 
@@ -163,12 +159,11 @@ async def upload_file(
     ctx: Ctx,
 ) -> Response:
     """Store the uploaded file at `path`; an uploaded ``.zip`` is unpacked instead."""
-    del tenant
     check_namespace(namespace)
     # Starlette spooled the part to a temporary file: copy from it, never read it whole.
     await file_content.seek(0)
     content = file_content.file
-    service = files(ctx)
+    service = files(ctx, tenant)
     target = clean_path(path, allow_root=True)
     if (file_content.filename or "").lower().endswith(".zip"):
         directory = target
@@ -193,24 +188,21 @@ def move_file(
     ctx: Ctx,
 ) -> Response:
     """Move (rename) a file or a directory."""
-    del tenant
-    files(ctx).move(check_namespace(namespace), from_, to)
+    files(ctx, tenant).move(check_namespace(namespace), from_, to)
     return Response(status_code=204)
 
 
 @router.delete("/{namespace}/files", status_code=204, summary="Delete a file or directory")
 def delete_file(*, tenant: str, namespace: str, path: str = Query(...), ctx: Ctx) -> Response:
     """Delete a file, or a directory with everything under it."""
-    del tenant
-    files(ctx).delete(check_namespace(namespace), path)
+    files(ctx, tenant).delete(check_namespace(namespace), path)
     return Response(status_code=204)
 
 
 @router.get("/{namespace}/files/export", summary="Every file of a namespace as a zip")
 def export_files(*, tenant: str, namespace: str, ctx: Ctx) -> Response:
     """A zip archive of the namespace's files."""
-    del tenant
-    archive = files(ctx).export_zip(check_namespace(namespace))
+    archive = files(ctx, tenant).export_zip(check_namespace(namespace))
     return Response(
         archive,
         media_type="application/zip",

@@ -41,9 +41,9 @@ class ApplyBody(BaseModel):
     operations: list[dict[str, Any]] = Field(max_length=MAX_OPERATIONS)
 
 
-def namespace_sync(ctx: ApiContext) -> NamespaceSync:
-    """The sync service on the server's store, storage and secrets."""
-    files = NamespaceFiles(ctx.storage) if ctx.storage is not None else None
+def namespace_sync(ctx: ApiContext, tenant: str) -> NamespaceSync:
+    """The sync service on the server's store, `tenant`'s view of storage, and secrets."""
+    files = NamespaceFiles(ctx.require_storage(tenant)) if ctx.storage is not None else None
     return NamespaceSync(ctx.store, files, ctx.secrets)
 
 
@@ -54,7 +54,7 @@ def namespace_state(
     """Flows (source, revision), settings, files, KV and secret names with fingerprints."""
     body = body or StateBody()
     digests = {name.upper(): digest for name, digest in body.secret_digests.items()}
-    return namespace_sync(ctx).state(
+    return namespace_sync(ctx, tenant).state(
         tenant, check_namespace(namespace), nonce=body.nonce, digests=digests
     )
 
@@ -64,7 +64,7 @@ def apply_namespace(*, tenant: str, namespace: str, body: ApplyBody, ctx: Ctx) -
     """Every operation or none; 409 with `moved` when the server changed since the plan."""
     check_namespace(namespace)
     operations = [Operation.from_wire(op, i) for i, op in enumerate(body.operations)]
-    applied = namespace_sync(ctx).apply(tenant, namespace, operations)
+    applied = namespace_sync(ctx, tenant).apply(tenant, namespace, operations)
     if any(op.kind == "flow" for op in operations):
         ctx.flows_changed()
     if any(op.kind == "settings" for op in operations):

@@ -32,6 +32,10 @@ COMMANDS: dict[str, str] = {
     "blueprint": "blueprint",
     "plan": "ascode",
     "apply": "ascode",
+    "tenant": "tenant",
+    "user": "access",
+    "access": "access",
+    "audit": "access",
 }
 
 

@@ -3,7 +3,9 @@
     client = ServerClient.from_env("http://127.0.0.1:8080")
     client.push_flow(source)
 
-Credentials come from ``TERCEL_API_TOKEN`` or ``TERCEL_USER`` + ``TERCEL_PASSWORD``.
+Credentials come from ``TERCEL_API_TOKEN`` or ``TERCEL_USER`` + ``TERCEL_PASSWORD``; the
+tenant from ``--tenant``, else ``TERCEL_TENANT``, else ``main``. Requests say they come from
+the CLI (``X-Tercel-Client: cli``), which the audit log records.
 Errors the server answers become `ServerError` carrying its ``message``.
 """
 
@@ -45,7 +47,9 @@ class ServerClient:
         auth: tuple[str, str] | None = None,
         timeout: float = 30.0,
     ) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = {"X-Tercel-Client": "cli"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         self.base_url = base_url.rstrip("/")
         self.tenant = tenant
         import httpx  # here, not at the top: `tercel --help` need not load an HTTP client
@@ -60,14 +64,15 @@ class ServerClient:
         server: str | None = None,
         environ: Mapping[str, str] | None = None,
         *,
-        tenant: str = "main",
+        tenant: str | None = None,
     ) -> ServerClient:
-        """A client of `server` (else ``TERCEL_SERVER``, else the local default)."""
+        """A client of `server` (else ``TERCEL_SERVER``, else the local default) acting in
+        `tenant` (else ``TERCEL_TENANT``, else ``main``)."""
         env = os.environ if environ is None else environ
         user, password = env.get("TERCEL_USER"), env.get("TERCEL_PASSWORD")
         return cls(
             server or env.get("TERCEL_SERVER") or DEFAULT_SERVER,
-            tenant=tenant,
+            tenant=tenant or env.get("TERCEL_TENANT") or "main",
             token=env.get("TERCEL_API_TOKEN") or None,
             auth=(user, password) if user and password else None,
         )
@@ -78,6 +83,13 @@ class ServerClient:
 
     def _api(self, path: str) -> str:
         return f"/api/v1/{self.tenant}{path}"
+
+    def call(self, method: str, path: str, *, tenant_path: bool = True, **kwargs: Any) -> Any:
+        """JSON of a request to ``/api/v1/<tenant><path>`` (``/api/v1<path>`` when not
+        `tenant_path`); None for an empty answer."""
+        url = self._api(path) if tenant_path else f"/api/v1{path}"
+        response = self.request(method, url, **kwargs)
+        return response.json() if response.content else None
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Send a request; ServerError with the server's message on a 4xx/5xx."""

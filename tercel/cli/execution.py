@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from tercel.cli.client import ServerClient, ServerError
-from tercel.cli.flow import ServerOption
+from tercel.cli.flow import ServerOption, TenantOption
 from tercel.cli.logs import print_logs
 from tercel.model.names import namespace_problem
 
@@ -59,6 +59,7 @@ def start(  # noqa: PLR0917 - Typer maps each parameter to an option
     follow: Annotated[bool, typer.Option("--follow", help="Print logs until the end.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the execution as JSON.")] = False,
     server: ServerOption = None,
+    tenant: TenantOption = None,
 ) -> None:
     """Start an execution of NAMESPACE FLOW on the server."""
     problem = namespace_problem(namespace)
@@ -66,7 +67,7 @@ def start(  # noqa: PLR0917 - Typer maps each parameter to an option
         typer.echo(f"error: NAMESPACE: {problem}", err=True)
         raise typer.Exit(2)
     fields, files = split_inputs(input_ or [])
-    client = ServerClient.from_env(server)
+    client = ServerClient.from_env(server, tenant=tenant)
     try:
         execution = client.start_execution(
             namespace, flow_id, fields, files, label or [], wait=wait and not follow

@@ -15,18 +15,23 @@ ServerOption = Annotated[
     str | None,
     typer.Option("--server", help="Server URL (default $TERCEL_SERVER or http://127.0.0.1:8080)."),
 ]
+TenantOption = Annotated[
+    str | None,
+    typer.Option("--tenant", "-t", help="Tenant (default $TERCEL_TENANT or main)."),
+]
 
 
 @flow_app.command("push")
 def push(
     paths: Annotated[list[Path], typer.Argument(help="Flow files or folders.")],
     server: ServerOption = None,
+    tenant: TenantOption = None,
 ) -> None:
     """Create or update flows on the server; invalid ones are reported with positions."""
     from tercel.flowtests.loader import is_test_file
     from tercel.model.loader import flow_files, validate_file
 
-    client = ServerClient.from_env(server)
+    client = ServerClient.from_env(server, tenant=tenant)
     failed = 0
     try:
         for file in flow_files(paths):
@@ -57,9 +62,10 @@ def list_flows(
         str | None, typer.Option("--namespace", "-n", help="Namespace prefix.")
     ] = None,
     server: ServerOption = None,
+    tenant: TenantOption = None,
 ) -> None:
     """List the flows of the server: namespace, id, revision."""
-    client = ServerClient.from_env(server)
+    client = ServerClient.from_env(server, tenant=tenant)
     try:
         flows = client.list_flows(namespace)
     except ServerError as error:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from tercel.cli.client import ServerClient, ServerError
-from tercel.cli.flow import ServerOption
+from tercel.cli.flow import ServerOption, TenantOption
 
 
 def format_log(entry: dict[str, Any]) -> str:
@@ -44,9 +44,10 @@ def logs(
         str | None, typer.Option("--level", help="Minimum level (DEBUG, INFO, WARN, ERROR).")
     ] = None,
     server: ServerOption = None,
+    tenant: TenantOption = None,
 ) -> None:
     """Print the logs of an execution."""
-    client = ServerClient.from_env(server)
+    client = ServerClient.from_env(server, tenant=tenant)
     try:
         print_logs(client, execution_id, follow=follow, level=level)
     except ServerError as error:

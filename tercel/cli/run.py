@@ -112,11 +112,12 @@ async def _execute(
     labels: list[Label],
     live: Live | None,
     err: Console,
+    tenant: str = "main",
 ) -> Execution:
     from tercel.runtime.progress import execution_tree
 
     runtime.start()
-    execution = runtime.create(flow, inputs, labels, local_files=True)
+    execution = runtime.create(flow, inputs, labels, local_files=True, tenant=tenant)
     tracked = runtime.submit(flow, execution)
     loop = asyncio.get_running_loop()
     interrupts = 0
@@ -167,6 +168,7 @@ async def _main(
     out: Console,
     err: Console,
     flow_file: Path | None = None,
+    tenant: str = "main",
 ) -> Execution:
     from tercel.runtime.flows import load_flow_dir
     from tercel.runtime.local import LocalRuntime
@@ -199,11 +201,17 @@ async def _main(
             )
             with Live(placeholder, console=out, refresh_per_second=8, transient=False) as live:
                 ended = await _execute(
-                    runtime, flow=flow, inputs=inputs, labels=labels, live=live, err=err
+                    runtime,
+                    flow=flow,
+                    inputs=inputs,
+                    labels=labels,
+                    live=live,
+                    err=err,
+                    tenant=tenant,
                 )
         else:
             ended = await _execute(
-                runtime, flow=flow, inputs=inputs, labels=labels, live=None, err=err
+                runtime, flow=flow, inputs=inputs, labels=labels, live=None, err=err, tenant=tenant
             )
         # What is printed (outputs, --json) shows secret values masked, as the API does.
         return Execution.from_wire(runtime.masker.mask_value(ended.to_wire()))
@@ -231,6 +239,9 @@ def run_command(  # noqa: PLR0917 - Typer maps each parameter to an option
         Path | None,
         typer.Option("--home", help="Keep the database and files here (default: a temp dir)."),
     ] = None,
+    tenant: Annotated[
+        str, typer.Option("--tenant", "-t", help="The execution's tenant (with --home, its data).")
+    ] = "main",
 ) -> None:
     """Run FLOW.yml to its end in this process and exit 0 when it succeeds."""
     out = _console(stderr=False)
@@ -250,6 +261,7 @@ def run_command(  # noqa: PLR0917 - Typer maps each parameter to an option
                 out=out,
                 err=err,
                 flow_file=flow_file,
+                tenant=tenant,
             )
         )
     except FlowValidationError as error:

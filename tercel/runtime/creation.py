@@ -14,6 +14,8 @@ from tercel.errors import InputError, NotFoundError, TercelError
 from tercel.ids import short_id
 from tercel.runtime.inputs import _field
 from tercel.runtime.services import ExecutionServices, SecretSource
+from tercel.storage.tenant import tenant_storage
+from tercel.store.tenant_kv import TenantKV
 
 if TYPE_CHECKING:
     from tercel.engine.api import RetryExecution, StartSubflow
@@ -122,8 +124,8 @@ class ExecutionFactory:
             execution_id=execution_id,
             secrets=self.secrets,
             masker=self.masker,
-            kv_store=self.store.kv,
-            storage=self.storage,
+            kv_store=TenantKV(self.store.kv, tenant),
+            storage=tenant_storage(self.storage, tenant),
             error_logs=error_logs,
             files_root=self.files_root,
             upstream=readable,
@@ -165,7 +167,7 @@ class ExecutionFactory:
             flow,
             raw,
             execution_id=execution_id,
-            storage=self.storage,
+            storage=tenant_storage(self.storage, tenant),
             local_files=local_files,
             context=context,
             services=self._services(flow, execution_id, tenant),

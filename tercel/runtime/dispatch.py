@@ -32,6 +32,8 @@ from tercel.errors import TercelError
 from tercel.runtime.logs import AttemptLogger, LogWriter
 from tercel.runtime.task_context import RuntimeTaskContext
 from tercel.runtime.worker import Job, JobResult, WorkerPool
+from tercel.storage.tenant import tenant_storage
+from tercel.store.tenant_kv import TenantKV
 
 if TYPE_CHECKING:
     from tercel.model.task import Task
@@ -112,8 +114,8 @@ class Dispatcher:
             attempt_number=attempt_number,
             variables=variables,
             logger=logger,
-            kv=self.kv,
-            storage=self.storage,
+            kv=TenantKV(self.store.kv, execution.tenant_id),
+            storage=tenant_storage(self.storage, execution.tenant_id),
             services=tracked.services,
             work_root=self.work_root,
             shared_dir=shared_dir,
@@ -291,7 +293,7 @@ class Dispatcher:
         outputs: dict[str, Any] | None = None
         error: str | None = None
         try:
-            wd.restore_cache(shared, effect.task, execution, self.storage)
+            wd.restore_cache(shared, effect.task, execution, wd_context.storage)
             wd.write_input_files(
                 shared, effect.task, effect.context, tracked.services, tracked.renderer.place
             )
@@ -306,11 +308,11 @@ class Dispatcher:
                     effect.task,
                     context=effect.context,
                     services=tracked.services,
-                    storage=self.storage,
+                    storage=wd_context.storage,
                     file_uri=wd_context.file_uri,
                     place=tracked.renderer.place,
                 )
-                wd.save_cache(shared, effect.task, execution, self.storage)
+                wd.save_cache(shared, effect.task, execution, wd_context.storage)
         except (TercelError, OSError, ValueError, zipfile.BadZipFile) as failure:
             final, error = State.FAILED, str(failure)
             wd_context.logger.error(error)

@@ -180,10 +180,17 @@ class LocalRuntime:
         *,
         trigger: ExecutionTrigger | None = None,
         local_files: bool = False,
+        tenant: str = "main",
     ) -> Execution:
-        """A new execution with typed inputs (InputError when they are wrong), not started."""
+        """A new execution of `tenant` with typed inputs (InputError when they are wrong),
+        not started."""
         return self.factory.new_execution(
-            flow, inputs=inputs, labels=labels, trigger=trigger, local_files=local_files
+            flow,
+            inputs=inputs,
+            labels=labels,
+            trigger=trigger,
+            local_files=local_files,
+            tenant_id=tenant,
         )
 
     def submit(self, flow: Flow, execution: Execution) -> Tracked:

@@ -17,7 +17,7 @@ from tercel.store.records import DEFAULT_TENANT
 
 #: The newest migration (`tercel/store/migrations/versions`): a database at this revision
 #: needs no migration, so opening it does not even import Alembic.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 metadata = sa.MetaData(
     naming_convention={
@@ -321,3 +321,137 @@ delays = sa.Table(
     sa.Index(None, "due"),
     sa.Index(None, "execution_id"),
 )
+
+# -- tenants and access control (`tercel.access`) ---------------------------------------------
+tenants = sa.Table(
+    "tenants",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("created", UtcDateTime, nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(150), nullable=False, unique=True),
+    #: argon2id hash (PHC string); never the password.
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("super_admin", sa.Boolean, nullable=False, default=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("created", UtcDateTime, nullable=False),
+    sa.Column("password_changed", UtcDateTime, nullable=False),
+)
+
+groups = sa.Table(
+    "groups",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    _tenant(),
+    sa.Column("name", sa.String(150), nullable=False),
+    sa.Column("created", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("tenant_id", "name"),
+)
+
+group_members = sa.Table(
+    "group_members",
+    metadata,
+    sa.Column("group_id", sa.String(64), nullable=False),
+    sa.Column("user_id", sa.String(64), nullable=False),
+    sa.PrimaryKeyConstraint("group_id", "user_id"),
+    sa.Index(None, "user_id"),
+)
+
+service_accounts = sa.Table(
+    "service_accounts",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    _tenant(),
+    sa.Column("name", sa.String(150), nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("created", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("tenant_id", "name"),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    #: The public part of the token (``tct_<id>_<secret>``): finds the row.
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("service_account_id", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(150), nullable=False),
+    #: SHA-256 of the secret part (high-entropy random): never the token.
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("created", UtcDateTime, nullable=False),
+    sa.Column("expires", UtcDateTime),
+    sa.Column("revoked", UtcDateTime),
+    sa.Column("last_used", UtcDateTime),
+    sa.Index(None, "service_account_id"),
+)
+
+roles = sa.Table(
+    "roles",
+    metadata,
+    _tenant(),
+    sa.Column("name", sa.String(150), nullable=False),
+    sa.Column("description", sa.Text),
+    #: {"FLOW": ["READ", ...], ...}
+    sa.Column("permissions", Json, nullable=False),
+    sa.PrimaryKeyConstraint("tenant_id", "name"),
+)
+
+role_bindings = sa.Table(
+    "role_bindings",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    _tenant(),
+    #: USER, GROUP or SERVICE_ACCOUNT
+    sa.Column("subject_type", sa.String(32), nullable=False),
+    sa.Column("subject_id", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(150), nullable=False),
+    #: None: the whole tenant; else this namespace and its children.
+    sa.Column("namespace", sa.String(150)),
+    sa.Column("created", UtcDateTime, nullable=False),
+    sa.Index(None, "subject_type", "subject_id"),
+    sa.Index(None, "tenant_id"),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    #: SHA-256 of the cookie's value: a stolen database row does not log anyone in.
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(64), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created", UtcDateTime, nullable=False),
+    sa.Column("expires", UtcDateTime, nullable=False),
+    sa.Index(None, "user_id"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    _tenant(),
+    sa.Column("date", UtcDateTime, nullable=False),
+    #: USER, SERVICE_ACCOUNT, SUPER_ADMIN (basic auth, TERCEL_API_TOKENS) or ANONYMOUS
+    sa.Column("actor_type", sa.String(32), nullable=False),
+    sa.Column("actor", sa.String(150), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("resource", sa.String(32), nullable=False),
+    sa.Column("resource_id", sa.String(512)),
+    sa.Column("namespace", sa.String(150)),
+    sa.Column("method", sa.String(10), nullable=False),
+    sa.Column("path", sa.String(1024), nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("ip", sa.String(64)),
+    #: api, ui or cli
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("details", Json),
+    sa.Index(None, "tenant_id", "date"),
+    sa.Index(None, "actor"),
+)
+
+#: The tables of the instance rather than of one tenant: they have no `tenant_id`.
+INSTANCE_TABLES = frozenset({"tenants", "users", "group_members", "api_tokens", "sessions"})

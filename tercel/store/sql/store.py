@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tercel.errors import StoreError
+from tercel.store.sql.access import AccessRepository
 from tercel.store.sql.database import Database
 from tercel.store.sql.dialect import (
     advisory_key,
@@ -87,6 +88,8 @@ class SqlStore:
         self.triggers = SqlTriggers(self.db)
         self.jobs = SqlJobs(self.db)
         self.delays = SqlDelays(self.db)
+        #: Tenants, users, roles, bindings, sessions, audit log (SQL stores only).
+        self.access = AccessRepository(self.db)
         self._local_locks = [threading.RLock() for _ in range(64)]
         self._held = threading.local()
 

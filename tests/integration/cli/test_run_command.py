@@ -61,6 +61,19 @@ def test_json_prints_exactly_the_final_execution(tmp_path: Path) -> None:
     assert {"key": "team", "value": "data"} in execution["labels"]
 
 
+def test_tenant_option_sets_the_executions_tenant(tmp_path: Path) -> None:
+    flow = write(
+        tmp_path / "tenant.yml",
+        "id: t\nnamespace: a.b\ntasks:\n  - id: r\n"
+        '    type: io.kestra.plugin.core.debug.Return\n    format: "{{ flow.tenantId }}"\n',
+    )
+    result = run(str(flow), "--tenant", "acme", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    execution = json.loads(result.stdout)
+    assert execution["tenantId"] == "acme"
+    assert execution["taskRunList"][0]["outputs"] == {"value": "acme"}
+
+
 def test_a_failed_execution_exits_1(tmp_path: Path) -> None:
     flow = write(
         tmp_path / "fail.yml",

@@ -1,7 +1,18 @@
-// REST client of the Tercel API (tenant "main"), with the credentials of the login page.
-export const TENANT = "main";
-const BASE = `/api/v1/${TENANT}`;
+// REST client of the Tercel API in the chosen tenant, with the credentials of the login page:
+// a session cookie (HttpOnly, set by the server) plus its CSRF token, or a basic/bearer header.
 const KEY = "tercel.auth";
+const CSRF = "tercel.csrf";
+const TENANT_KEY = "tercel.tenant";
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** The tenant the UI works in (the switcher sets it; `main` by default). */
+export function tenant() { return localStorage.getItem(TENANT_KEY) || "main"; }
+export function setTenant(id) { localStorage.setItem(TENANT_KEY, id); }
+/** `/api/v1/<tenant>`: the base of every tenant path. */
+export function base() { return `/api/v1/${encodeURIComponent(tenant())}`; }
+export function setCsrf(token) {
+  if (token) sessionStorage.setItem(CSRF, token); else sessionStorage.removeItem(CSRF);
+}
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -16,13 +27,15 @@ export function setAuth(header) {
   if (header) sessionStorage.setItem(KEY, header); else sessionStorage.removeItem(KEY);
 }
 
-/** Call the API: `path` is relative to /api/v1/main unless it starts with "/". */
+/** Call the API: `path` is relative to /api/v1/<tenant> unless it starts with "/". */
 export async function api(path, { method = "GET", body, headers = {}, raw = false, signal } = {}) {
-  const url = path.startsWith("/") ? path : `${BASE}/${path}`;
+  const url = path.startsWith("/") ? path : `${base()}/${path}`;
   // X-Tercel-UI: the server then answers 401 without a basic-auth challenge (no browser prompt).
   const h = { "X-Tercel-UI": "1", ...headers };
   const auth = authHeader();
   if (auth) h.Authorization = auth;
+  const csrf = sessionStorage.getItem(CSRF);
+  if (csrf && !SAFE.has(method)) h["X-CSRF-Token"] = csrf;
   let payload = body;
   if (body !== undefined && !(body instanceof FormData) && typeof body !== "string") {
     h["Content-Type"] = "application/json";

@@ -1,5 +1,5 @@
 // The single-page app: history routing under /ui, theme toggle, login redirect.
-import { api, authHeader, setAuth } from "./api.js";
+import { api, authHeader, setAuth, setCsrf, tenant, setTenant } from "./api.js";
 import { h } from "./util.js";
 
 const ROUTES = [
@@ -14,7 +14,47 @@ const ROUTES = [
   [/^\/namespaces$/, "namespaces", "namespaces"],
   [/^\/namespaces\/([^/]+)$/, "namespace", "namespaces"],
   [/^\/triggers$/, "triggers", "triggers"],
+  [/^\/tenants$/, "tenants", "tenants"],
+  [/^\/audit$/, "audit", "audit"],
 ];
+
+// Who is logged in and what they may do per tenant (GET /api/v1/me), for the tenant switcher
+// and to hide the controls of actions the server would refuse anyway.
+let me = null;
+
+export function allowed(permission) {
+  if (!me) return true;
+  if (me.superAdmin) return true;
+  const [resource, action] = permission.split(":");
+  const granted = me.tenants?.[tenant()]?.permissions?.[resource] || [];
+  return granted.includes(action);
+}
+
+function applyPermissions(root = document) {
+  root.querySelectorAll("[data-requires]").forEach((el) => {
+    el.hidden = !el.dataset.requires.split(" ").every(allowed);
+  });
+}
+new MutationObserver(() => applyPermissions()).observe(document.body, { childList: true, subtree: true });
+
+async function loadMe() {
+  try {
+    me = await api("/api/v1/me");
+  } catch {
+    me = null;
+  }
+  const select = document.getElementById("tenant");
+  const tenants = Object.keys(me?.tenants || {});
+  if (me && tenants.length && !tenants.includes(tenant())) setTenant(tenants[0]);
+  select.replaceChildren(...tenants.map((id) => h("option", { value: id }, id)));
+  select.value = tenant();
+  select.hidden = tenants.length < 2;
+  document.querySelector("#nav a[data-nav=tenants]").hidden = !me?.superAdmin;
+  document.querySelector("#nav a[data-nav=audit]").hidden = !(me && allowed("AUDITLOG:READ"));
+  document.getElementById("whoami").textContent = me && me.username !== "local" ? me.username : "";
+  logout.hidden = !(authHeader() || (me && me.type === "USER"));
+  applyPermissions();
+}
 
 let cleanup = null;
 
@@ -73,9 +113,20 @@ document.getElementById("theme").addEventListener("click", () => {
   localStorage.setItem("tercel.theme", next);
 });
 const logout = document.getElementById("logout");
-logout.hidden = !authHeader();
-logout.addEventListener("click", () => { setAuth(null); navigate("/ui/login", true); });
-window.addEventListener("tercel:login", () => { logout.hidden = !authHeader(); });
+logout.hidden = true;
+logout.addEventListener("click", async () => {
+  try { await api("/api/v1/auth/logout", { method: "POST" }); } catch { /* already out */ }
+  setAuth(null);
+  setCsrf(null);
+  me = null;
+  navigate("/ui/login", true);
+});
+window.addEventListener("tercel:login", () => { loadMe().then(route); });
+document.getElementById("tenant").addEventListener("change", (event) => {
+  setTenant(event.target.value);
+  applyPermissions();
+  navigate("/ui/");
+});
 
 // Keyboard: "g" then a letter jumps to a page (d f e x n t), "/" focuses the first search box.
 let pendingG = false;
@@ -97,4 +148,4 @@ document.addEventListener("keydown", (event) => {
 });
 
 export { api };
-route();
+loadMe().then(route);

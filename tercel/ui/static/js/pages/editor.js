@@ -30,7 +30,7 @@ export async function render(main, [namespace, id]) {
   ]);
   const status = h("span", { id: "validation-status", class: "muted", role: "status" }, "");
   const problemList = h("ul", { class: "problems", id: "problems", "aria-label": "Problems" });
-  const save = h("button", { class: "primary", type: "button", id: "save" }, "Save");
+  const save = h("button", { class: "primary", type: "button", id: "save", "data-requires": "FLOW:UPDATE" }, "Save");
   let latest = 0;
   const validate = debounce(async (text) => {
     const ticket = ++latest;

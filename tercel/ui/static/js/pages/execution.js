@@ -1,7 +1,7 @@
 // An execution, live: why it failed (first thing on the page), topology coloured by state, Gantt,
 // logs (SSE), outputs, inputs, labels, and the actions kill, restart, replay from a task, resume
 // with onResume inputs, change status.
-import { api, follow, authHeader } from "../api.js";
+import { api, follow, authHeader, base } from "../api.js";
 import { h, badge, link, labels, fmtDate, fmtDuration, tabs, guard, toast, TERMINAL } from "../util.js";
 import { topology, childLists } from "../topology.js";
 import { gantt } from "../gantt.js";
@@ -33,10 +33,10 @@ export async function render(main, [namespace, flowId, id], query) {
   function drawHeader() {
     const st = execution.state.current;
     const actions = [];
-    if (!TERMINAL.has(st)) actions.push(h("button", { type: "button", class: "danger", id: "kill", onclick: () => guard(async () => { await api(`executions/${id}/kill`, { method: "DELETE" }); toast("Kill requested"); }) }, "Kill"));
-    if (["FAILED", "KILLED", "WARNING"].includes(st)) actions.push(h("button", { type: "button", id: "restart", onclick: () => guard(async () => { execution = await api(`executions/${id}/restart`, { method: "POST" }); toast("Restarted"); refresh(true); }) }, "Restart"));
-    if (TERMINAL.has(st)) actions.push(h("button", { type: "button", id: "replay", onclick: replay }, "Replay…"), h("button", { type: "button", id: "change-status", onclick: changeStatus }, "Change status…"));
-    if (st === "PAUSED") actions.push(h("button", { type: "button", class: "primary", id: "resume", onclick: resume }, "Resume…"));
+    if (!TERMINAL.has(st)) actions.push(h("button", { type: "button", class: "danger", id: "kill", "data-requires": "EXECUTION:UPDATE", onclick: () => guard(async () => { await api(`executions/${id}/kill`, { method: "DELETE" }); toast("Kill requested"); }) }, "Kill"));
+    if (["FAILED", "KILLED", "WARNING"].includes(st)) actions.push(h("button", { type: "button", id: "restart", "data-requires": "EXECUTION:UPDATE", onclick: () => guard(async () => { execution = await api(`executions/${id}/restart`, { method: "POST" }); toast("Restarted"); refresh(true); }) }, "Restart"));
+    if (TERMINAL.has(st)) actions.push(h("button", { type: "button", id: "replay", "data-requires": "EXECUTION:UPDATE", onclick: replay }, "Replay…"), h("button", { type: "button", id: "change-status", "data-requires": "EXECUTION:UPDATE", onclick: changeStatus }, "Change status…"));
+    if (st === "PAUSED") actions.push(h("button", { type: "button", class: "primary", id: "resume", "data-requires": "EXECUTION:UPDATE", onclick: resume }, "Resume…"));
     header.replaceChildren(h("div", { class: "row" },
       h("h1", {}, "Execution ", h("code", {}, id)), h("span", { id: "execution-state" }, badge(st)),
       h("span", { class: "spacer" }), actions),
@@ -132,7 +132,7 @@ export async function render(main, [namespace, flowId, id], query) {
       oninput: (e) => { logs.text = e.target.value; drawLogs(); } });
     logs.box = h("div", { class: "logs", id: "logs", tabindex: 0, "aria-label": "log lines" });
     box.append(h("div", { class: "row", style: "margin-bottom:8px" }, level, search,
-      h("button", { type: "button", onclick: () => download(`/api/v1/main/logs/${id}/download`, `${id}.log`) }, "Download")), logs.box);
+      h("button", { type: "button", onclick: () => download(`${base()}/logs/${id}/download`, `${id}.log`) }, "Download")), logs.box);
     drawLogs();
   }
 
@@ -157,7 +157,7 @@ export async function render(main, [namespace, flowId, id], query) {
   function renderValue(value) {
     if (typeof value === "string" && value.startsWith("kestra:///")) {
       const name = value.split("/").pop();
-      const url = `/api/v1/main/executions/${id}/file?path=${encodeURIComponent(value)}`;
+      const url = `${base()}/executions/${id}/file?path=${encodeURIComponent(value)}`;
       const preview = h("pre", { class: "src", hidden: true, style: "max-height:240px" });
       return h("div", {}, h("code", {}, name), " ",
         h("button", { type: "button", class: "preview", onclick: async () => {

@@ -11,13 +11,13 @@ import { triggerRows } from "./triggers.js";
 
 export async function render(main, [namespace, id], query) {
   const flow = await api(`flows/${namespace}/${id}?source=true`);
-  const run = h("button", { class: "primary", type: "button", id: "run", onclick: async () => {
+  const run = h("button", { class: "primary", type: "button", id: "run", "data-requires": "EXECUTION:CREATE", onclick: async () => {
     const execution = await runDialog(flow);
     if (execution) navigate(`/ui/executions/${execution.namespace}/${execution.flowId}/${execution.id}`);
   } }, "Run");
   main.append(h("div", {},
     h("div", { class: "row" }, h("h1", {}, `${namespace}.${id}`), h("span", { class: "muted" }, `revision ${flow.revision}`),
-      h("span", { class: "spacer" }), run, h("a", { href: `/ui/flows/${namespace}/${id}/edit`, "data-link": true, class: "btn", id: "edit" }, "Edit")),
+      h("span", { class: "spacer" }), run, h("a", { href: `/ui/flows/${namespace}/${id}/edit`, "data-link": true, class: "btn", id: "edit", "data-requires": "FLOW:UPDATE" }, "Edit")),
     flow.description ? h("p", { class: "muted" }, flow.description) : null,
     tabs([
       { id: "topology", title: "Topology", render: (box) => box.append(h("div", { class: "topo" }, topology(flow))) },

@@ -6,7 +6,7 @@ export async function render(main, _params, query) {
   const search = h("input", { type: "search", placeholder: "Search flows (id or namespace)…", "aria-label": "Search flows", value: query.get("q") || "", style: "min-width:320px" });
   const list = h("div", {});
   main.append(h("div", { class: "row" }, h("h1", {}, "Flows"), h("span", { class: "spacer" }),
-    h("a", { href: "/ui/editor", "data-link": true, class: "btn primary", id: "new-flow" }, "New flow")), h("div", { class: "row panel" }, search), list);
+    h("a", { href: "/ui/editor", "data-link": true, class: "btn primary", id: "new-flow", "data-requires": "FLOW:CREATE" }, "New flow")), h("div", { class: "row panel" }, search), list);
   async function load() {
     const q = search.value.trim();
     const data = await api(`flows/search?size=1000${q ? `&q=${encodeURIComponent(q)}` : ""}`);

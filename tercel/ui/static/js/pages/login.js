@@ -1,7 +1,19 @@
-// Login: basic auth (user + password) or an API token, kept in this tab's session storage.
-import { api, setAuth } from "../api.js";
+// Login: a user's name and password open a session (HttpOnly cookie + CSRF token); the
+// operator's basic-auth credentials or an API token are kept in this tab's session storage.
+import { api, setAuth, setCsrf } from "../api.js";
 import { h } from "../util.js";
 import { navigate } from "../main.js";
+
+async function sessionLogin(username, password) {
+  try {
+    const me = await api("/api/v1/auth/login", { method: "POST", body: { username, password } });
+    setCsrf(me.csrfToken);
+    return true;
+  } catch (error) {
+    if (error.status === 429) throw error;
+    return false;
+  }
+}
 
 export function render(main, _params, query) {
   const user = h("input", { id: "user", autocomplete: "username" });
@@ -10,12 +22,16 @@ export function render(main, _params, query) {
   const message = h("p", { class: "error", role: "alert" });
   async function submit(event) {
     event.preventDefault();
-    const header = token.value
-      ? `Bearer ${token.value}`
-      : `Basic ${btoa(unescape(encodeURIComponent(`${user.value}:${password.value}`)))}`;
-    setAuth(header);
+    setAuth(null);
+    setCsrf(null);
     try {
-      await api("flows/distinct-namespaces");
+      const session = !token.value && await sessionLogin(user.value, password.value);
+      if (!session) {
+        setAuth(token.value
+          ? `Bearer ${token.value}`
+          : `Basic ${btoa(unescape(encodeURIComponent(`${user.value}:${password.value}`)))}`);
+        await api("/api/v1/me");
+      }
       window.dispatchEvent(new CustomEvent("tercel:login"));
       navigate(query.get("next") || "/ui/", true);
     } catch (error) {

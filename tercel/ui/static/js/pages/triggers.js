@@ -24,7 +24,7 @@ function backfillForm(row, refresh) {
       toast("Backfill started");
       refresh();
     });
-  } }, start, "→", end, h("button", { type: "submit", class: "bf-submit" }, "Backfill"));
+  } }, start, "→", end, h("button", { type: "submit", class: "bf-submit", "data-requires": "FLOW:UPDATE" }, "Backfill"));
 }
 
 /** A table of trigger rows ({namespace, flowId, triggerId, type, disabled, backfill, ...}). */
@@ -34,15 +34,15 @@ export async function triggerRows(rows, refresh) {
     h("thead", {}, h("tr", {}, ["Flow", "Trigger", "Type", "Next date", "Enabled", "Backfill"].map((t) => h("th", {}, t)))),
     h("tbody", {}, rows.map((r) => {
       const isSchedule = /Schedule$/.test(r.type || "");
-      const toggle = h("input", { type: "checkbox", checked: !r.disabled, "aria-label": `enable ${r.triggerId}`, onchange: (e) => guard(async () => {
+      const toggle = h("input", { type: "checkbox", "data-requires": "FLOW:UPDATE", checked: !r.disabled, "aria-label": `enable ${r.triggerId}`, onchange: (e) => guard(async () => {
         await api("triggers", { method: "PUT", body: { ...ref(r), disabled: !e.target.checked } });
         toast(`${r.triggerId} ${e.target.checked ? "enabled" : "disabled"}`);
       }) });
       let backfill = null;
       if (r.backfill) {
         backfill = h("div", {}, progress(r.backfill), h("div", { class: "row" },
-          h("button", { type: "button", onclick: () => guard(async () => { await api(`triggers/backfill/${r.backfill.paused ? "unpause" : "pause"}`, { method: "PUT", body: ref(r) }); refresh(); }) }, r.backfill.paused ? "Resume" : "Pause"),
-          h("button", { type: "button", class: "danger", onclick: () => guard(async () => { await api("triggers/backfill/delete", { method: "POST", body: ref(r) }); refresh(); }) }, "Delete")));
+          h("button", { type: "button", "data-requires": "FLOW:UPDATE", onclick: () => guard(async () => { await api(`triggers/backfill/${r.backfill.paused ? "unpause" : "pause"}`, { method: "PUT", body: ref(r) }); refresh(); }) }, r.backfill.paused ? "Resume" : "Pause"),
+          h("button", { type: "button", class: "danger", "data-requires": "FLOW:UPDATE", onclick: () => guard(async () => { await api("triggers/backfill/delete", { method: "POST", body: ref(r) }); refresh(); }) }, "Delete")));
       } else if (isSchedule) backfill = backfillForm(r, refresh);
       return h("tr", { "data-trigger": r.triggerId },
         h("td", {}, link(`/ui/flows/${r.namespace}/${r.flowId}`, `${r.namespace}.${r.flowId}`)),
