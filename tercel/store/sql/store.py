@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -25,6 +27,8 @@ from tercel.store.sql.flows import SqlFlows
 from tercel.store.sql.logs import SqlLogs, SqlMetrics
 from tercel.store.sql.queue import SqlDelays, SqlJobs
 from tercel.store.sql.schema import SCHEMA_REVISION, metadata
+from tercel.store.sql.schema import tenants as tenants_table
+from tercel.store.sql.schema import users as users_table
 from tercel.store.sql.state import SqlKV, SqlNamespaces, SqlSecrets
 from tercel.store.sql.tests import SqlTests
 from tercel.store.sql.triggers import SqlTriggers
@@ -58,6 +62,7 @@ def create_at_head(engine: sa.Engine) -> bool:
         if sa.inspect(connection).get_table_names():
             return False
         metadata.create_all(connection)
+        seed_new_database(connection)
         connection.execute(
             sa.text(
                 "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
@@ -69,6 +74,24 @@ def create_at_head(engine: sa.Engine) -> bool:
             {"revision": SCHEMA_REVISION},
         )
     return True
+
+
+def seed_new_database(connection: sa.Connection) -> None:
+    """The rows the data migrations give a new database: the ``main`` tenant and the
+    ``admin`` super-admin without a usable password (see migration 0004)."""
+    now = datetime.now(UTC)
+    connection.execute(sa.insert(tenants_table).values(id="main", name="main", created=now))
+    connection.execute(
+        sa.insert(users_table).values(
+            id=uuid.uuid4().hex,
+            username="admin",
+            password_hash="!",  # noqa: S106 - not a password: no password matches "!"
+            super_admin=True,
+            disabled=False,
+            created=now,
+            password_changed=now,
+        )
+    )
 
 
 class SqlStore:

@@ -185,6 +185,12 @@ def test_a_new_sqlite_database_is_created_at_head_with_the_schema_the_migrations
                 return {index["name"] for index in inspector.get_indexes(name)}
 
             assert index_names(fresh_inspector) == index_names(migrated_inspector), table
+        # ... and the rows the data migrations write.
+        for query in ("SELECT id FROM tenants", "SELECT username, super_admin FROM users"):
+            with fresh.engine.connect() as a, migrated_engine.connect() as b:
+                fresh_rows = a.execute(sa.text(query)).all()
+                assert fresh_rows == b.execute(sa.text(query)).all()
+                assert fresh_rows
     finally:
         fresh.close()
         migrated_engine.dispose()
