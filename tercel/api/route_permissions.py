@@ -153,7 +153,28 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", f"{T}/triggers/{{namespace}}/{{flow_id}}/{{trigger_id}}/unlock"): need(
         F, U, Scope.PATH
     ),
+    # -- flows as code: archives and bulk updates, a namespace's sync ------------------------
+    ("GET", f"{T}/flows/export/by-query"): need(F, R, Scope.QUERY),
+    # Ids name flows of any namespace: tenant-wide, as a search without a namespace is.
+    ("POST", f"{T}/flows/export/by-ids"): need(F, R),
+    ("POST", f"{T}/flows/import"): need(F, C),
+    ("POST", f"{T}/flows/bulk"): need(F, U, Scope.QUERY),
+    # The state names secrets (never values) and KV keys; applying writes flows, settings,
+    # files, KV and secrets: both ask for the namespace permission an editor holds.
+    ("POST", f"{T}/namespaces/{{namespace}}/sync/state"): need(N, R, Scope.PATH),
+    ("POST", f"{T}/namespaces/{{namespace}}/sync/apply"): need(N, U, Scope.PATH),
+    # -- flow unit tests (a test belongs to its flow; running one runs the flow) ---------------
+    ("POST", f"{T}/tests"): need(F, C, Scope.YAML),
+    ("POST", f"{T}/tests/validate"): need(F, R, Scope.ANY),
+    ("GET", f"{T}/tests/search"): need(F, R, Scope.QUERY),
+    ("GET", f"{T}/tests/results/search"): need(F, R, Scope.QUERY),
+    ("GET", f"{T}/tests/results/{{run_id}}"): need(F, R),
+    ("GET", f"{T}/tests/{{namespace}}/{{suite_id}}"): need(F, R, Scope.PATH),
+    ("PUT", f"{T}/tests/{{namespace}}/{{suite_id}}"): need(F, U, Scope.PATH),
+    ("DELETE", f"{T}/tests/{{namespace}}/{{suite_id}}"): need(F, D, Scope.PATH),
+    ("POST", f"{T}/tests/{{namespace}}/{{suite_id}}/run"): need(X, C, Scope.PATH),
     # -- the UI's helpers --------------------------------------------------------------------
+    ("GET", f"{T}/ui/failures"): need(X, R, Scope.QUERY),
     ("GET", f"{T}/ui/completions"): need(F, R, Scope.ANY),
     ("GET", f"{T}/ui/stats"): need(X, R, Scope.QUERY),
     ("GET", f"{T}/ui/blueprints"): need(F, R, Scope.ANY),

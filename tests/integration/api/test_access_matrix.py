@@ -34,6 +34,18 @@ ROOT = ("root", "root-password-1")
 A, B = "main", "acme"
 NS = "company.team"
 YAML = {"Content-Type": "application/x-yaml"}
+#: A flow unit test of `hello` (`tercel test`), for the routes that take one.
+TEST_SUITE = """\
+id: hello-tests
+namespace: company.team
+flowId: hello
+testCases:
+  - id: logs
+    type: io.kestra.core.tests.flow.UnitTest
+    assertions:
+      - value: "{{ execution.state }}"
+        equalTo: SUCCESS
+"""
 SEEDED = ("seeded-kv-value", "seeded-secret-value", "seeded file content", "hello from seed")
 
 FLOW = """\
@@ -209,6 +221,9 @@ def seed(client: TestClient) -> dict[str, str]:
         "account_id": account["id"],
         "token_id": token["id"],
         "user_id": admin["id"],
+        # Flow unit tests: the matrix checks who may ask, an unknown suite or run is a 404.
+        "suite_id": "hello-tests",
+        "run_id": "no-such-run",
     }
 
 
@@ -253,6 +268,9 @@ def call(client: TestClient, method: str, url: str, headers: dict[str, str]) -> 
     if method in ("POST", "PUT"):
         if url.endswith("/flows") or re.search(r"/flows/[^/]+(/[^/]+)?$", url):
             kwargs["content"] = FLOW.replace("id: hello", "id: matrix")
+            kwargs["headers"]["Content-Type"] = "application/x-yaml"
+        elif url.endswith("/tests") or re.search(r"/tests/[^/]+/[^/]+$", url):
+            kwargs["content"] = TEST_SUITE
             kwargs["headers"]["Content-Type"] = "application/x-yaml"
         else:
             kwargs["content"] = json.dumps(

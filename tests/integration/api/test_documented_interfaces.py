@@ -120,7 +120,8 @@ def _is_group(command: Any) -> bool:
 
 
 def _resolves(root: Any, words: tuple[str, ...]) -> bool:
-    """Whether `tercel words...` names a command (words after it are its arguments)."""
+    """Whether `tercel words...` names a command or a command group (words after a command
+    are its arguments)."""
     command = root
     for word in words:
         if not _is_group(command):
@@ -129,7 +130,7 @@ def _resolves(root: Any, words: tuple[str, ...]) -> bool:
         if found is None:
             return False
         command = found
-    return not _is_group(command)
+    return True
 
 
 def test_every_documented_command_exists() -> None:
