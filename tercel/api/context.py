@@ -75,6 +75,8 @@ class ApiContext:
     secrets: EncryptedSecrets | None = None
     #: (tenant, namespace, NAME) -> value: the runtime's secrets (webhook keys use them).
     secret_lookup: Callable[[str, str, str], str] | None = None
+    #: What `GET /health` adds about this process (role, id, what it waits for).
+    health: Callable[[], dict[str, Any]] | None = None
     #: Called after a flow is created, updated or deleted (trigger indexes refresh).
     flow_listeners: list[Callable[[], None]] = field(default_factory=list)
 

@@ -92,8 +92,17 @@ class Executor:
         self.sources = FlowSources()
         self.listeners: list[Listener] = []
         self.end_listeners: list[EndListener] = []
+        #: Called when the executor starts driving an execution (new or recovered).
+        self.track_listeners: list[Callable[[Tracked], None]] = []
         self._tracked: dict[str, Tracked] = {}
-        self._queue: asyncio.Queue[tuple[str, Event]] = asyncio.Queue()
+        #: `None` entries only wake the loop (`poke`): the inbox may hold events.
+        self._queue: asyncio.Queue[tuple[str, Event] | None] = asyncio.Queue()
+        #: Events of executions driven here that other processes wrote to the database:
+        #: called inside the step's transaction, so taking them commits with their effects.
+        self.inbox: Callable[[], list[tuple[str, Event]]] | None = None
+        #: Delivers an event to an execution another process drives (None: drop it).
+        self.remote_send: Callable[[str, Event], None] | None = None
+        self._inbox_due = False
         self._loop_task: asyncio.Task[None] | None = None
         self._last_flush = 0.0
         self._flush_timer: asyncio.TimerHandle | None = None
@@ -129,6 +138,8 @@ class Executor:
         tracked = Tracked(flow, execution, services, renderer, parent)
         tracked.environment = self.environment_for(flow, execution)
         self._tracked[execution.id] = tracked
+        for listener in self.track_listeners:
+            listener(tracked)
         return tracked
 
     def environment_for(self, flow: Flow, execution: Execution) -> Mapping[str, Any]:
@@ -155,8 +166,17 @@ class Executor:
         self.send(execution.id, Start(running_count=self._running_count(flow, execution)))
         return tracked
 
+    def poke(self) -> None:
+        """Read the inbox at the next turn of the loop (events arrived in the database)."""
+        self._inbox_due = True
+        self._queue.put_nowait(None)
+
     def send(self, execution_id: str, event: Event) -> None:
-        """Queue an event for an execution."""
+        """Queue an event for an execution (through `remote_send` when another process
+        drives it)."""
+        if self.remote_send is not None and execution_id not in self._tracked:
+            self.remote_send(execution_id, event)
+            return
         if isinstance(event, Resume):
             # A paused execution is no longer settled: `wait` must wait for what follows.
             tracked = self._tracked.get(execution_id)
@@ -166,7 +186,7 @@ class Executor:
 
     def kill(self, execution_id: str) -> bool:
         """Kill an execution (and, through the engine, its running tasks and subflows)."""
-        if execution_id not in self._tracked:
+        if execution_id not in self._tracked and self.remote_send is None:
             return False
         self.send(execution_id, Kill())
         return True
@@ -177,6 +197,10 @@ class Executor:
         if tracked is None or tracked.execution.state.current is not State.PAUSED:
             raise ConflictError(f"execution `{execution_id}` is not paused here")
         self.send(execution_id, Resume(inputs=dict(inputs) if inputs is not None else None))
+
+    def tracked_ids(self) -> list[str]:
+        """Ids of the executions this executor drives."""
+        return list(self._tracked)
 
     def tracked(self, execution_id: str) -> Tracked | None:
         """The in-memory state of an execution being driven, if any."""
@@ -199,12 +223,16 @@ class Executor:
             batch = [first]
             while not self._queue.empty():
                 batch.append(self._queue.get_nowait())
-            grouped: dict[str, list[Event]] = {}
-            for execution_id, event in batch:
-                grouped.setdefault(execution_id, []).append(event)
             # One transaction (one commit) per batch: task runs, logs and metrics together.
             # Jobs dispatched inside only start once this synchronous block has returned.
             with self.store.transaction():
+                if self.inbox is not None and self._inbox_due:
+                    self._inbox_due = False
+                    batch.extend(self.inbox())
+                grouped: dict[str, list[Event]] = {}
+                for item in batch:
+                    if item is not None:
+                        grouped.setdefault(item[0], []).append(item[1])
                 for execution_id, events in grouped.items():
                     self._step_safely(execution_id, events)
                 self._maybe_flush()

@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tercel.errors import StoreError
+from tercel.store.sql.cluster import SqlCluster
 from tercel.store.sql.database import Database
 from tercel.store.sql.dialect import (
     advisory_key,
@@ -58,6 +59,8 @@ class SqlStore:
         self.triggers = SqlTriggers(self.db)
         self.jobs = SqlJobs(self.db)
         self.delays = SqlDelays(self.db)
+        #: Components, the execution inbox and task jobs by execution (`tercel server <role>`).
+        self.cluster = SqlCluster(self.db)
         self._local_locks = [threading.RLock() for _ in range(64)]
         self._held = threading.local()
 
