@@ -102,7 +102,14 @@ class JobConsumer:
                     self._slot_freed.clear()
                     await self._slot_freed.wait()
                     continue
-                claimed = self.store.jobs.claim(self.worker_id, kinds=[self.kind], limit=free)
+                try:
+                    claimed = self.store.jobs.claim(self.worker_id, kinds=[self.kind], limit=free)
+                except TercelError as error:
+                    # The heartbeat gives up (and the process exits) after the liveness
+                    # timeout; until then, wait for the database to come back.
+                    _log.warning("cannot claim jobs, retrying: %s", error)
+                    await asyncio.sleep(1.0)
+                    continue
                 for job in claimed:
                     self._start(job)
                 if not claimed:

@@ -26,7 +26,7 @@ from tercel.cluster.wire import event_from_wire, event_to_wire
 from tercel.engine.api import TaskRunResult
 from tercel.errors import StoreError
 from tercel.runtime.recovery import UNFINISHED, recover, resubmit
-from tercel.store.sql.cluster import EVENTS_CHANNEL
+from tercel.store.sql.cluster import EVENTS_CHANNEL, NEW_PREFIX
 from tercel.store.sql.dialect import advisory_key
 
 if TYPE_CHECKING:
@@ -124,6 +124,8 @@ class Ownership:
         #: Roots whose lock this executor holds.
         self.held: set[str] = set()
         self._wake = asyncio.Event()
+        #: Executions announced since the last take (woken by NOTIFY).
+        self._new: set[str] = set()
         self.resubmitted = 0
 
     def attach(self) -> None:
@@ -132,9 +134,14 @@ class Ownership:
         self.executor.remote_send = self.post
         self.executor.track_listeners.append(self._tracking)
 
-    def wake(self) -> None:
-        """Something changed in the database (called on the event loop)."""
-        self._wake.set()
+    def notified(self, payloads: list[str]) -> None:
+        """NOTIFY payloads of `EVENTS_CHANNEL` arrived (called on the event loop): new
+        executions are taken at once; an event only makes the executor read its inbox."""
+        for payload in payloads:
+            if payload.startswith(NEW_PREFIX):
+                self._new.add(payload.removeprefix(NEW_PREFIX))
+        if self._new:
+            self._wake.set()
         self.executor.poke()
 
     def waiting_for(self) -> str:
@@ -197,28 +204,34 @@ class Ownership:
         return roots
 
     def scan(self) -> int:
-        """Take the unowned unfinished trees (up to `batch`); how many executions."""
+        """Take the unowned unfinished trees; how many executions were adopted."""
         rows = self.cluster.unfinished([state.value for state in UNFINISHED])
         untracked = [i for i, _ in rows if self.executor.tracked(i) is None]
         if not untracked:
             return 0
-        roots = self._roots_of(untracked, dict(rows))
-        trees: dict[str, list[str]] = {}
+        return self._take(untracked, dict(rows))
+
+    def take_new(self) -> int:
+        """Take the executions announced since the last call (a cheap, targeted scan)."""
+        ids = [i for i in self._new if self.executor.tracked(i) is None]
+        self._new.clear()
+        return self._take(ids, {}) if ids else 0
+
+    def _take(self, untracked: list[str], parents: dict[str, str | None]) -> int:
+        roots = self._roots_of(untracked, parents)
+        members: list[str] = []
         for execution_id in untracked:
-            trees.setdefault(roots[execution_id], []).append(execution_id)
-        adopted = 0
-        for root, members in trees.items():
-            if adopted >= self.batch:
-                break
+            root = roots[execution_id]
             if root not in self.held:
-                if not self.locks.try_lock(root):
+                if len(members) >= self.batch or not self.locks.try_lock(root):
                     continue
                 self.held.add(root)
-            for execution_id in members:
-                self.roots[execution_id] = root
-            adopted += len(self._adopt(members))
-        if adopted:
-            self.executor.poke()
+            self.roots[execution_id] = root
+            members.append(execution_id)
+        if not members:
+            return 0
+        adopted = len(self._adopt(members))
+        self.executor.poke()
         return adopted
 
     def _adopt(self, members: list[str]) -> list[str]:
@@ -285,10 +298,14 @@ class Ownership:
         """Scan, release and reap until cancelled; a lost lock connection is fatal."""
         loop = asyncio.get_running_loop()
         last_reap = 0.0
+        last_scan = 0.0
         while True:
             self.locks.check()
             try:
-                self.scan()
+                self.take_new()
+                if loop.time() - last_scan >= self.scan_interval:
+                    last_scan = loop.time()
+                    self.scan()
                 self.release_finished()
                 if loop.time() - last_reap >= min(1.0, self.liveness / 4):
                     last_reap = loop.time()
@@ -300,9 +317,10 @@ class Ownership:
                 await asyncio.wait_for(self._wake.wait(), self.scan_interval)
 
 
-def listen(conninfo: str, channel: str, callback: Callable[[], None]) -> threading.Event:
-    """A daemon thread that LISTENs on `channel` and calls `callback` (from that thread) on
-    each notification; set the returned event to stop it."""
+def listen(conninfo: str, channel: str, callback: Callable[[list[str]], None]) -> threading.Event:
+    """A daemon thread that LISTENs on `channel` and calls `callback` (from that thread) with
+    the payloads of the notifications that arrived together; set the returned event to stop
+    it."""
     import psycopg
 
     stop = threading.Event()
@@ -322,8 +340,12 @@ def listen(conninfo: str, channel: str, callback: Callable[[], None]) -> threadi
                     connection.execute(f"LISTEN {channel}")
                     ready.set()
                     while not stop.is_set():
-                        if any(True for _ in connection.notifies(timeout=0.5)):
-                            callback()
+                        first = list(connection.notifies(timeout=0.5, stop_after=1))
+                        if not first:
+                            continue
+                        # What arrived with it is handed over in the same call.
+                        rest = list(connection.notifies(timeout=0.001))
+                        callback([n.payload for n in (*first, *rest)])
             except psycopg.Error as error:
                 _log.warning("listener lost its connection, reconnecting: %s", error)
                 stop.wait(0.5)

@@ -106,6 +106,19 @@ def check_storage(settings: Settings) -> Path:
     return directory
 
 
+def warm_up() -> None:
+    """Import every plugin and build the flow models now, not when the first task comes
+    (about a second and a half here): the first task of a fresh worker starts at once."""
+    from tercel.model.loader import load_flow
+    from tercel.model.registry import registry
+
+    registry.names()
+    load_flow(
+        "id: warm\nnamespace: tercel.warm\ntasks:\n  - id: t\n"
+        "    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+    )
+
+
 def component_id(role: str) -> str:
     """A unique id for one role of this process: role, host and pid."""
     return f"{role}-{socket.gethostname()}-{os.getpid()}"
@@ -152,6 +165,8 @@ class ClusterProcess:
 
         store = SqlStore.open(url)
         try:
+            if "executor" in options.roles or "worker" in options.roles:
+                warm_up()
             return cls(settings, options, store)
         except BaseException:
             store.close()
@@ -313,13 +328,11 @@ class ClusterProcess:
 
             ownership = self.ownership
             self.runtime.executor.start()
-            self._stop_listening.append(
-                listen(
-                    conninfo_of(self.store),
-                    EVENTS_CHANNEL,
-                    lambda: loop.call_soon_threadsafe(ownership.wake),
-                )
-            )
+
+            def notified(payloads: list[str]) -> None:
+                loop.call_soon_threadsafe(ownership.notified, payloads)
+
+            self._stop_listening.append(listen(conninfo_of(self.store), EVENTS_CHANNEL, notified))
             self._spawn(ownership.run(), "executor")
         if self.consumer is not None:
             self._spawn(self.consumer.run(), "worker")

@@ -90,6 +90,7 @@ class SharedServerRuntime(ServerRuntime):
         with self.store.transaction():
             self.store.executions.save(execution, None)
             self._post(execution, Start())
+            self.cluster.announce(execution.id)
         return execution
 
     async def replay(self, execution_id: str, task_run_id: str | None) -> Execution:

@@ -22,8 +22,11 @@ from tercel.store.sql.dialect import lock_for_claim, notify
 from tercel.store.sql.queue import _job
 from tercel.store.sql.schema import components, execution_events, executions, jobs
 
-#: NOTIFY channel: an execution was created or got an event (payload: its id).
+#: NOTIFY channel: an execution was created (payload ``new:<id>``) or got an event in its
+#: inbox (``event:<id>``).
 EVENTS_CHANNEL = "tercel_executions"
+NEW_PREFIX = "new:"
+EVENT_PREFIX = "event:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,12 +142,12 @@ class SqlCluster:
                     created=now or datetime.now(UTC),
                 )
             )
-            notify(conn, EVENTS_CHANNEL, execution_id)
+            notify(conn, EVENTS_CHANNEL, EVENT_PREFIX + execution_id)
 
     def announce(self, execution_id: str) -> None:
-        """Tell the executors a new execution waits (joins an open transaction)."""
+        """Tell the executors an execution waits for one (joins an open transaction)."""
         with self._db.transaction() as conn:
-            notify(conn, EVENTS_CHANNEL, execution_id)
+            notify(conn, EVENTS_CHANNEL, NEW_PREFIX + execution_id)
 
     def take(self, execution_ids: Iterable[str], *, limit: int = 500) -> builtins.list[InboxEvent]:
         """Remove and return the events of these executions, oldest first.
