@@ -413,3 +413,30 @@ def test_standalone_refuses_sqlite_and_components_exit_when_the_database_is_unre
     )
     assert unreachable.returncode == 1
     assert "cannot open the database" in unreachable.stderr
+
+
+def test_standalone_runs_every_component_in_one_process(
+    cluster: LocalCluster, store: SqlStore
+) -> None:
+    standalone = cluster.start("standalone", "--threads", "2")
+    cluster.wait_healthy()
+    health = standalone.health()
+    assert health is not None
+    assert health["role"] == "standalone"
+    push(standalone, CHILD)
+    answer = httpx.post(
+        f"{standalone.url}/api/v1/main/executions/cluster.test/child?wait=true",
+        files={"n": (None, "21")},
+        timeout=60,
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["state"]["current"] == "SUCCESS"
+    assert answer.json()["outputs"] == {"doubled": 42}
+    roles = {c.role for c in store.cluster.live(since=_long_ago())}
+    assert roles == {"executor", "worker", "scheduler", "webserver"}
+
+
+def _long_ago() -> Any:
+    from datetime import UTC, datetime, timedelta
+
+    return datetime.now(UTC) - timedelta(minutes=5)
