@@ -287,6 +287,8 @@ components = sa.Table(
     "components",
     metadata,
     sa.Column("id", sa.String(128), primary_key=True),
+    # A process serves every tenant; the column keeps the rule that every table has one.
+    _tenant(),
     sa.Column("role", sa.String(32), nullable=False),
     sa.Column("host", sa.String(255), nullable=False),
     sa.Column("pid", sa.Integer, nullable=False),

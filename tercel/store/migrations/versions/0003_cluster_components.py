@@ -23,6 +23,7 @@ def upgrade() -> None:
     op.create_table(
         "components",
         sa.Column("id", sa.String(128), nullable=False),
+        sa.Column("tenant_id", sa.String(64), server_default="main", nullable=False),
         sa.Column("role", sa.String(32), nullable=False),
         sa.Column("host", sa.String(255), nullable=False),
         sa.Column("pid", sa.Integer, nullable=False),
