@@ -212,6 +212,19 @@ def resubmission(base: str, root: Path, liveness: float) -> None:
         admin.dispose()
 
 
+def round_trip_ms(base: str) -> float:
+    """Median of 50 `SELECT 1` round trips: how loaded the machine and database are."""
+    engine = sa.create_engine(base)
+    samples = []
+    with engine.connect() as conn:
+        for _ in range(50):
+            began = time.perf_counter()
+            conn.execute(sa.text("SELECT 1"))
+            samples.append((time.perf_counter() - began) * 1000)
+    engine.dispose()
+    return statistics.median(samples)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tasks", type=int, default=200)
@@ -224,6 +237,11 @@ def main() -> None:
     base = os.environ.get("TEST_DATABASE_URL") or os.environ.get("TERCEL_DATABASE_URL")
     if not base or not base.startswith("postgres"):
         sys.exit("set TEST_DATABASE_URL (run under scripts/with-postgres.sh)")
+    load = os.getloadavg()[0]
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load:.1f}, "
+        f"PostgreSQL round trip {round_trip_ms(base):.2f} ms (median of SELECT 1)"
+    )
     with tempfile.TemporaryDirectory(prefix="tercel-bench-cluster-") as tmp:
         root = Path(tmp)
         if "a" in args.only:

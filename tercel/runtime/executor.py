@@ -103,6 +103,8 @@ class Executor:
         #: Delivers an event to an execution another process drives (None: drop it).
         self.remote_send: Callable[[str, Event], None] | None = None
         self._inbox_due = False
+        #: Stored timers that fired, deleted with the step that handles their event.
+        self._fired_delays: list[int] = []
         self._loop_task: asyncio.Task[None] | None = None
         self._last_flush = 0.0
         self._flush_timer: asyncio.TimerHandle | None = None
@@ -226,6 +228,9 @@ class Executor:
             # One transaction (one commit) per batch: task runs, logs and metrics together.
             # Jobs dispatched inside only start once this synchronous block has returned.
             with self.store.transaction():
+                fired, self._fired_delays = self._fired_delays, []
+                for delay_id in fired:
+                    self.store.delays.delete(delay_id)
                 if self.inbox is not None and self._inbox_due:
                     self._inbox_due = False
                     batch.extend(self.inbox())
@@ -396,7 +401,9 @@ class Executor:
         def fire() -> None:
             tracked.timers.discard(handle)
             if delay_id is not None:
-                self.store.delays.delete(delay_id)
+                # Deleted in the transaction that applies the event: a crash in between
+                # leaves the timer stored, and the next owner fires it again.
+                self._fired_delays.append(delay_id)
             self.send(execution_id, event)
 
         handle = loop.call_later(delay, fire)
