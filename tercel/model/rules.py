@@ -275,4 +275,3 @@ def _recursive_subflow(
                 (*path, "flowId"),
                 "a Subflow task cannot start the flow it belongs to",
             )
-
