@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tercel.cluster.remote import task_kind
 from tercel.cluster.wire import event_to_wire
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 
+#: How long a namespace's variables (`namespace.*`) are reused between jobs.
+ENVIRONMENT_SECONDS = 1.0
 #: How often buffered log lines of running tasks are written (live logs in the UI).
 LOG_FLUSH_SECONDS = 0.2
 
@@ -76,6 +80,8 @@ class JobConsumer:
         # One thread waits for NOTIFY, so a notification between two waits is not missed.
         self._waiter = ThreadPoolExecutor(1, thread_name_prefix="tercel-claim-wait")
         self._sources = FlowSources()
+        self._finished: list[tuple[Job, Event, _Running | None]] = []
+        self._environments: dict[tuple[str, str], tuple[float, Mapping[str, Any]]] = {}
 
     @property
     def busy(self) -> int:
@@ -152,6 +158,7 @@ class JobConsumer:
         end = loop.time() + 5.0
         while self._running and loop.time() < end:
             await asyncio.sleep(0.05)
+        self._post_finished()
         self._flush()
         self._waiter.shutdown(wait=False, cancel_futures=True)
 
@@ -216,30 +223,57 @@ class JobConsumer:
             TemplateRenderer(services, self._sources.placer(flow)),
             None,
         )
-        tracked.environment = runtime.executor.environment_for(flow, execution)
+        tracked.environment = self._environment(flow, execution)
         return tracked
 
+    def _environment(self, flow: Flow, execution: Execution) -> Mapping[str, Any]:
+        """The executor's environment for the execution (`namespace.*` read at most once
+        a second per namespace, as the API's caches do)."""
+        key = (execution.tenant_id, flow.namespace)
+        now = time.monotonic()
+        cached = self._environments.get(key)
+        if cached is not None and now - cached[0] < ENVIRONMENT_SECONDS:
+            return cached[1]
+        environment = self.runtime.executor.environment_for(flow, execution)
+        self._environments[key] = (now, environment)
+        return environment
+
     def _done(self, job: Job, event: Event) -> None:
-        """Post the result and drop the job, in one transaction (or hand the job back)."""
+        """Queue the result: the results of jobs that end together are posted in one
+        transaction (`_post_finished`)."""
         running = self._running.pop(job.id, None)
-        self._slot_freed.set()
+        self._finished.append((job, event, running))
+        if len(self._finished) == 1:
+            asyncio.get_running_loop().call_soon(self._post_finished)
+
+    def _post_finished(self) -> None:
+        """Post each result and drop its job, in one transaction (or hand the job back)."""
+        batch, self._finished = self._finished, []
+        if not batch:
+            return
         try:
             with self.store.transaction():
                 self.runtime.logs.flush()
                 self.runtime.dispatcher.flush()
-                if job.id in self._handing_back:
-                    self._handing_back.discard(job.id)
-                    self.store.jobs.release(job.id)
-                    return
-                if self.store.cluster.finish_job(job.id, self.worker_id):
-                    self.store.cluster.post(
-                        str(job.payload["executionId"]), event_to_wire(event), tenant=job.tenant
-                    )
-                elif running is not None:
-                    _log.warning(
-                        "result of task run %s dropped: its job was taken away (this worker "
-                        "was declared dead, or the task was killed)",
-                        running.task_run.id,
-                    )
+                for job, event, running in batch:
+                    self._post(job, event, running)
         except TercelError:
-            _log.exception("cannot post the result of job %s", job.id)
+            _log.exception("cannot post the results of jobs %s", [job.id for job, _, _ in batch])
+        finally:
+            self._slot_freed.set()
+
+    def _post(self, job: Job, event: Event, running: _Running | None) -> None:
+        if job.id in self._handing_back:
+            self._handing_back.discard(job.id)
+            self.store.jobs.release(job.id)
+            return
+        if self.store.cluster.finish_job(job.id, self.worker_id):
+            self.store.cluster.post(
+                str(job.payload["executionId"]), event_to_wire(event), tenant=job.tenant
+            )
+        elif running is not None:
+            _log.warning(
+                "result of task run %s dropped: its job was taken away (this worker was "
+                "declared dead, or the task was killed)",
+                running.task_run.id,
+            )
