@@ -345,14 +345,10 @@ class ClusterProcess:
         self._tasks.append(task)
 
     def _ended(self, name: str, task: asyncio.Task[None]) -> None:
-        if task.cancelled():
+        """A role's loop ended: fine when `stop` asked for it, fatal when it failed."""
+        if task.cancelled() or task.exception() is None:
             return
-        error = task.exception()
-        if error is None and name != "worker":
-            return
-        if name == "worker" and error is None:
-            return  # stopped by `stop`
-        _log.error("the %s loop stopped: %s; exiting", name, error)
+        _log.error("the %s loop stopped: %s; exiting", name, task.exception())
         self.exit_code = 1
         self.request_exit()
 
