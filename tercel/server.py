@@ -178,7 +178,13 @@ class Server:
     """Everything `tercel server local` runs, wired together."""
 
     def __init__(
-        self, settings: Settings, runtime: LocalRuntime, *, scheduler: bool = True
+        self,
+        settings: Settings,
+        runtime: LocalRuntime,
+        *,
+        scheduler: bool = True,
+        server_runtime: ServerRuntime | None = None,
+        drives: bool = True,
     ) -> None:
         from tercel.runtime.scheduler.flow_triggers import FlowTriggers
         from tercel.runtime.scheduler.launcher import TriggerIndex
@@ -192,7 +198,10 @@ class Server:
             stored = EncryptedSecrets(runtime.store.secrets, key)
             runtime.secrets = SecretSource(secrets_from_env(), stored.lookup)
             runtime.factory.secrets = runtime.secrets
-        self.server_runtime = ServerRuntime(runtime)
+        self.server_runtime = server_runtime or ServerRuntime(runtime)
+        #: False when executor processes drive the executions (`tercel server webserver`):
+        #: this process then neither starts its executor nor resumes anything.
+        self.drives = drives
         index = TriggerIndex(runtime.store)
         self.scheduler = (
             Scheduler(runtime.store, self.server_runtime, index=index) if scheduler else None
@@ -239,10 +248,11 @@ class Server:
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: FastAPI) -> AsyncIterator[None]:
         del app
-        self.runtime.start()
-        recovered = self.server_runtime.recover()
-        if recovered:
-            _log.info("resumed %d unfinished execution(s)", recovered)
+        if self.drives:
+            self.runtime.start()
+            recovered = self.server_runtime.recover()
+            if recovered:
+                _log.info("resumed %d unfinished execution(s)", recovered)
         ticking = (
             asyncio.get_running_loop().create_task(self.scheduler.run(), name="tercel-scheduler")
             if self.scheduler is not None

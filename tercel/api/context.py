@@ -83,6 +83,8 @@ class ApiContext:
     webhook_failures: FailureLimiter = field(default_factory=lambda: FailureLimiter(20))
     #: The runtime's secret values: masked in every execution the API shows.
     masker: SecretMasker = field(default_factory=SecretMasker)
+    #: What `GET /health` adds about this process (role, id, what it waits for).
+    health: Callable[[], dict[str, Any]] | None = None
     #: Called after a flow is created, updated or deleted (trigger indexes refresh).
     flow_listeners: list[Callable[[], None]] = field(default_factory=list)
     #: Called after a namespace's settings changed (the runtime's cached copies).

@@ -14,8 +14,12 @@ router = APIRouter(tags=["Health"])
 
 @router.get("/health", summary="Whether the server is up")
 def health(*, ctx: Ctx) -> dict[str, Any]:
-    """200 ``{"status": "UP"}`` once the server is ready (always open, no credentials)."""
-    return {"status": "UP", "executor": ctx.runtime is not None}
+    """200 ``{"status": "UP"}`` once the server is ready (always open, no credentials);
+    a component of a cluster adds its `role`, `id` and what it is `waitingFor`."""
+    answer: dict[str, Any] = {"status": "UP", "executor": ctx.runtime is not None}
+    if ctx.health is not None:
+        answer.update(ctx.health())
+    return answer
 
 
 @router.get("/api/v1/configs", summary="Server configuration clients read")

@@ -2,8 +2,8 @@
 
 They run on the raw document (after plugin defaults), so they report problems even when
 other parts of the flow do not validate: unique task ids across the whole tree, unique
-trigger/input/output ids, input `dependsOn` references and cycles, recursive subflows,
-and the Enterprise-only `workerGroup`.
+trigger/input/output ids, input `dependsOn` references and cycles, recursive subflows.
+(`workerGroup`, Enterprise-only in Kestra, is accepted: Tercel's workers have groups.)
 """
 
 from __future__ import annotations
@@ -104,7 +104,6 @@ def check_rules(data: dict[str, Any], positions: PositionMap, path_name: str) ->
     _unique_ids(rules, data.get("outputs"), "outputs", "Duplicate output with name [{}]")
     _input_dependencies(rules, data.get("inputs"))
     _recursive_subflow(rules, data, tasks)
-    _worker_groups(rules, tasks, data.get("triggers"))
     _system_labels(rules, data.get("labels"))
     _deprecations(rules, data)
     return rules.problems
@@ -278,18 +277,4 @@ def _recursive_subflow(
                 f"Recursive call to flow [{namespace}.{flow_id}]",
                 (*path, "flowId"),
                 "a Subflow task cannot start the flow it belongs to",
-            )
-
-
-def _worker_groups(rules: _Rules, tasks: list[tuple[Path, dict[str, Any]]], triggers: Any) -> None:
-    holders = list(tasks)
-    if isinstance(triggers, list):
-        holders += [(("triggers", i), t) for i, t in enumerate(triggers) if isinstance(t, dict)]
-    for path, holder in holders:
-        if "workerGroup" in holder:
-            rules.add(
-                "Worker Group is an Enterprise Edition functionality",
-                (*path, "workerGroup"),
-                "remove `workerGroup`: every task runs on the local worker pool",
-                key=True,
             )

@@ -75,9 +75,11 @@ class Retry(KestraModel):
 
 
 class WorkerGroup(KestraModel):
-    """Enterprise worker group selector; accepted for compatibility."""
+    """Which workers run the task: only those started with `--worker-group KEY`."""
 
-    key: str = Field(description="The worker group to run on (Enterprise; accepted).")
+    key: str = Field(
+        description="The worker group to run on (`tercel server worker --worker-group KEY`)."
+    )
     fallback: str | None = Field(
         default=None, description="What to do when no worker of the group is up."
     )
@@ -124,7 +126,7 @@ class Task(KestraModel):
     timeout: str | None = None
     #: Skip the task (and its children) as if it were not there.
     disabled: bool = False
-    #: Enterprise worker group selector (accepted for compatibility).
+    #: Run only on workers of this group (`tercel server worker --worker-group KEY`).
     worker_group: WorkerGroup | None = None
     #: Minimum level of the task's logs that are kept (`TRACE` ... `ERROR`).
     log_level: str | None = None

@@ -98,10 +98,21 @@ class Executor:
         self.sources = FlowSources()
         self.listeners: list[Listener] = []
         self.end_listeners: list[EndListener] = []
+        #: Called when the executor starts driving an execution (new or recovered).
+        self.track_listeners: list[Callable[[Tracked], None]] = []
         self._tracked: dict[str, Tracked] = {}
         #: Executions `submit_grouped` tracks, to insert in the next transaction of the loop.
         self._to_create: list[tuple[Tracked, asyncio.Future[None]]] = []
-        self._queue: asyncio.Queue[tuple[str, Event]] = asyncio.Queue()
+        #: `None` entries only wake the loop (`poke`): the inbox may hold events.
+        self._queue: asyncio.Queue[tuple[str, Event] | None] = asyncio.Queue()
+        #: Events of executions driven here that other processes wrote to the database:
+        #: called inside the step's transaction, so taking them commits with their effects.
+        self.inbox: Callable[[], list[tuple[str, Event]]] | None = None
+        #: Delivers an event to an execution another process drives (None: drop it).
+        self.remote_send: Callable[[str, Event], None] | None = None
+        self._inbox_due = False
+        #: Stored timers that fired, deleted with the step that handles their event.
+        self._fired_delays: list[int] = []
         self._loop_task: asyncio.Task[None] | None = None
         self._last_flush = 0.0
         self._flush_timer: asyncio.TimerHandle | None = None
@@ -140,6 +151,8 @@ class Executor:
         tracked = Tracked(flow, execution, services, renderer, parent)
         tracked.environment = self.environment_for(flow, execution)
         self._tracked[execution.id] = tracked
+        for listener in self.track_listeners:
+            listener(tracked)
         return tracked
 
     def environment_for(self, flow: Flow, execution: Execution) -> Mapping[str, Any]:
@@ -201,8 +214,17 @@ class Executor:
             done.append(persisted)
         return done
 
+    def poke(self) -> None:
+        """Read the inbox at the next turn of the loop (events arrived in the database)."""
+        self._inbox_due = True
+        self._queue.put_nowait(None)
+
     def send(self, execution_id: str, event: Event) -> None:
-        """Queue an event for an execution."""
+        """Queue an event for an execution (through `remote_send` when another process
+        drives it)."""
+        if self.remote_send is not None and execution_id not in self._tracked:
+            self.remote_send(execution_id, event)
+            return
         if isinstance(event, Resume):
             # A paused execution is no longer settled: `wait` must wait for what follows.
             tracked = self._tracked.get(execution_id)
@@ -212,7 +234,7 @@ class Executor:
 
     def kill(self, execution_id: str) -> bool:
         """Kill an execution (and, through the engine, its running tasks and subflows)."""
-        if execution_id not in self._tracked:
+        if execution_id not in self._tracked and self.remote_send is None:
             return False
         self.send(execution_id, Kill())
         return True
@@ -223,6 +245,10 @@ class Executor:
         if tracked is None or tracked.execution.state.current is not State.PAUSED:
             raise ConflictError(f"execution `{execution_id}` is not paused here")
         self.send(execution_id, Resume(inputs=dict(inputs) if inputs is not None else None))
+
+    def tracked_ids(self) -> list[str]:
+        """Ids of the executions this executor drives."""
+        return list(self._tracked)
 
     def tracked(self, execution_id: str) -> Tracked | None:
         """The in-memory state of an execution being driven, if any."""
@@ -248,9 +274,6 @@ class Executor:
             batch = [first]
             while not self._queue.empty():
                 batch.append(self._queue.get_nowait())
-            grouped: dict[str, list[Event]] = {}
-            for execution_id, event in batch:
-                grouped.setdefault(execution_id, []).append(event)
             # One transaction (one commit) per batch: new executions, task runs, logs and
             # metrics together. Jobs dispatched inside only start once this synchronous
             # block has returned.
@@ -258,6 +281,16 @@ class Executor:
             try:
                 with self.store.transaction():
                     created = self._create_pending(to_create)
+                    fired, self._fired_delays = self._fired_delays, []
+                    for delay_id in fired:
+                        self.store.delays.delete(delay_id)
+                    if self.inbox is not None and self._inbox_due:
+                        self._inbox_due = False
+                        batch.extend(self.inbox())
+                    grouped: dict[str, list[Event]] = {}
+                    for item in batch:
+                        if item is not None:
+                            grouped.setdefault(item[0], []).append(item[1])
                     for execution_id, events in grouped.items():
                         self._step_safely(execution_id, events)
                     self._maybe_flush()
@@ -464,7 +497,9 @@ class Executor:
         def fire() -> None:
             tracked.timers.discard(handle)
             if delay_id is not None:
-                self.store.delays.delete(delay_id)
+                # Deleted in the transaction that applies the event: a crash in between
+                # leaves the timer stored, and the next owner fires it again.
+                self._fired_delays.append(delay_id)
             self.send(execution_id, event)
 
         handle = loop.call_later(delay, fire)

@@ -17,6 +17,7 @@ the old script would still be running beside its new attempt.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tercel.engine.api import Kill, RunTask, Start, SubflowEnded, TaskRunStarted, TimerFired
@@ -49,6 +50,10 @@ UNFINISHED = (
 
 def _find_task(flow: Flow, task_id: str) -> Task | None:
     return next((task for task in flow.all_tasks() if task.id == task_id), None)
+
+
+#: Why an attempt runs again after this process (or a previous one) was restarted.
+RESTART_REASON = "was interrupted by a restart of Tercel"
 
 
 def _reap_orphans(executor: Executor) -> dict[str, Reaped]:
@@ -86,20 +91,38 @@ def _resubmit(
     tracked: Tracked,
     task_run: TaskRun,
     task: Task,
-    reaped: dict[str, Reaped],
+    *,
+    reason: str = RESTART_REASON,
+    reaped: dict[str, Reaped] | None = None,
 ) -> None:
-    from tercel.engine.context import execution_context, task_context
-    from tercel.engine.index import ExecutionIndex
-    from tercel.model.durations import parse_duration
-
     execution = tracked.execution
     now = executor.clock()
     previous = len(task_run.attempts)
     if task_run.attempts:
         task_run.attempts[-1].state.set(State.RESUBMITTED, now)
     attempt = previous + 1
-    index = ExecutionIndex.of(tracked.flow, execution)
-    base = execution_context(tracked.flow, execution, index, tracked.environment)
+    effect = attempt_effect(tracked, task_run, task, attempt)
+    note = _orphan_note((reaped or {}).get(f"{execution.id}/{task_run.id} attempt {previous}"))
+    executor.log(
+        tracked,
+        task_run.id,
+        "WARN",
+        f"attempt {previous} {reason}{note}; running it again as attempt {attempt}",
+    )
+    executor.send(execution.id, TaskRunStarted(task_run.id, attempt))
+    tracked.jobs.add(task_run.id)
+    executor.dispatcher.run_task(tracked, effect, executor.job_done)
+
+
+def attempt_effect(tracked: Tracked, task_run: TaskRun, task: Task, attempt: int) -> RunTask:
+    """The `RunTask` of one attempt rebuilt from the stored execution (what the engine
+    decided when it first dispatched it): a restarted runtime or a remote worker runs it."""
+    from tercel.engine.context import execution_context, task_context
+    from tercel.engine.index import ExecutionIndex
+    from tercel.model.durations import parse_duration
+
+    index = ExecutionIndex.of(tracked.flow, tracked.execution)
+    base = execution_context(tracked.flow, tracked.execution, index, tracked.environment)
     context = task_context(base, index, task_run, task)
     timeout = None
     timeout_expression = None
@@ -108,18 +131,12 @@ def _resubmit(
             timeout = parse_duration(task.timeout)
         except ValueError:
             timeout_expression = task.timeout
-    note = _orphan_note(reaped.get(f"{execution.id}/{task_run.id} attempt {previous}"))
-    executor.log(
-        tracked,
-        task_run.id,
-        "WARN",
-        f"attempt {previous} was interrupted by a restart of Tercel{note}; running it again "
-        f"as attempt {attempt}",
-    )
-    executor.send(execution.id, TaskRunStarted(task_run.id, attempt))
-    tracked.jobs.add(task_run.id)
-    effect = RunTask(task_run, task, attempt, context, timeout, timeout_expression)
-    executor.dispatcher.run_task(tracked, effect, executor.job_done)
+    return RunTask(task_run, task, attempt, context, timeout, timeout_expression)
+
+
+def find_task(flow: Flow, task_id: str) -> Task | None:
+    """The task of `flow` with this id (None when the flow no longer has it)."""
+    return _find_task(flow, task_id)
 
 
 def _relink_children(executor: Executor, flows: FlowResolver, parent: Execution) -> None:
@@ -174,18 +191,36 @@ def _start_in_order(executor: Executor, startable: list[Tracked], resumed: list[
         started[key] = started.get(key, 0) + 1
 
 
-def recover(executor: Executor, flows: FlowResolver) -> list[str]:
-    """Resume every unfinished execution in the store; return their ids."""
+def resubmit(executor: Executor, tracked: Tracked, task_run: TaskRun, reason: str) -> bool:
+    """Run a RUNNING runnable task run again as a new attempt, its logs saying `reason`
+    (e.g. its worker died); False when the flow no longer has the task."""
+    task = _find_task(tracked.flow, task_run.task_id)
+    if task is None or task.kind is not TaskKind.RUNNABLE:
+        return False
+    _resubmit(executor, tracked, task_run, task, reason=reason)
+    return True
+
+
+def recover(
+    executor: Executor,
+    flows: FlowResolver,
+    ids: list[str] | None = None,
+    in_flight: Callable[[Tracked, TaskRun], bool] | None = None,
+    reason: str = RESTART_REASON,
+) -> list[str]:
+    """Resume every unfinished execution in the store (only `ids` when given); return their
+    ids. A RUNNING task run for which `in_flight` is true still has a live attempt (another
+    process runs it): it is waited for, not run again."""
     store = executor.store
     reaped = _reap_orphans(executor)
     resumed: list[str] = []
     startable: list[Tracked] = []
-    for execution_id in store.executions.ids_in_states(UNFINISHED):
+    for execution_id in store.executions.ids_in_states(UNFINISHED) if ids is None else ids:
         execution = store.executions.find(execution_id)
         if execution is None or executor.tracked(execution_id) is not None:
             continue
-        # Secrets in inputs and outputs were stored encrypted: the engine needs their values.
-        executor.sealer.unseal_execution(execution)
+        if execution.state.current not in UNFINISHED:
+            continue
         try:
             flow = flows.resolve(
                 execution.namespace, execution.flow_id, execution.flow_revision, execution.tenant_id
@@ -193,6 +228,8 @@ def recover(executor: Executor, flows: FlowResolver) -> list[str]:
         except NotFoundError:
             _log.warning("cannot resume execution %s: its flow is gone", execution_id)
             continue
+        # Secrets in inputs and outputs were stored encrypted: the engine needs their values.
+        executor.sealer.unseal_execution(execution)
         tracked = executor.track(flow, execution)
         resumed.append(execution_id)
         state = execution.state.current
@@ -207,8 +244,12 @@ def recover(executor: Executor, flows: FlowResolver) -> list[str]:
             if task_run.state.current is not State.RUNNING:
                 continue
             task = _find_task(flow, task_run.task_id)
-            if task is not None and task.kind is TaskKind.RUNNABLE:
-                _resubmit(executor, tracked, task_run, task, reaped)
+            if task is None or task.kind is not TaskKind.RUNNABLE:
+                continue
+            if in_flight is not None and in_flight(tracked, task_run):
+                tracked.jobs.add(task_run.id)
+                continue
+            _resubmit(executor, tracked, task_run, task, reason=reason, reaped=reaped)
         for delay in store.delays.list(execution_id):
             payload = delay.payload
             event = TimerFired(

@@ -17,7 +17,7 @@ from tercel.store.records import DEFAULT_TENANT
 
 #: The newest migration (`tercel/store/migrations/versions`): a database at this revision
 #: needs no migration, so opening it does not even import Alembic.
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 
 metadata = sa.MetaData(
     naming_convention={
@@ -307,6 +307,42 @@ jobs = sa.Table(
         postgresql_where=sa.text("status = 'RUNNING'"),
         sqlite_where=sa.text("status = 'RUNNING'"),
     ),
+    # An executor finds the jobs of one execution (kill, take-over after a crash).
+    sa.Index(None, "key"),
+)
+
+#: The live processes of a cluster (`tercel server <role>`), one row each, kept fresh by a
+#: heartbeat; `tercel server status` and worker-group checks read it.
+components = sa.Table(
+    "components",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    # A process serves every tenant; the column keeps the rule that every table has one.
+    _tenant(),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("worker_group", sa.String(255)),
+    sa.Column("threads", sa.Integer),
+    sa.Column("health_url", sa.String(512)),
+    sa.Column("waiting_for", sa.String(512)),
+    sa.Column("started", UtcDateTime, nullable=False),
+    sa.Column("heartbeat", UtcDateTime, nullable=False),
+    sa.Index(None, "role", "heartbeat"),
+)
+
+#: Events for an execution whose executor may be another process (a worker's result, a
+#: kill or resume from a webserver, a subflow's end): the executor that owns the execution
+#: deletes them in the transaction that applies them, so none is lost or applied twice.
+execution_events = sa.Table(
+    "execution_events",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    _tenant(),
+    sa.Column("execution_id", sa.String(64), nullable=False),
+    sa.Column("payload", Json, nullable=False),
+    sa.Column("created", UtcDateTime, nullable=False),
+    sa.Index(None, "execution_id"),
 )
 
 delays = sa.Table(

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from tercel.errors import StoreError
 from tercel.store.sql.access import AccessRepository
+from tercel.store.sql.cluster import SqlCluster
 from tercel.store.sql.database import Database
 from tercel.store.sql.dialect import (
     advisory_key,
@@ -113,6 +114,8 @@ class SqlStore:
         self.delays = SqlDelays(self.db)
         #: Tenants, users, roles, bindings, sessions, audit log (SQL stores only).
         self.access = AccessRepository(self.db)
+        #: Components, the execution inbox and task jobs by execution (`tercel server <role>`).
+        self.cluster = SqlCluster(self.db)
         self._local_locks = [threading.RLock() for _ in range(64)]
         self._held = threading.local()
 

@@ -119,11 +119,15 @@ def test_labels_in_list_form_become_a_map() -> None:
     assert flow.labels == {"team": "data"}
 
 
-def test_worker_group_on_a_trigger_is_enterprise_only() -> None:
+def test_worker_group_on_a_task_or_trigger_is_accepted() -> None:
+    # Kestra keeps worker groups to its Enterprise edition; Tercel's workers take them.
     source = flow_with(
         "tasks:\n  - id: t\n"
         + LOG
+        + "    workerGroup:\n      key: gpu\n"
         + "triggers:\n  - id: s\n    type: io.kestra.plugin.core.trigger.Schedule\n"
         "    cron: '* * * * *'\n    workerGroup:\n      key: gpu\n"
     )
-    assert problems(source) == [("Worker Group is an Enterprise Edition functionality", 11, 5)]
+    flow = load_flow(source)
+    assert flow.tasks[0].worker_group is not None
+    assert flow.tasks[0].worker_group.key == "gpu"
