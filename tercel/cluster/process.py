@@ -17,7 +17,6 @@ import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
     from tercel.runtime.local import LocalRuntime
     from tercel.runtime.scheduler.schedules import Scheduler
     from tercel.server import Server
+    from tercel.storage.api import InternalStorage
     from tercel.store.sql.store import SqlStore
 
 _log = logging.getLogger(__name__)
@@ -87,23 +87,24 @@ def check_database(settings: Settings) -> str:
     return url
 
 
-def check_storage(settings: Settings) -> Path:
-    """The internal-storage directory every component shares, written to once."""
-    if settings.storage_dir is None:
+def check_storage(settings: Settings) -> InternalStorage:
+    """The internal storage every component shares, checked to answer.
+
+    `TERCEL_STORAGE_URL` (an S3 bucket: `s3://BUCKET?endpoint=...`) or `TERCEL_STORAGE_DIR`
+    (a directory every host mounts) must be set: a default under one host's home would let a
+    task on one worker miss the files a task on another wrote.
+    """
+    from tercel.storage import open_storage
+
+    if settings.storage_url is None and settings.storage_dir is None:
         raise ConfigError(
-            "no internal storage configured: set TERCEL_STORAGE_DIR to a directory every "
-            "component reaches (a shared mount), so that a task on one worker reads the "
-            "files a task on another wrote"
+            "no internal storage configured: set TERCEL_STORAGE_URL (an S3-compatible bucket, "
+            "s3://BUCKET?endpoint=...) or TERCEL_STORAGE_DIR (a directory every component "
+            "reaches), so that a task on one worker reads the files a task on another wrote"
         )
-    directory = settings.storage_dir
-    probe = directory / f".tercel-probe-{os.getpid()}"
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        probe.write_bytes(b"ok")
-        probe.unlink()
-    except OSError as error:
-        raise StoreError(f"cannot write to the internal storage {directory}: {error}") from error
-    return directory
+    storage = open_storage(settings.effective_storage_url)
+    storage.check()  # StorageUnavailableError (a StoreError) says what is wrong
+    return storage
 
 
 def warm_up() -> None:
@@ -131,7 +132,7 @@ class ClusterProcess:
         self.settings = settings
         self.options = options
         self.store = store
-        self.storage_dir = check_storage(settings)
+        self.storage = check_storage(settings)
         self.host = socket.gethostname()
         self.exit_code = 0
         #: Set by the CLI: asks the HTTP server to stop (fatal errors).
@@ -177,11 +178,8 @@ class ClusterProcess:
         from tercel.runtime.local import LocalRuntime
         from tercel.runtime.services import SecretSource, secrets_from_env
         from tercel.secrets.store import EncryptedSecrets
-        from tercel.storage.local import LocalStorage
 
-        runtime = LocalRuntime(
-            store=self.store, storage=LocalStorage(self.storage_dir), concurrency=concurrency
-        )
+        runtime = LocalRuntime(store=self.store, storage=self.storage, concurrency=concurrency)
         key = self.settings.encryption_key_bytes()
         if key is not None:
             stored = EncryptedSecrets(self.store.secrets, key)
