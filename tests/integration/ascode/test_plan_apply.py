@@ -158,6 +158,9 @@ def test_dev_and_prod_from_one_folder_get_the_same_flows_and_their_own_variables
     ambiguous = tercel("apply", str(project.root), "--yes")
     assert ambiguous.returncode == 1
     assert "several environments (dev, prod): choose with --env" in ambiguous.stderr
+    # A tenant exists before anything is applied to it (an operator creates it once).
+    created = tercel("tenant", "create", "dev", "--server", server.url)
+    assert created.returncode == 0, created.stdout + created.stderr
     for env in ("dev", "prod"):
         done = tercel("apply", str(project.root), "--env", env, "--yes")
         assert done.returncode == 0, done.stdout + done.stderr

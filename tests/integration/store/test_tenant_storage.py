@@ -35,7 +35,10 @@ def test_the_default_tenant_cannot_name_the_other_tenants_folder(tmp_path: Path)
     main = tenant_storage(disk, "main")
     with pytest.raises(InvalidNameError):
         main.get("kestra:///.tenants/acme/company/team/_files/notes.txt")
-    assert main.delete("kestra:///") is False
+    with pytest.raises(InvalidNameError):  # the root is a folder: never one delete
+        main.delete("kestra:///")
+    with pytest.raises(InvalidNameError):
+        main.delete_prefix("kestra:///")
     assert tenant_storage(disk, "acme").exists(URI)
 
 
