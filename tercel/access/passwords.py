@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -14,8 +15,16 @@ NO_PASSWORD = "!"  # noqa: S105 (not a hash: matches nothing)
 MIN_LENGTH = 8
 
 _hasher = PasswordHasher()
-#: Verified against when the user does not exist, so timing does not tell who exists.
-_DUMMY = _hasher.hash("tercel-no-such-user")
+
+
+@functools.cache
+def _dummy() -> str:
+    """Verified against when the user does not exist, so timing does not tell who exists.
+
+    Made on first use, not on import: an argon2 hash costs ~0.1 s and 64 MB, which every
+    process that merely imports the store (`tercel run`) would otherwise pay.
+    """
+    return _hasher.hash("tercel-no-such-user")
 
 
 def check_strength(password: str) -> None:
@@ -34,7 +43,7 @@ def verify_password(stored: str | None, password: str) -> bool:
     """Whether `password` matches the stored hash (constant work when there is none)."""
     if stored is None or stored == NO_PASSWORD:
         with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY, password + "x")
+            _hasher.verify(_dummy(), password + "x")
         return False
     try:
         return _hasher.verify(stored, password)

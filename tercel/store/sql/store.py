@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from tercel.errors import StoreError
-from tercel.store.sql.access import AccessRepository
 from tercel.store.sql.cluster import SqlCluster
 from tercel.store.sql.database import Database
 from tercel.store.sql.dialect import (
@@ -33,6 +34,9 @@ from tercel.store.sql.schema import users as users_table
 from tercel.store.sql.state import SqlKV, SqlNamespaces, SqlSecrets
 from tercel.store.sql.tests import SqlTests
 from tercel.store.sql.triggers import SqlTriggers
+
+if TYPE_CHECKING:
+    from tercel.store.sql.access import AccessRepository
 
 #: The database file under a home directory (`tercel server local --home DIR`).
 SQLITE_FILE = "tercel.db"
@@ -112,12 +116,20 @@ class SqlStore:
         self.triggers = SqlTriggers(self.db)
         self.jobs = SqlJobs(self.db)
         self.delays = SqlDelays(self.db)
-        #: Tenants, users, roles, bindings, sessions, audit log (SQL stores only).
-        self.access = AccessRepository(self.db)
         #: Components, the execution inbox and task jobs by execution (`tercel server <role>`).
         self.cluster = SqlCluster(self.db)
         self._local_locks = [threading.RLock() for _ in range(64)]
         self._held = threading.local()
+
+    @functools.cached_property
+    def access(self) -> AccessRepository:
+        """Tenants, users, roles, bindings, sessions, audit log (SQL stores only).
+
+        Imported on first use: `tercel run` never needs it (nor argon2, which it imports).
+        """
+        from tercel.store.sql.access import AccessRepository
+
+        return AccessRepository(self.db)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> SqlStore:
