@@ -72,8 +72,7 @@ class ServerRuntime:
         )
         if schedule_date is not None:
             execution.schedule_date = schedule_date
-        tracked = self.runtime.submit(flow, execution)
-        return tracked.execution
+        return self.launch(flow, execution)
 
     async def start(
         self,
@@ -85,10 +84,7 @@ class ServerRuntime:
         tenant: str,
         trigger: ExecutionTrigger | None = None,
     ) -> Execution:
-        """See `start_now` (the API's async entry point); returns once it is stored.
-
-        Requests that arrive together are stored in one transaction (group commit).
-        """
+        """See `start_now` (the API's async entry point); returns once it is stored."""
         execution = self.runtime.factory.new_execution(
             flow,
             inputs=inputs,
@@ -97,6 +93,14 @@ class ServerRuntime:
             execution_id=execution_id,
             tenant_id=tenant,
         )
+        return await self.launch_grouped(flow, execution)
+
+    def launch(self, flow: Flow, execution: Execution) -> Execution:
+        """Store a new execution and have it driven (here: by this process's executor)."""
+        return self.runtime.submit(flow, execution).execution
+
+    async def launch_grouped(self, flow: Flow, execution: Execution) -> Execution:
+        """`launch`, with requests that arrive together stored in one transaction."""
         tracked = await self.runtime.submit_grouped(flow, execution)
         return tracked.execution
 

@@ -19,9 +19,7 @@ from tercel.ids import short_id
 from tercel.server import ServerRuntime
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from tercel.engine.execution import Execution, ExecutionTrigger, Label
+    from tercel.engine.execution import Execution
     from tercel.model.flow import Flow
     from tercel.runtime.local import LocalRuntime
     from tercel.store.sql.cluster import SqlCluster
@@ -34,49 +32,16 @@ class SharedServerRuntime(ServerRuntime):
         super().__init__(runtime)
         self.cluster = cluster
 
-    def start_now(
-        self,
-        flow: Flow,
-        inputs: Mapping[str, Any],
-        labels: list[Label],
-        *,
-        execution_id: str,
-        tenant: str,
-        trigger: ExecutionTrigger | None = None,
-        schedule_date: datetime | None = None,
-        require_inputs: bool = True,
-    ) -> Execution:
-        """Create the execution (CREATED) and tell the executors."""
-        execution = self.runtime.factory.new_execution(
-            flow,
-            inputs=inputs,
-            labels=labels,
-            trigger=trigger,
-            execution_id=execution_id,
-            tenant_id=tenant,
-            require_inputs=require_inputs,
-        )
-        if schedule_date is not None:
-            execution.schedule_date = schedule_date
+    def launch(self, flow: Flow, execution: Execution) -> Execution:
+        """Store the execution (CREATED) and tell the executors: one of them drives it."""
         with self.store.transaction():
             self.store.executions.create(execution)
             self.cluster.announce(execution.id)
         return execution
 
-    async def start(
-        self,
-        flow: Flow,
-        inputs: Mapping[str, Any],
-        labels: list[Label],
-        *,
-        execution_id: str,
-        tenant: str,
-        trigger: ExecutionTrigger | None = None,
-    ) -> Execution:
-        """`start_now`: an executor process drives it, never this one (no group commit here)."""
-        return self.start_now(
-            flow, inputs, labels, execution_id=execution_id, tenant=tenant, trigger=trigger
-        )
+    async def launch_grouped(self, flow: Flow, execution: Execution) -> Execution:
+        """`launch`: an executor process drives it, never this one (no group commit here)."""
+        return self.launch(flow, execution)
 
     def _post(self, execution: Execution, event: Any) -> None:
         self.cluster.post(execution.id, event_to_wire(event), tenant=execution.tenant_id)
